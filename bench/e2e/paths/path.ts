@@ -1,0 +1,31 @@
+// The pluggable L2 path between the two bench containers (bench/e2e/run.ts picks them by id).
+// A path wires cA and cB of a Topology together, starts whatever switching processes it needs and
+// says which PIDs do the switching so the harness can charge their CPU time per packet.
+import type { Topology } from '../topology.js';
+
+export type PathId = 'veth' | 'kernel' | 'tinc' | 'tsnet';
+
+export interface SwitchProcess {
+  /** Which host namespace it runs in. */
+  readonly host: 'A' | 'B';
+  readonly pid: number;
+  alive(): boolean;
+  log(): string;
+}
+
+export interface PathHandle {
+  /** Userspace processes that forward the frames (empty for kernel-only paths). */
+  readonly switches: readonly SwitchProcess[];
+  /** Stops the processes it started (namespaces are removed by the topology's cleanup). */
+  stop(): Promise<void>;
+}
+
+export interface BenchPath {
+  readonly id: PathId;
+  /** One line for the report: what this path is. */
+  readonly label: string;
+  /** null when the path can run here, otherwise the reason it cannot (shown in the report). */
+  unavailable(): string | null;
+  /** Wires the containers; resolves once the processes are started (the harness waits for ping). */
+  setup(t: Topology): Promise<PathHandle>;
+}

@@ -1,0 +1,41 @@
+// Path 4: tsnet's own switch in the foreground (src/cli/switch-main.ts), one per host namespace:
+// it listens for VXLAN on the underlay, has the other host as its peer and attaches a TAP into its
+// container with the inner address. The harness needs nothing else from it than to keep running
+// and forward frames; readiness is judged by an overlay ping.
+import { existsSync } from 'node:fs';
+import { startDaemon, type Daemon } from '../proc.js';
+import { INNER_A, INNER_B, INNER_PREFIX, UNDERLAY_A, UNDERLAY_B, VNI, VXLAN_PORT, type Topology } from '../topology.js';
+import { distFile } from '../where.js';
+import type { BenchPath, PathHandle } from './path.js';
+
+// Our choice: the tsnet network name used by the bench.
+const NETWORK = 'bench';
+
+export const SWITCH_MAIN = distFile('src', 'cli', 'switch-main.js');
+
+export const tsnetPath: BenchPath = {
+  id: 'tsnet',
+  label: 'tsnet userspace switch (TAP in container, VXLAN over the underlay)',
+  unavailable: () => (existsSync(SWITCH_MAIN) ? null : `${SWITCH_MAIN} does not exist yet (build src/cli/switch-main.ts)`),
+  async setup(t: Topology): Promise<PathHandle> {
+    const sides = [
+      { host: 'A' as const, ns: t.hostA, listen: UNDERLAY_A, peer: UNDERLAY_B, container: t.cA, inner: INNER_A },
+      { host: 'B' as const, ns: t.hostB, listen: UNDERLAY_B, peer: UNDERLAY_A, container: t.cB, inner: INNER_B },
+    ];
+    const daemons: Array<Daemon & { host: 'A' | 'B' }> = [];
+    for (const s of sides) {
+      const d = startDaemon(`tsnet switch (host ${s.host})`, 'ip', [
+        'netns', 'exec', s.ns, process.execPath, SWITCH_MAIN,
+        '--network', NETWORK, '--vni', String(VNI), '--listen', `${s.listen}:${VXLAN_PORT}`, '--peer', s.peer,
+        '--attach', `${s.container}=${s.inner}/${INNER_PREFIX}`,
+      ]);
+      daemons.push(Object.assign(d, { host: s.host }));
+    }
+    return {
+      switches: daemons,
+      stop: async () => {
+        await Promise.all(daemons.map((d) => d.stop()));
+      },
+    };
+  },
+};

@@ -1,0 +1,117 @@
+// Writes the end-to-end benchmark's results (bench/e2e/run.ts calls it): e2e.json with everything,
+// e2e.md with a metric x path table (medians over rounds), the issue's reference numbers, tsnet's goals
+// with met / not met, machine info and links to the charts. Also prints the goals to stdout.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fmt } from '../plot.js';
+import { ISSUE_REFERENCE, LATENCY_KINDS, type BenchReport, type PathSummary } from './results.js';
+import { LATENCY_KEYS } from './stats.js';
+
+const KEY_NAMES: Record<(typeof LATENCY_KEYS)[number], string> = { p50: 'p50', p90: 'p90', p99: 'p99', p999: 'p99.9', max: 'max' };
+
+function cell(v: number | null | undefined): string {
+  return v === null || v === undefined ? 'n/a' : fmt(v);
+}
+
+function refCell(v: number | undefined): string {
+  return v === undefined ? '' : fmt(v);
+}
+
+function metricRows(measured: readonly PathSummary[]): string[][] {
+  const rows: string[][] = [];
+  for (const kind of LATENCY_KINDS) {
+    for (const k of LATENCY_KEYS) {
+      const ref = kind === 'ping56' && k === 'p50' ? 'pingP50Us' : kind === 'ping56' && k === 'p999' ? 'pingP999Us' : undefined;
+      rows.push([
+        `${kind} ${KEY_NAMES[k]} (us)`,
+        ...measured.map((p) => cell(p.latency?.[kind][k])),
+        refCell(ref && ISSUE_REFERENCE.tinc[ref]),
+        refCell(ref && ISSUE_REFERENCE.kernel[ref]),
+      ]);
+    }
+    rows.push([`${kind} lost (of ${fmt(medianCount(measured, kind))})`, ...measured.map((p) => cell(p.latency?.[kind].lost)), '', '']);
+  }
+  rows.push(['TCP throughput (Gbit/s)', ...measured.map((p) => cell(p.tcpGbps)), fmt(ISSUE_REFERENCE.tinc.tcpGbps), fmt(ISSUE_REFERENCE.kernel.tcpGbps)]);
+  rows.push(['UDP 64 B received (pps)', ...measured.map((p) => cell(p.pps)), fmt(ISSUE_REFERENCE.tinc.pps), fmt(ISSUE_REFERENCE.kernel.pps)]);
+  rows.push(['UDP 64 B sent (pps)', ...measured.map((p) => cell(p.sentPps)), '', '']);
+  rows.push(['UDP 64 B lost (%)', ...measured.map((p) => cell(p.lostPct)), '', '']);
+  rows.push(['switch CPU per packet (us)', ...measured.map((p) => cell(p.switchCpuUsPerPkt)), '', '']);
+  rows.push(['machine softirq per packet (us)', ...measured.map((p) => cell(p.softirqUsPerPkt)), '', '']);
+  rows.push(['machine busy CPU per packet (us)', ...measured.map((p) => cell(p.machineCpuUsPerPkt)), '', '']);
+  return rows;
+}
+
+function medianCount(measured: readonly PathSummary[], kind: (typeof LATENCY_KINDS)[number]): number {
+  const c = measured.map((p) => (p.latency ? p.latency[kind].count + p.latency[kind].lost : NaN)).filter(Number.isFinite);
+  return c.length ? Math.max(...c) : NaN;
+}
+
+function table(header: string[], rows: string[][]): string[] {
+  return [`| ${header.join(' | ')} |`, `|${header.map((_, i) => (i === 0 ? ' --- ' : ' ---: ')).join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)];
+}
+
+export function renderMarkdown(r: BenchReport, charts: readonly string[]): string {
+  const measured = r.paths.filter((p) => p.status === 'measured');
+  const m = r.machine;
+  const o = r.options;
+  const lines: string[] = [
+    `# tsnet end-to-end benchmark${o.quick ? ' (quick mode: smoke test, small counts)' : ''}`,
+    '',
+    `Date: ${m.date}. Machine: ${m.cpu}, ${m.cores} cores, ${m.memGiB} GiB, Linux ${m.kernel}, Node ${m.node}, ${m.tinc}, ${m.iperf3}, commit ${m.commit}. ` +
+      `Load average (1 min) ${m.load1Start.toFixed(2)} at start, ${m.load1End.toFixed(2)} at end (the end value includes the bench's own load)${m.load1Start > 0.5 ? '; other work was running at the start, expect noise' : ''}.`,
+    '',
+    `Run: ${o.rounds} round(s), paths alternating ${o.paths.join(' ')}; per round ${o.pingCount} pings per size, ${o.probes} prober and UDP probes, iperf3 ${o.seconds} s per run. ` +
+      `Every number is the median over rounds of that round's value. Underlay MTU ${r.topology.underlayMtu}, container MTU ${r.topology.innerMtu}, VNI ${r.topology.vni}, UDP ${r.topology.vxlanPort}.`,
+    '',
+    '## Paths',
+    '',
+    ...r.paths.map((p) => `- **${p.path}**: ${p.label}${p.status === 'measured' ? '' : ` — **${p.status}**: ${p.reason ?? ''}`}`),
+    '',
+    '## Results (medians over rounds)',
+    '',
+    ...table(['metric', ...measured.map((p) => p.path), 'issue: tinc', 'issue: kernel'], metricRows(measured)),
+    '',
+    '## tsnet goals (from the issue; reported, not asserted)',
+    '',
+    ...table(['goal', 'measured', 'result'], r.goals.map((g) => [g.name, g.detail, g.met === null ? 'not measured' : g.met ? 'met' : 'not met'])),
+    '',
+    '## Charts',
+    '',
+    ...charts.filter((c) => c.endsWith('.svg')).map((c) => `![${c}](${c})`),
+    '',
+    '## How it is measured',
+    '',
+    '- ping: `ping -i 0.002 -c N -s SIZE` from container A to B; per-packet times parsed from its lines (1 us resolution).',
+    '- prober: bench/prober.ts, raw ICMP socket in container A, process.hrtime.bigint() just before sendto and on reply, next request as soon as the reply arrives.',
+    '- UDP request/response: node client in A, echo server in B, 64 B datagrams one at a time, hrtime stamps.',
+    '- TCP: `iperf3 -c -t S -J`, receiver bits_per_second. Packet rate: `iperf3 -u -b 0 -l 64 -t S -J`, receiver packets/s = (packets - lost) / seconds.',
+    '- Switch CPU per packet: utime+stime of both switching processes (/proc/PID/stat) over the packet-rate run divided by the packets delivered; n/a for kernel paths. ' +
+      'Machine softirq and busy CPU per packet: /proc/stat deltas over the same run (include iperf3 and the kernel stack, so compare them between paths only).',
+    '',
+  ];
+  return lines.join('\n');
+}
+
+export function writeReport(outDir: string, r: BenchReport, charts: readonly string[]): { md: string; json: string } {
+  const md = join(outDir, 'e2e.md');
+  const json = join(outDir, 'e2e.json');
+  writeFileSync(json, JSON.stringify(r, null, 1) + '\n');
+  writeFileSync(md, renderMarkdown(r, charts));
+  return { md, json };
+}
+
+/** One console line per path and per goal. */
+export function printSummary(r: BenchReport): void {
+  for (const p of r.paths) {
+    if (p.status !== 'measured') {
+      console.log(`  ${p.path.padEnd(7)} ${p.status}: ${p.reason ?? ''}`);
+      continue;
+    }
+    const l = p.latency!;
+    console.log(
+      `  ${p.path.padEnd(7)} ping56 p50 ${cell(l.ping56.p50)} p99.9 ${cell(l.ping56.p999)} us | prober p50 ${cell(l.prober56.p50)} us | ` +
+        `udp-rr p50 ${cell(l.udpRr.p50)} us | TCP ${cell(p.tcpGbps)} Gbit/s | ${cell(p.pps)} pps (${cell(p.lostPct)}% lost) | switch ${cell(p.switchCpuUsPerPkt)} us/pkt`,
+    );
+  }
+  for (const g of r.goals) console.log(`  goal: ${g.name}: ${g.met === null ? 'not measured' : g.met ? 'met' : 'NOT met'} (${g.detail})`);
+}

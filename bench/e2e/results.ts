@@ -1,0 +1,103 @@
+// Result shapes of the end-to-end benchmark (filled by run.ts, written by report.ts and charts.ts),
+// the reference numbers from the issue and tsnet's goals against tinc.
+import type { PacketRate } from './measure-iperf.js';
+import type { PathId } from './paths/index.js';
+import type { LatencyStats } from './stats.js';
+
+export const LATENCY_KINDS = ['ping56', 'ping1400', 'prober56', 'prober1400', 'udpRr'] as const;
+export type LatencyKind = (typeof LATENCY_KINDS)[number];
+
+export const LATENCY_TITLES: Record<LatencyKind, string> = {
+  ping56: 'ICMP ping, 56 B payload (ping -i 0.002)',
+  ping1400: 'ICMP ping, 1400 B payload (ping -i 0.002)',
+  prober56: 'ICMP raw-socket prober, 56 B (hrtime, back to back)',
+  prober1400: 'ICMP raw-socket prober, 1400 B (hrtime, back to back)',
+  udpRr: 'UDP request/response, 64 B (node client/server, hrtime)',
+};
+
+export interface RoundResult {
+  path: PathId;
+  round: number;
+  latency: Record<LatencyKind, LatencyStats>;
+  tcpGbps: number;
+  packetRate: PacketRate;
+}
+
+export interface PathSummary {
+  path: PathId;
+  label: string;
+  status: 'measured' | 'skipped' | 'failed';
+  /** Why it was skipped or failed. */
+  reason?: string;
+  roundsMeasured: number;
+  /** Medians over rounds (absent unless measured). */
+  latency?: Record<LatencyKind, LatencyStats>;
+  tcpGbps?: number;
+  pps?: number;
+  sentPps?: number;
+  lostPct?: number;
+  switchCpuUsPerPkt?: number | null;
+  softirqUsPerPkt?: number;
+  machineCpuUsPerPkt?: number;
+  /** Pooled over all rounds, compact: [value us, cumulative fraction]. */
+  cdf?: Record<LatencyKind, Array<[number, number]>>;
+}
+
+export interface MachineInfo {
+  date: string;
+  cpu: string;
+  cores: number;
+  memGiB: number;
+  kernel: string;
+  node: string;
+  tinc: string;
+  iperf3: string;
+  commit: string;
+  /** 1-minute load average when the run started and ended (other work on the machine skews results). */
+  load1Start: number;
+  load1End: number;
+}
+
+export interface BenchReport {
+  machine: MachineInfo;
+  options: { quick: boolean; rounds: number; pingCount: number; probes: number; seconds: number; paths: string[] };
+  topology: { underlayMtu: number; innerMtu: number; vni: number; vxlanPort: number };
+  paths: PathSummary[];
+  rounds: RoundResult[];
+  goals: Goal[];
+}
+
+/** Numbers quoted in the issue, for comparison only (never asserted). */
+export const ISSUE_REFERENCE = {
+  tinc: { pingP50Us: 66, pingP999Us: 1500, tcpGbps: 0.9, pps: 50_000 },
+  kernel: { pingP50Us: 14, pingP999Us: 28, tcpGbps: 14, pps: 118_000 },
+} as const;
+
+export interface Goal {
+  name: string;
+  /** What was compared, e.g. "62 us vs 0.75 x 80 us". */
+  detail: string;
+  met: boolean | null;
+}
+
+/** tsnet's goals from the issue, judged on ping 56 B, TCP and 64 B UDP medians. */
+export function evaluateGoals(paths: readonly PathSummary[]): Goal[] {
+  const get = (id: PathId) => paths.find((p) => p.path === id && p.status === 'measured');
+  const ts = get('tsnet');
+  const tinc = get('tinc');
+  const f = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? 'n/a' : v >= 100 ? v.toFixed(0) : v.toPrecision(3));
+  const goal = (name: string, a: number | undefined, b: number | undefined, ok: (a: number, b: number) => boolean, detail: string): Goal => {
+    if (!ts) return { name, detail: 'tsnet path not measured', met: null };
+    if (a === undefined || b === undefined || !Number.isFinite(a) || !Number.isFinite(b)) return { name, detail: `${detail} (missing data)`, met: null };
+    return { name, detail, met: ok(a, b) };
+  };
+  const tsP50 = ts?.latency?.ping56.p50;
+  const tincP50 = tinc?.latency?.ping56.p50;
+  const tsP999 = ts?.latency?.ping56.p999;
+  return [
+    goal('ping p50 <= 0.75 x tinc', tsP50, tincP50, (a, b) => a <= 0.75 * b, `${f(tsP50)} us vs 0.75 x ${f(tincP50)} us = ${f((tincP50 ?? NaN) * 0.75)} us`),
+    goal('ping p99.9 < 300 us', tsP999, 300, (a, b) => a < b, `${f(tsP999)} us`),
+    goal('TCP >= 2 x tinc', ts?.tcpGbps, tinc?.tcpGbps, (a, b) => a >= 2 * b, `${f(ts?.tcpGbps)} vs 2 x ${f(tinc?.tcpGbps)} Gbit/s`),
+    goal('64 B pps >= 1.5 x tinc', ts?.pps, tinc?.pps, (a, b) => a >= 1.5 * b, `${f(ts?.pps)} vs 1.5 x ${f(tinc?.pps)} pps`),
+  ];
+}

@@ -1,0 +1,206 @@
+/* Opening, persisting and closing a TAP device (IFF_TAP | IFF_NO_PI, non-blocking, close-on-exec).
+ * TUNSETIFF looks the name up in the opener's network namespace, so re-attaching a persistent TAP
+ * that lives in a container's namespace is done on a short-lived dedicated pthread that setns()es
+ * into that namespace, opens, and exits: the event-loop thread never changes namespace
+ * (convention 7). Exports: open, setPersist, ifName, close. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include "common.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h> /* before linux/if_tun.h so that linux/if.h is not pulled in twice */
+#include <linux/if_tun.h>
+#include <pthread.h>
+#include <sched.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+/* From the kernel ABI (Documentation/networking/tuntap.rst). */
+static const char TUN_DEVICE[] = "/dev/net/tun";
+
+/* Our choice: longest netns path we accept (/var/run/netns/NAME or /proc/PID/ns/net fit easily). */
+#define NETNS_PATH_MAX 4096
+
+struct open_req {
+  char name[IFNAMSIZ];   /* requested name, "" = kernel chooses */
+  int persist;           /* -1 leave as is, 0 clear, 1 set */
+  int must_exist;        /* fail with ENODEV instead of creating a new device */
+  char netns[NETNS_PATH_MAX]; /* "" = the caller's namespace */
+  /* results */
+  int fd;
+  int err;
+  const char *syscall;
+  char actual[IFNAMSIZ];
+};
+
+static void fail(struct open_req *r, const char *syscall) {
+  r->err = errno ? errno : EIO;
+  r->syscall = syscall;
+}
+
+/* Runs in whatever namespace the calling thread is in. */
+static void open_here(struct open_req *r) {
+  if (r->must_exist) {
+    errno = 0;
+    if (if_nametoindex(r->name) == 0) {
+      if (errno == 0 || errno == ENXIO) errno = ENODEV;
+      fail(r, "if_nametoindex");
+      return;
+    }
+  }
+  int fd = open(TUN_DEVICE, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) {
+    fail(r, "open");
+    return;
+  }
+  struct ifreq ifr;
+  memset(&ifr, 0, sizeof ifr);
+  ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+  memcpy(ifr.ifr_name, r->name, IFNAMSIZ);
+  if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+    fail(r, "ioctl(TUNSETIFF)");
+    close(fd);
+    return;
+  }
+  if (r->persist >= 0 && ioctl(fd, TUNSETPERSIST, (unsigned long)r->persist) < 0) {
+    fail(r, "ioctl(TUNSETPERSIST)");
+    close(fd);
+    return;
+  }
+  memcpy(r->actual, ifr.ifr_name, IFNAMSIZ);
+  r->actual[IFNAMSIZ - 1] = '\0';
+  r->fd = fd;
+}
+
+static void *open_in_netns_thread(void *arg) {
+  struct open_req *r = arg;
+  int nsfd = open(r->netns, O_RDONLY | O_CLOEXEC);
+  if (nsfd < 0) {
+    fail(r, "open(netns)");
+    return NULL;
+  }
+  if (setns(nsfd, CLONE_NEWNET) < 0) {
+    fail(r, "setns");
+    close(nsfd);
+    return NULL;
+  }
+  close(nsfd);
+  open_here(r);
+  return NULL; /* the thread ends here, and its namespace with it */
+}
+
+/* Copies an optional string argument into buf. Returns 0, 1 if it does not fit, -1 if it threw. */
+static int get_string(napi_env env, napi_value v, char *buf, size_t cap) {
+  napi_valuetype t;
+  napi_typeof(env, v, &t);
+  if (t == napi_undefined || t == napi_null) {
+    buf[0] = '\0';
+    return 0;
+  }
+  size_t len = 0;
+  if (t != napi_string || napi_get_value_string_utf8(env, v, NULL, 0, &len) != napi_ok) {
+    napi_throw_type_error(env, NULL, "tsnet_native: open() name and netnsPath must be strings");
+    return -1;
+  }
+  if (len >= cap) return 1;
+  napi_get_value_string_utf8(env, v, buf, cap, &len);
+  return 0;
+}
+
+/* open(name, persist: -1|0|1, netnsPath, mustExist) -> {fd, name} | {errno, syscall} */
+static napi_value js_open(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 4) {
+    napi_throw_type_error(env, NULL, "tsnet_native: open(name, persist, netnsPath, mustExist)");
+    return NULL;
+  }
+  struct open_req r;
+  memset(&r, 0, sizeof r);
+  r.fd = -1;
+  int rc = get_string(env, argv[0], r.name, sizeof r.name);
+  if (rc < 0) return NULL;
+  if (rc > 0) return tsnet_failure(env, EINVAL, "ioctl(TUNSETIFF)"); /* as the kernel would say */
+  rc = get_string(env, argv[2], r.netns, sizeof r.netns);
+  if (rc < 0) return NULL;
+  if (rc > 0) return tsnet_failure(env, ENAMETOOLONG, "open(netns)");
+  int32_t persist;
+  if (tsnet_arg_int32(env, argv[1], "persist", &persist) < 0) return NULL;
+  r.persist = persist < 0 ? -1 : persist > 0 ? 1 : 0;
+  if (tsnet_arg_bool(argv[3], env, "mustExist", &r.must_exist) < 0) return NULL;
+
+  if (r.netns[0] == '\0') {
+    open_here(&r);
+  } else {
+    pthread_t th;
+    int e = pthread_create(&th, NULL, open_in_netns_thread, &r);
+    if (e != 0) return tsnet_failure(env, e, "pthread_create");
+    e = pthread_join(th, NULL);
+    if (e != 0) return tsnet_failure(env, e, "pthread_join");
+  }
+  if (r.fd < 0) return tsnet_failure(env, r.err, r.syscall);
+
+  napi_value obj, fd, name;
+  NAPI_CALL(env, napi_create_object(env, &obj));
+  NAPI_CALL(env, napi_create_int32(env, r.fd, &fd));
+  NAPI_CALL(env, napi_create_string_utf8(env, r.actual, NAPI_AUTO_LENGTH, &name));
+  NAPI_CALL(env, napi_set_named_property(env, obj, "fd", fd));
+  NAPI_CALL(env, napi_set_named_property(env, obj, "name", name));
+  return obj;
+}
+
+/* setPersist(fd, on) -> undefined | {errno, syscall} */
+static napi_value js_set_persist(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int32_t fd;
+  int on;
+  if (argc < 2 || tsnet_arg_int32(env, argv[0], "fd", &fd) < 0) return NULL;
+  if (tsnet_arg_bool(argv[1], env, "persist", &on) < 0) return NULL;
+  if (ioctl(fd, TUNSETPERSIST, (unsigned long)on) < 0) return tsnet_failure(env, errno, "ioctl(TUNSETPERSIST)");
+  return NULL;
+}
+
+/* ifName(fd) -> current interface name (it changes when the TAP is renamed, e.g. to eth0) */
+static napi_value js_if_name(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int32_t fd;
+  if (argc < 1 || tsnet_arg_int32(env, argv[0], "fd", &fd) < 0) return NULL;
+  struct ifreq ifr;
+  memset(&ifr, 0, sizeof ifr);
+  if (ioctl(fd, TUNGETIFF, &ifr) < 0) return tsnet_failure(env, errno, "ioctl(TUNGETIFF)");
+  ifr.ifr_name[IFNAMSIZ - 1] = '\0';
+  napi_value name;
+  NAPI_CALL(env, napi_create_string_utf8(env, ifr.ifr_name, NAPI_AUTO_LENGTH, &name));
+  return name;
+}
+
+/* close(fd) -> undefined | {errno, syscall}. The caller stops any reader on the fd first. */
+static napi_value js_close(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int32_t fd;
+  if (argc < 1 || tsnet_arg_int32(env, argv[0], "fd", &fd) < 0) return NULL;
+  /* Linux releases the fd even when close() reports an error: never retry. */
+  if (close(fd) < 0 && errno != EINTR) return tsnet_failure(env, errno, "close");
+  return NULL;
+}
+
+napi_value tsnet_register_open(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+      {"open", NULL, js_open, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"setPersist", NULL, js_set_persist, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"ifName", NULL, js_if_name, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"close", NULL, js_close, NULL, NULL, NULL, napi_enumerable, NULL},
+  };
+  NAPI_CALL(env, napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
+  return exports;
+}

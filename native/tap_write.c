@@ -1,0 +1,105 @@
+/* Non-blocking writes of frames to a TAP fd: one frame per call, or a burst of frames in one
+ * N-API call (the switch flushes its output once per input batch, convention 4). A frame that
+ * cannot be written is not retried: the caller counts it as a drop. Exports: write, writeBatch,
+ * lastErrno. */
+#include "common.h"
+
+#include <errno.h>
+#include <unistd.h>
+
+/* errno of the failure that ended the last short writeBatch on this thread (0 = none). */
+static __thread int last_errno;
+
+static ssize_t write_frame(int fd, const uint8_t *p, size_t len) {
+  ssize_t n;
+  do {
+    n = write(fd, p, len);
+  } while (n < 0 && errno == EINTR);
+  return n;
+}
+
+static int check_range(napi_env env, int64_t off, int64_t len, size_t cap) {
+  if (off < 0 || len < 0 || (uint64_t)(off + len) > cap) {
+    napi_throw_range_error(env, NULL, "tsnet_native: frame (offset, length) lies outside the buffer");
+    return -1;
+  }
+  return 0;
+}
+
+/* write(fd, buf, off, len) -> bytes written, or -errno (-EAGAIN when the queue is full) */
+static napi_value js_write(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int32_t fd, off, len;
+  uint8_t *data;
+  size_t cap;
+  if (argc < 4) {
+    napi_throw_type_error(env, NULL, "tsnet_native: write(fd, buf, off, len)");
+    return NULL;
+  }
+  if (tsnet_arg_int32(env, argv[0], "fd", &fd) < 0 || tsnet_arg_buffer(env, argv[1], "buf", &data, &cap) < 0 ||
+      tsnet_arg_int32(env, argv[2], "off", &off) < 0 || tsnet_arg_int32(env, argv[3], "len", &len) < 0)
+    return NULL;
+  if (check_range(env, off, len, cap) < 0) return NULL;
+  ssize_t n = write_frame(fd, data + off, (size_t)len);
+  napi_value r;
+  NAPI_CALL(env, napi_create_int32(env, n < 0 ? -errno : (int32_t)n, &r));
+  return r;
+}
+
+/* writeBatch(fd, buf, offsets, lengths, count) -> number of frames written; stops at the first
+ * failure (its errno is kept for lastErrno()). */
+static napi_value js_write_batch(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int32_t fd, count;
+  uint8_t *data;
+  size_t cap, noffs, nlens;
+  int32_t *offs, *lens;
+  if (argc < 5) {
+    napi_throw_type_error(env, NULL, "tsnet_native: writeBatch(fd, buf, offsets, lengths, count)");
+    return NULL;
+  }
+  if (tsnet_arg_int32(env, argv[0], "fd", &fd) < 0 || tsnet_arg_buffer(env, argv[1], "buf", &data, &cap) < 0 ||
+      tsnet_arg_int32array(env, argv[2], "offsets", &offs, &noffs) < 0 ||
+      tsnet_arg_int32array(env, argv[3], "lengths", &lens, &nlens) < 0 ||
+      tsnet_arg_int32(env, argv[4], "count", &count) < 0)
+    return NULL;
+  if (count < 0 || (size_t)count > noffs || (size_t)count > nlens) {
+    napi_throw_range_error(env, NULL, "tsnet_native: writeBatch count exceeds the offsets/lengths arrays");
+    return NULL;
+  }
+  for (int32_t i = 0; i < count; i++)
+    if (check_range(env, offs[i], lens[i], cap) < 0) return NULL;
+  int32_t written = 0;
+  last_errno = 0;
+  for (; written < count; written++) {
+    if (write_frame(fd, data + offs[written], (size_t)lens[written]) < 0) {
+      last_errno = errno;
+      break;
+    }
+  }
+  napi_value r;
+  NAPI_CALL(env, napi_create_int32(env, written, &r));
+  return r;
+}
+
+/* lastErrno() -> errno that ended the last short writeBatch on this thread, 0 if none */
+static napi_value js_last_errno(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value r;
+  NAPI_CALL(env, napi_create_int32(env, last_errno, &r));
+  return r;
+}
+
+napi_value tsnet_register_write(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+      {"write", NULL, js_write, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"writeBatch", NULL, js_write_batch, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"lastErrno", NULL, js_last_errno, NULL, NULL, NULL, napi_enumerable, NULL},
+  };
+  NAPI_CALL(env, napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
+  return exports;
+}

@@ -1,0 +1,135 @@
+// `tsnet run|exec|ps|rm|inspect`: containers are network namespaces (Sandboxes) managed by the
+// daemon. A detached `run -d` is started by the daemon; a foreground `run` and `exec` are started by
+// this CLI process inside the namespace with the terminal attached, like `docker run` without -d.
+import { spawn } from 'node:child_process';
+import type { ApiClient } from '../api/client.js';
+import type { ContainerInspect, ContainerSummary, RunResponse } from '../api/types.js';
+import { badRequest } from '../errors.js';
+import { bool, list, needPositionals, parseArgs, str } from './args.js';
+import { ago, json, shortId, table } from './format.js';
+
+type Out = (line: string) => void;
+
+/** The argv that runs cmd inside a sandbox: `ip netns exec` for named namespaces (it also
+ *  bind-mounts /etc/netns/NAME/{resolv.conf,hosts}), nsenter for namespaces given by path. */
+export function commandInSandbox(s: { netnsName: string | null; netnsPath: string; utsPid?: number; hostname?: string }, cmd: string[]): string[] {
+  const enter = s.netnsName ? ['ip', 'netns', 'exec', s.netnsName] : ['nsenter', `--net=${s.netnsPath}`];
+  if (s.utsPid) return [...enter, 'nsenter', `--uts=/proc/${s.utsPid}/ns/uts`, '--', ...cmd];
+  if (s.hostname) return [...enter, 'unshare', '--uts', '--', 'sh', '-c', 'hostname "$0" && exec "$@"', s.hostname, ...cmd];
+  return [...enter, ...cmd];
+}
+
+function runForeground(argv: string[]): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn(argv[0]!, argv.slice(1), { stdio: 'inherit' });
+    const forward = (sig: NodeJS.Signals) => child.kill(sig);
+    process.on('SIGINT', forward);
+    process.on('SIGTERM', forward);
+    child.on('error', (err) => {
+      process.stderr.write(`tsnet: cannot start ${argv[0]}: ${err.message}\n`);
+      resolve(127);
+    });
+    child.on('exit', (code, signal) => {
+      process.off('SIGINT', forward);
+      process.off('SIGTERM', forward);
+      resolve(code ?? (signal ? 128 + 15 : 1));
+    });
+  });
+}
+
+export async function runCommand(api: ApiClient, argv: string[], out: Out): Promise<number> {
+  const a = parseArgs(
+    argv,
+    {
+      detach: { short: 'd', type: 'boolean' },
+      rm: { type: 'boolean' },
+      name: { type: 'string' },
+      net: { type: 'string' },
+      network: { type: 'string' },
+      ip: { type: 'string' },
+      alias: { type: 'string', multiple: true },
+      'network-alias': { type: 'string', multiple: true },
+      hostname: { short: 'h', type: 'string' },
+    },
+    'tsnet run',
+    { stopAtPositional: true },
+  );
+  if (a.positionals.length === 0) throw badRequest('EBAD_ARGS', 'usage: tsnet run [-d] [--rm] --name NAME [--net NETWORK] [--ip IP] [--alias NAME]... [--hostname H] -- CMD [ARG...]');
+  const detach = bool(a, 'detach');
+  const r = await api.post<RunResponse>('/v1/containers', {
+    name: str(a, 'name'),
+    network: str(a, 'net') ?? str(a, 'network'),
+    ip: str(a, 'ip'),
+    aliases: [...list(a, 'alias'), ...list(a, 'network-alias')],
+    hostname: str(a, 'hostname'),
+    cmd: a.positionals,
+    detach,
+    autoRemove: bool(a, 'rm'),
+  });
+  if (detach) {
+    out(r.Id);
+    return 0;
+  }
+  const code = await runForeground(commandInSandbox({ netnsName: r.NetnsName, netnsPath: r.NetnsPath, hostname: r.Hostname }, a.positionals));
+  if (bool(a, 'rm')) await api.delete(`/v1/containers/${r.Id}?force=1`);
+  else await api.post(`/v1/containers/${r.Id}/exited`, { exitCode: code });
+  return code;
+}
+
+export async function execCommand(api: ApiClient, argv: string[]): Promise<number> {
+  const a = parseArgs(argv, {}, 'tsnet exec', { stopAtPositional: true });
+  if (a.positionals.length < 2) throw badRequest('EBAD_ARGS', 'usage: tsnet exec CONTAINER [--] CMD [ARG...]');
+  const [name, ...rest] = a.positionals;
+  const cmd = rest[0] === '--' ? rest.slice(1) : rest;
+  const c = await api.get<ContainerInspect>(`/v1/containers/${encodeURIComponent(name!)}`);
+  const netnsName = c.NetworkSettings.SandboxKey.startsWith('/run/netns/') ? c.NetworkSettings.SandboxKey.slice('/run/netns/'.length) : null;
+  const utsPid = c.State.Running && c.Config.Hostname ? c.State.Pid : undefined;
+  return runForeground(commandInSandbox({ netnsName, netnsPath: c.NetworkSettings.SandboxKey, utsPid }, cmd));
+}
+
+export async function psCommand(api: ApiClient, argv: string[], out: Out): Promise<number> {
+  const a = parseArgs(argv, { all: { short: 'a', type: 'boolean' }, quiet: { short: 'q', type: 'boolean' } }, 'tsnet ps');
+  needPositionals(a, 0, 0, 'tsnet ps [-a] [-q]');
+  const all = await api.get<ContainerSummary[]>('/v1/containers');
+  const shown = bool(a, 'all') ? all : all.filter((c) => c.State === 'running');
+  if (bool(a, 'quiet')) for (const c of shown) out(shortId(c.Id));
+  else
+    out(
+      table(
+        ['CONTAINER ID', 'COMMAND', 'CREATED', 'STATUS', 'NETWORKS', 'NAMES'],
+        shown.map((c) => [shortId(c.Id), JSON.stringify(c.Command.length > 20 ? c.Command.slice(0, 19) + '…' : c.Command), ago(c.Created), c.Status, c.Networks.join(','), c.Name]),
+      ),
+    );
+  return 0;
+}
+
+export async function rmCommand(api: ApiClient, argv: string[], out: Out): Promise<number> {
+  const a = parseArgs(argv, { force: { short: 'f', type: 'boolean' } }, 'tsnet rm');
+  needPositionals(a, 1, Infinity, 'tsnet rm [-f] CONTAINER [CONTAINER...]');
+  for (const name of a.positionals) {
+    await api.delete(`/v1/containers/${encodeURIComponent(name)}${bool(a, 'force') ? '?force=1' : ''}`);
+    out(name);
+  }
+  return 0;
+}
+
+export async function inspectCommand(api: ApiClient, argv: string[], out: Out): Promise<number> {
+  const a = parseArgs(argv, { format: { short: 'f', type: 'string' } }, 'tsnet inspect');
+  needPositionals(a, 1, Infinity, 'tsnet inspect [-f json-path] CONTAINER [CONTAINER...]');
+  const results: ContainerInspect[] = [];
+  for (const name of a.positionals) results.push(await api.get<ContainerInspect>(`/v1/containers/${encodeURIComponent(name)}`));
+  const format = str(a, 'format');
+  if (format) {
+    // a small subset of Go templates: '{{json .NetworkSettings}}' or '{{ .NetworkSettings.Networks }}'
+    const m = /^\{\{\s*(json\s+)?\.([\w.]*)\s*\}\}$/.exec(format.trim());
+    if (!m) throw badRequest('EBAD_FORMAT', `unsupported --format "${format}"; use '{{json .Field.Path}}'.`);
+    for (const r of results) {
+      let v: unknown = r;
+      for (const key of m[2]!.split('.').filter(Boolean)) v = (v as Record<string, unknown> | undefined)?.[key];
+      out(m[1] ? JSON.stringify(v, null, 2) : typeof v === 'object' ? JSON.stringify(v) : String(v));
+    }
+    return 0;
+  }
+  out(json(results));
+  return 0;
+}

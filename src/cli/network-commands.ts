@@ -1,0 +1,118 @@
+// `tsnet network create|ls|inspect|rm|connect|disconnect`: argv -> one API call -> Docker-shaped output.
+import type { ApiClient } from '../api/client.js';
+import type { NetworkCreateRequest, NetworkInspect, NetworkSummary } from '../api/types.js';
+import { badRequest } from '../errors.js';
+import { bool, keyValues, list, needPositionals, parseArgs, str } from './args.js';
+import { json, shortId, table } from './format.js';
+
+type Out = (line: string) => void;
+
+export async function networkCommand(api: ApiClient, argv: string[], out: Out): Promise<number> {
+  const [verb, ...rest] = argv;
+  switch (verb) {
+    case 'create':
+      return create(api, rest, out);
+    case 'ls':
+    case 'list':
+      return ls(api, rest, out);
+    case 'inspect':
+      return inspect(api, rest, out);
+    case 'rm':
+    case 'remove':
+      return rm(api, rest, out);
+    case 'connect':
+      return connect(api, rest);
+    case 'disconnect':
+      return disconnect(api, rest);
+    default:
+      throw badRequest('EBAD_COMMAND', `unknown command \`tsnet network ${verb ?? ''}\`; use create, ls, inspect, rm, connect or disconnect.`);
+  }
+}
+
+async function create(api: ApiClient, argv: string[], out: Out): Promise<number> {
+  const a = parseArgs(
+    argv,
+    {
+      driver: { short: 'd', type: 'string' },
+      subnet: { type: 'string' },
+      gateway: { type: 'string' },
+      'ip-range': { type: 'string' },
+      'aux-address': { type: 'string', multiple: true },
+      opt: { short: 'o', type: 'string', multiple: true },
+      internal: { type: 'boolean' },
+      peer: { type: 'string', multiple: true },
+      'ipam-driver': { type: 'string' },
+      scope: { type: 'string' },
+    },
+    'tsnet network create',
+  );
+  needPositionals(a, 1, 1, 'tsnet network create [OPTIONS] NAME');
+  const ipamDriver = str(a, 'ipam-driver');
+  if (ipamDriver && ipamDriver !== 'default') throw badRequest('EBAD_IPAM_DRIVER', `unknown IPAM driver "${ipamDriver}"; tsnet has "default".`);
+  const scope = str(a, 'scope');
+  if (scope !== undefined && scope !== 'local' && scope !== 'global') throw badRequest('EBAD_SCOPE', `--scope must be local or global, not "${scope}".`);
+  const req: NetworkCreateRequest = {
+    name: a.positionals[0]!,
+    driver: str(a, 'driver'),
+    subnet: str(a, 'subnet'),
+    gateway: str(a, 'gateway'),
+    ipRange: str(a, 'ip-range'),
+    auxAddresses: keyValues(list(a, 'aux-address'), '--aux-address'),
+    options: keyValues(list(a, 'opt').map((o) => (o.includes('=') ? o : `${o}=true`)), '-o'),
+    internal: bool(a, 'internal'),
+    peers: list(a, 'peer'),
+    scope,
+  };
+  const r = await api.post<{ Id: string }>('/v1/networks', req);
+  out(r.Id);
+  return 0;
+}
+
+async function ls(api: ApiClient, argv: string[], out: Out): Promise<number> {
+  const a = parseArgs(argv, { quiet: { short: 'q', type: 'boolean' }, format: { type: 'string' } }, 'tsnet network ls');
+  needPositionals(a, 0, 0, 'tsnet network ls [-q] [--format json]');
+  const nets = await api.get<NetworkSummary[]>('/v1/networks');
+  const format = str(a, 'format');
+  if (format && format !== 'json' && format !== 'table') throw badRequest('EBAD_FORMAT', `--format must be json or table, not "${format}".`);
+  if (bool(a, 'quiet')) for (const n of nets) out(shortId(n.Id));
+  else if (format === 'json') for (const n of nets) out(JSON.stringify({ ID: shortId(n.Id), Name: n.Name, Driver: n.Driver, Scope: n.Scope }));
+  else out(table(['NETWORK ID', 'NAME', 'DRIVER', 'SCOPE'], nets.map((n) => [shortId(n.Id), n.Name, n.Driver, n.Scope])));
+  return 0;
+}
+
+async function inspect(api: ApiClient, argv: string[], out: Out): Promise<number> {
+  const a = parseArgs(argv, {}, 'tsnet network inspect');
+  needPositionals(a, 1, Infinity, 'tsnet network inspect NETWORK [NETWORK...]');
+  const results: NetworkInspect[] = [];
+  for (const name of a.positionals) results.push(await api.get<NetworkInspect>(`/v1/networks/${encodeURIComponent(name)}`));
+  out(json(results));
+  return 0;
+}
+
+async function rm(api: ApiClient, argv: string[], out: Out): Promise<number> {
+  const a = parseArgs(argv, {}, 'tsnet network rm');
+  needPositionals(a, 1, Infinity, 'tsnet network rm NETWORK [NETWORK...]');
+  for (const name of a.positionals) {
+    await api.delete(`/v1/networks/${encodeURIComponent(name)}`);
+    out(name);
+  }
+  return 0;
+}
+
+async function connect(api: ApiClient, argv: string[]): Promise<number> {
+  const a = parseArgs(argv, { ip: { type: 'string' }, alias: { type: 'string', multiple: true } }, 'tsnet network connect');
+  needPositionals(a, 2, 2, 'tsnet network connect [--ip IP] [--alias NAME]... NETWORK CONTAINER');
+  await api.post(`/v1/networks/${encodeURIComponent(a.positionals[0]!)}/connect`, {
+    container: a.positionals[1]!,
+    ip: str(a, 'ip'),
+    aliases: list(a, 'alias'),
+  });
+  return 0;
+}
+
+async function disconnect(api: ApiClient, argv: string[]): Promise<number> {
+  const a = parseArgs(argv, { force: { short: 'f', type: 'boolean' } }, 'tsnet network disconnect');
+  needPositionals(a, 2, 2, 'tsnet network disconnect NETWORK CONTAINER');
+  await api.post(`/v1/networks/${encodeURIComponent(a.positionals[0]!)}/disconnect`, { container: a.positionals[1]!, force: bool(a, 'force') });
+  return 0;
+}

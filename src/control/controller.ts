@@ -1,0 +1,92 @@
+// The NetworkController (libnetwork's name): the one entry point of the control plane. The daemon
+// API, the Docker plugin and the tests call these verbs; each mutation runs under one lock and
+// persists the state before it returns.
+import type { ConnectRequest, DisconnectRequest, NetworkCreateRequest, RunRequest } from '../api/types.js';
+import { badRequest } from '../errors.js';
+import { ControllerCore, type ControllerDeps } from './controller-core.js';
+import { connectEndpoint, disconnectEndpoint } from './endpoints.js';
+import { emptyState, type DaemonStateV1 } from './model.js';
+import { lookupName, type NameAnswer } from './names.js';
+import { createNetwork, removeNetwork } from './networks.js';
+import { recover } from './recovery.js';
+import { forgetIfUnused, recordExit, removeSandbox, runSandbox, sandboxForConnect } from './sandboxes.js';
+import { containerInspect, containerSummary, networkInspect, networkSummary, switchStats } from './views.js';
+
+export class NetworkController {
+  private constructor(readonly core: ControllerCore) {}
+
+  /** Loads the state and brings every network and endpoint back (recovery.ts). */
+  static async start(deps: ControllerDeps): Promise<NetworkController> {
+    const state = (await deps.store.load()) ?? emptyState();
+    const core = new ControllerCore(deps, state as DaemonStateV1);
+    await core.lock.run(() => recover(core));
+    return new NetworkController(core);
+  }
+
+  createNetwork(req: NetworkCreateRequest) {
+    return this.core.lock.run(async () => createNetwork(this.core, req).then((n) => ({ Id: n.id })));
+  }
+  listNetworks() {
+    return this.core.state.networks.filter((n) => !n.pending).map(networkSummary);
+  }
+  inspectNetwork(ref: string) {
+    return networkInspect(this.core, this.core.findNetwork(ref));
+  }
+  networkStats(ref: string) {
+    return switchStats(this.core, this.core.findNetwork(ref));
+  }
+  removeNetwork(ref: string) {
+    return this.core.lock.run(() => removeNetwork(this.core, ref));
+  }
+  connect(networkRef: string, req: ConnectRequest) {
+    return this.core.lock.run(async () => {
+      if (typeof req.container !== 'string' || !req.container) throw badRequest('EBAD_ARGS', 'connect needs a container or namespace.');
+      const net = this.core.findNetwork(networkRef);
+      const s = await sandboxForConnect(this.core, req.container);
+      try {
+        const ep = await connectEndpoint(this.core, net, s, { ip: req.ip, aliases: req.aliases });
+        return { EndpointID: ep.id, Interface: ep.ifName, IPAddress: ep.ipv4, MacAddress: ep.mac };
+      } catch (err) {
+        await forgetIfUnused(this.core, s);
+        throw err;
+      }
+    });
+  }
+  disconnect(networkRef: string, req: DisconnectRequest) {
+    return this.core.lock.run(async () => {
+      const net = this.core.findNetwork(networkRef);
+      const s = this.core.findSandbox(req.container);
+      await disconnectEndpoint(this.core, net, s);
+      await forgetIfUnused(this.core, s);
+      return {};
+    });
+  }
+  run(req: RunRequest) {
+    return this.core.lock.run(async () => {
+      const s = await runSandbox(this.core, req);
+      return { Id: s.id, Name: s.name, NetnsName: s.netnsName, NetnsPath: s.netnsPath, Hostname: s.hostname };
+    });
+  }
+  listContainers() {
+    return this.core.state.sandboxes.filter((s) => !s.pending).map((s) => containerSummary(this.core, s));
+  }
+  inspectContainer(ref: string) {
+    return containerInspect(this.core, this.core.findSandbox(ref));
+  }
+  removeContainer(ref: string, force: boolean) {
+    return this.core.lock.run(() => removeSandbox(this.core, ref, force));
+  }
+  containerExited(ref: string, exitCode: number) {
+    return this.core.lock.run(() => recordExit(this.core, ref, exitCode));
+  }
+  lookupName(clientIp: string, qname: string): NameAnswer {
+    return lookupName(this.core, clientIp, qname);
+  }
+  counts() {
+    return { networks: this.core.state.networks.length, containers: this.core.state.sandboxes.length };
+  }
+  /** Closes the data path; persistent interfaces stay for the next start. */
+  stop(): void {
+    this.core.deps.datapath.stop();
+  }
+}

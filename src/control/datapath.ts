@@ -1,0 +1,105 @@
+// The control plane's handle on the data plane: one learning switch per network, its host port (a
+// persistent TAP in the daemon's namespace holding the gateway address), and one TAP port per
+// endpoint. The controller calls it with commands (open a network, attach an endpoint's device,
+// detach it); nothing here touches namespaces or state files. Used by controller.ts.
+import { createSwitch, type Switch } from '../dataplane/switch.js';
+import { createTapPort, type TapPort } from '../dataplane/tap-port.js';
+import type { Port } from '../dataplane/port.js';
+import { TapDevice } from '../native/tap.js';
+import type { TsnetError } from '../errors.js';
+
+// --- our choice ---
+/** How often learned FDB entries are swept (aging is also lazy on lookup). */
+const SWEEP_INTERVAL_MS = 30_000;
+
+export interface NetworkPorts {
+  readonly sw: Switch;
+  readonly hostPort: TapPort;
+  readonly endpoints: Map<string, TapPort>;
+  /** extra ports attached by drivers (the overlay's tunnel port, an attached interface) */
+  readonly extra: Set<Port>;
+}
+
+export interface Datapath {
+  openNetwork(net: { id: string; name: string; hostIfName: string; agingMs?: number; maxMacs?: number }): NetworkPorts;
+  network(id: string): NetworkPorts | undefined;
+  /** destroy=true deletes the host interface; false only closes our fd (daemon shutdown). */
+  closeNetwork(id: string, destroy: boolean): void;
+  attachEndpoint(networkId: string, endpointId: string, device: TapDevice): void;
+  detachEndpoint(networkId: string, endpointId: string, destroy: boolean): void;
+  attachPort(networkId: string, port: Port): void;
+  detachPort(networkId: string, port: Port): void;
+  stop(): void;
+}
+
+export function createDatapath(opts: { onPortError?: (where: string, err: TsnetError) => void } = {}): Datapath {
+  const networks = new Map<string, NetworkPorts>();
+  const report = (where: string) => (err: TsnetError) => opts.onPortError?.(where, err);
+  const sweeper = setInterval(() => {
+    for (const n of networks.values()) n.sw.sweep();
+  }, SWEEP_INTERVAL_MS);
+  sweeper.unref();
+
+  const closeTap = (port: TapPort, destroy: boolean) => {
+    const dev = port.device as TapDevice;
+    if (destroy && !dev.closed) dev.setPersist(false);
+    port.close();
+  };
+
+  return {
+    openNetwork(net) {
+      const existing = networks.get(net.id);
+      if (existing) return existing;
+      const device = TapDevice.open({ name: net.hostIfName, persist: true });
+      const sw = createSwitch({ name: net.name, agingMs: net.agingMs, maxMacs: net.maxMacs });
+      const hostPort = createTapPort(device, { name: `host:${net.hostIfName}`, onError: report(`network ${net.name} host port`) });
+      sw.addPort(hostPort);
+      const ports: NetworkPorts = { sw, hostPort, endpoints: new Map(), extra: new Set() };
+      networks.set(net.id, ports);
+      return ports;
+    },
+    network: (id) => networks.get(id),
+    closeNetwork(id, destroy) {
+      const n = networks.get(id);
+      if (!n) return;
+      for (const p of n.extra) n.sw.removePort(p);
+      for (const [, p] of n.endpoints) {
+        n.sw.removePort(p);
+        closeTap(p, destroy);
+      }
+      n.sw.removePort(n.hostPort);
+      closeTap(n.hostPort, destroy);
+      networks.delete(id);
+    },
+    attachEndpoint(networkId, endpointId, device) {
+      const n = networks.get(networkId);
+      if (!n) throw new Error(`datapath: network ${networkId} is not open`);
+      const port = createTapPort(device, { name: `${device.name}:${endpointId.slice(0, 12)}`, onError: report(`endpoint ${endpointId.slice(0, 12)}`) });
+      n.sw.addPort(port);
+      n.endpoints.set(endpointId, port);
+    },
+    detachEndpoint(networkId, endpointId, destroy) {
+      const n = networks.get(networkId);
+      const port = n?.endpoints.get(endpointId);
+      if (!n || !port) return;
+      n.sw.removePort(port);
+      n.endpoints.delete(endpointId);
+      closeTap(port, destroy);
+    },
+    attachPort(networkId, port) {
+      const n = networks.get(networkId);
+      if (!n) throw new Error(`datapath: network ${networkId} is not open`);
+      n.sw.addPort(port);
+      n.extra.add(port);
+    },
+    detachPort(networkId, port) {
+      const n = networks.get(networkId);
+      if (!n || !n.extra.delete(port)) return;
+      n.sw.removePort(port);
+    },
+    stop() {
+      clearInterval(sweeper);
+      for (const id of [...networks.keys()]) this.closeNetwork(id, false);
+    },
+  };
+}

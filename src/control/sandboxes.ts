@@ -1,0 +1,162 @@
+// Sandbox (container) verbs: run (a named namespace, its first endpoint, and a detached command or
+// none when the CLI runs it in the foreground), adopt a user's own namespace on `network connect`,
+// remove (process, interfaces, namespace, /etc/netns files), record an exit, refresh liveness.
+import { existsSync } from 'node:fs';
+import type { RunRequest } from '../api/types.js';
+import { badRequest, conflict } from '../errors.js';
+import type { ControllerCore } from './controller-core.js';
+import { connectEndpoint, disconnectEndpoint } from './endpoints.js';
+import { NAME_RE, newId } from './ids.js';
+import type { SandboxRecord } from './model.js';
+import { deleteNamedNetns, ensureNamedNetns, removeNetnsEtc, resolveNetnsTarget } from './netns.js';
+import { isOurProcessAlive, killSandboxProcess, startSandboxProcess } from './sandbox-process.js';
+import { writeSandboxEtc } from './sandbox-etc.js';
+
+const netnsPathOf = (name: string) => `/run/netns/${name}`;
+
+function nameFor(core: ControllerCore, req: RunRequest): string {
+  if (req.name === undefined) {
+    for (;;) {
+      const n = `tsnet_${Math.random().toString(36).slice(2, 8)}`;
+      if (!core.state.sandboxes.some((s) => s.name === n)) return n;
+    }
+  }
+  if (!NAME_RE.test(req.name)) throw badRequest('EBAD_NAME', `invalid container name "${req.name}": use letters, digits, '_', '.', '-' and start with a letter or digit.`);
+  if (core.state.sandboxes.some((s) => s.name === req.name)) throw conflict('ECONTAINER_EXISTS', `the container name ${req.name} is already in use; remove it or choose another name.`);
+  return req.name;
+}
+
+export async function runSandbox(core: ControllerCore, req: RunRequest): Promise<SandboxRecord> {
+  if (!Array.isArray(req.cmd) || req.cmd.length === 0 || req.cmd.some((c) => typeof c !== 'string')) {
+    throw badRequest('EBAD_CMD', 'tsnet run needs a command to run, e.g. `tsnet run --name web -- sleep infinity`.');
+  }
+  const name = nameFor(core, req);
+  const net = req.network ? core.findNetwork(req.network) : undefined;
+  if (!net && (req.ip || req.aliases?.length)) throw badRequest('EBAD_ARGS', '--ip and --alias need --net NETWORK.');
+  if (req.hostname !== undefined && !/^[a-zA-Z0-9][a-zA-Z0-9.-]{0,62}$/.test(req.hostname)) throw badRequest('EBAD_HOSTNAME', `invalid hostname "${req.hostname}".`);
+  const netnsName = core.deps.netnsPrefix + name;
+  if (existsSync(netnsPathOf(netnsName))) throw conflict('ENETNS_EXISTS', `a network namespace named ${netnsName} already exists; choose another container name.`);
+  const s: SandboxRecord = {
+    id: newId(),
+    name,
+    netnsName,
+    netnsPath: netnsPathOf(netnsName),
+    external: false,
+    hostname: req.hostname,
+    cmd: [...req.cmd],
+    state: 'created',
+    autoRemove: !!req.autoRemove,
+    endpoints: [],
+    createdAt: new Date().toISOString(),
+    pending: true,
+  };
+  core.state.sandboxes.push(s);
+  await core.save();
+  try {
+    await ensureNamedNetns(netnsName);
+    await writeSandboxEtc(core, s);
+    if (net) await connectEndpoint(core, net, s, { ip: req.ip, aliases: req.aliases });
+    if (req.detach) {
+      const p = startSandboxProcess({ netnsName, netnsPath: s.netnsPath, hostname: s.hostname, cmd: s.cmd, logDir: core.deps.logDir, id: s.id });
+      s.pid = p.pid;
+      s.pidStartTime = p.startTime;
+      s.state = 'running';
+      void p.exited.then((code) => onProcessExit(core, s.id, p.pid, code));
+    }
+    delete s.pending;
+    await core.save();
+  } catch (err) {
+    await destroySandbox(core, s).catch(() => undefined);
+    throw err;
+  }
+  core.deps.log(`container ${name} created${req.detach ? `, running ${s.cmd.join(' ')} as pid ${s.pid}` : ''}`);
+  return s;
+}
+
+/** `network connect NET TARGET`: TARGET is a container, a named namespace, or a namespace path. */
+export async function sandboxForConnect(core: ControllerCore, target: string): Promise<SandboxRecord> {
+  const known = core.state.sandboxes.find((s) => !s.pending && (s.name === target || s.id === target || s.netnsPath === target));
+  if (known) return known;
+  try {
+    return core.findSandbox(target);
+  } catch {
+    /* not a container: maybe a namespace of the user's */
+  }
+  const t = await resolveNetnsTarget(target);
+  const s: SandboxRecord = {
+    id: newId(),
+    name: t.name ?? target.replace(/[^a-zA-Z0-9_.-]/g, '_').replace(/^_+/, ''),
+    netnsName: t.name ?? null,
+    netnsPath: t.path,
+    external: true,
+    cmd: [],
+    state: 'created',
+    autoRemove: false,
+    endpoints: [],
+    createdAt: new Date().toISOString(),
+  };
+  if (core.state.sandboxes.some((x) => x.name === s.name)) s.name = `${s.name}_${s.id.slice(0, 6)}`;
+  core.state.sandboxes.push(s);
+  return s;
+}
+
+/** Deletes a sandbox's interfaces, process, namespace (ours only) and record. */
+export async function destroySandbox(core: ControllerCore, s: SandboxRecord): Promise<void> {
+  killSandboxProcess(s.pid, s.pidStartTime);
+  for (const ep of [...core.endpointsOfSandbox(s)]) {
+    const net = core.networkOf(ep);
+    if (net) await disconnectEndpoint(core, net, s);
+  }
+  if (!s.external && s.netnsName) {
+    await deleteNamedNetns(s.netnsName).catch(() => undefined);
+    await removeNetnsEtc(s.netnsName).catch(() => undefined);
+  }
+  core.state.sandboxes = core.state.sandboxes.filter((x) => x.id !== s.id);
+  core.state.endpoints = core.state.endpoints.filter((e) => e.sandboxId !== s.id);
+  await core.save();
+}
+
+export async function removeSandbox(core: ControllerCore, ref: string, force: boolean): Promise<void> {
+  const s = core.findSandbox(ref);
+  refreshSandboxState(s);
+  if (s.state === 'running' && !force) {
+    throw conflict('ECONTAINER_RUNNING', `container ${s.name} is running; stop it first or use \`tsnet rm -f ${s.name}\`.`);
+  }
+  await destroySandbox(core, s);
+  core.deps.log(`container ${s.name} removed`);
+}
+
+/** An external sandbox with no endpoints left is forgotten (the namespace is the user's). */
+export async function forgetIfUnused(core: ControllerCore, s: SandboxRecord): Promise<void> {
+  if (s.external && s.endpoints.length === 0) {
+    core.state.sandboxes = core.state.sandboxes.filter((x) => x.id !== s.id);
+    await core.save();
+  }
+}
+
+export function refreshSandboxState(s: SandboxRecord): void {
+  if (s.state === 'running' && !isOurProcessAlive(s.pid, s.pidStartTime)) {
+    s.state = 'exited';
+    s.exitCode ??= -1;
+  }
+}
+
+async function onProcessExit(core: ControllerCore, id: string, pid: number, code: number): Promise<void> {
+  await core.lock.run(async () => {
+    const s = core.state.sandboxes.find((x) => x.id === id);
+    if (!s || s.pid !== pid) return;
+    s.state = 'exited';
+    s.exitCode = code;
+    core.deps.log(`container ${s.name}: process ${pid} exited with ${code}`);
+    if (s.autoRemove) await destroySandbox(core, s);
+    else await core.save();
+  });
+}
+
+/** The CLI ran a foreground command and reports how it ended. */
+export async function recordExit(core: ControllerCore, ref: string, exitCode: number): Promise<void> {
+  const s = core.findSandbox(ref);
+  s.state = 'exited';
+  s.exitCode = Number.isInteger(exitCode) ? exitCode : -1;
+  await core.save();
+}

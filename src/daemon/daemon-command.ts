@@ -1,0 +1,46 @@
+// `tsnet daemon [--state-dir DIR] [--socket PATH] [--netns-prefix P] [--dns IP]...`: runs the daemon
+// in the foreground until SIGINT/SIGTERM. Needs root (TAP devices, namespaces).
+import { parseArgs, str, list, needPositionals } from '../cli/args.js';
+import { forbidden } from '../errors.js';
+import { startDaemon } from './daemon.js';
+
+export const DEFAULT_STATE_DIR = '/var/lib/tsnet';
+
+const DAEMON_USAGE = `Usage: tsnet daemon [--state-dir DIR] [--socket PATH] [--netns-prefix PREFIX] [--dns IP]...
+
+  --state-dir DIR        where networks, endpoints and containers are saved (default ${DEFAULT_STATE_DIR})
+  --socket PATH          the API socket (default /run/tsnet/tsnet.sock, or --host / $TSNET_SOCKET)
+  --netns-prefix PREFIX  prefix of the namespaces created for containers (several daemons on one machine)
+  --dns IP               upstream resolver for names tsnet does not own (default: /etc/resolv.conf)`;
+
+export async function daemonCommand(argv: string[], socketFromCli: string): Promise<number> {
+  const a = parseArgs(
+    argv,
+    { 'state-dir': { type: 'string' }, socket: { type: 'string' }, 'netns-prefix': { type: 'string' }, dns: { type: 'string', multiple: true }, help: { type: 'boolean' } },
+    'tsnet daemon',
+  );
+  if (a.flags.help) {
+    process.stdout.write(DAEMON_USAGE + '\n');
+    return 0;
+  }
+  needPositionals(a, 0, 0, 'tsnet daemon [OPTIONS]');
+  if (process.getuid?.() !== 0) throw forbidden('ENOT_ROOT', 'the tsnet daemon needs root (CAP_NET_ADMIN) to create TAP devices and namespaces; run it with sudo.');
+  const log = (msg: string) => process.stderr.write(`${new Date().toISOString()} ${msg}\n`);
+  const daemon = await startDaemon({
+    stateDir: str(a, 'state-dir') ?? DEFAULT_STATE_DIR,
+    socketPath: str(a, 'socket') ?? socketFromCli,
+    netnsPrefix: str(a, 'netns-prefix') ?? '',
+    dnsUpstreams: list(a, 'dns').length ? list(a, 'dns') : undefined,
+    log,
+  });
+  await new Promise<void>((resolve) => {
+    const done = (sig: string) => {
+      log(`${sig}: stopping (containers and their interfaces stay up)`);
+      resolve();
+    };
+    process.once('SIGINT', () => done('SIGINT'));
+    process.once('SIGTERM', () => done('SIGTERM'));
+  });
+  await daemon.stop();
+  return 0;
+}

@@ -1,0 +1,76 @@
+// Composes a tsnet daemon: state store, data path, name server, network controller and the API
+// server on its unix socket. Built by a factory with its options (convention 9); start() brings
+// everything up (restoring the saved state), stop() closes the API and the data path but leaves
+// persistent interfaces and detached containers running for the next start.
+import { join } from 'node:path';
+import { createStateStore } from '../control/state-store.js';
+import { createDatapath } from '../control/datapath.js';
+import { NetworkController } from '../control/controller.js';
+import { readHostRoutes } from '../control/host-routes.js';
+import type { DaemonStateV1 } from '../control/model.js';
+import { startApiServer, type ApiServer } from '../api/server.js';
+import { buildRoutes } from '../api/routes.js';
+import type { InfoResponse } from '../api/types.js';
+import { startNameServer, type NameServer } from './name-server.js';
+import { VERSION } from '../cli/version.js';
+
+export interface DaemonOptions {
+  stateDir: string;
+  socketPath: string;
+  netnsPrefix: string;
+  /** upstream resolvers for names tsnet does not own (default: /etc/resolv.conf) */
+  dnsUpstreams?: string[];
+  log: (msg: string) => void;
+}
+
+export interface Daemon {
+  readonly controller: NetworkController;
+  stop(): Promise<void>;
+}
+
+export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
+  const store = createStateStore<DaemonStateV1>(opts.stateDir);
+  const datapath = createDatapath({ onPortError: (where, err) => opts.log(`${where}: ${err.message}`) });
+  let controller: NetworkController | undefined;
+  const names: NameServer = startNameServer({
+    lookup: (client, qname) => controller?.lookupName(client, qname) ?? null,
+    upstreams: opts.dnsUpstreams,
+    log: opts.log,
+  });
+  controller = await NetworkController.start({
+    store,
+    datapath,
+    netnsPrefix: opts.netnsPrefix,
+    logDir: join(opts.stateDir, 'containers'),
+    hostRoutes: () => readHostRoutes(null, 4),
+    resolver: names,
+    log: opts.log,
+  });
+  const ctl = controller;
+  const info = (): InfoResponse => ({
+    Version: VERSION,
+    Pid: process.pid,
+    StateDir: opts.stateDir,
+    Socket: opts.socketPath,
+    Networks: ctl.counts().networks,
+    Containers: ctl.counts().containers,
+    Cluster: null,
+  });
+  let api: ApiServer;
+  try {
+    api = await startApiServer(buildRoutes(ctl, info), opts.socketPath, (err) => opts.log(`API error: ${(err as Error).stack ?? String(err)}`));
+  } catch (err) {
+    ctl.stop();
+    await names.stop();
+    throw err;
+  }
+  opts.log(`tsnet ${VERSION} daemon listening on ${opts.socketPath}, state in ${opts.stateDir}`);
+  return {
+    controller: ctl,
+    async stop() {
+      await api.stop();
+      await names.stop();
+      ctl.stop();
+    },
+  };
+}

@@ -1,0 +1,193 @@
+// Cluster membership and liveness: the table of known hosts (signed host records learned directly
+// or through gossip) and which of them are live. A host becomes live when it says hello over a
+// direct connection; it goes down when the redial after its last connection closed fails (a
+// SIGKILLed process's sockets are closed by its kernel, so this takes milliseconds) or when it
+// misses `pingFailures` pings in a row (a frozen host or a cut link: failures x interval, 3 s by
+// default, always under 5 s). Down hosts are redialled every anti-entropy period, so a restarted or
+// healed host comes back without a manual step. Used by node.ts.
+import type { Libp2p, PeerId } from '@libp2p/interface';
+import type { Ping } from '@libp2p/ping';
+import { multiaddr, type Multiaddr } from '@multiformats/multiaddr';
+import { REDIAL_TIMEOUT_MS } from './constants.js';
+import { newerHost } from './rules.js';
+import type { Signed } from './signed.js';
+import type { Clock, DiscoveryLogger, HostRecord, PeerInfo } from './types.js';
+
+export interface HostEntry {
+  rec: HostRecord;
+  env: Signed;
+  live: boolean;
+  lastSeen: number;
+  rttMs?: number;
+  failures: number;
+  pinging: boolean;
+  checking: boolean;
+  lastDial: number;
+}
+
+export interface MembershipContext {
+  libp2p: Libp2p<{ ping: Ping }>;
+  self: string;
+  clock: Clock;
+  log: DiscoveryLogger;
+  pingIntervalMs: number;
+  pingFailures: number;
+  /** exchange hellos with a peer (marks it live through learn(..., direct)) */
+  hello(peer: PeerId): Promise<void>;
+  onUp(rec: HostRecord): void;
+  onDown(rec: HostRecord): void;
+}
+
+export class Membership {
+  private hosts = new Map<string, HostEntry>();
+  private timer?: NodeJS.Timeout;
+  private running = false;
+  private readonly onConnect = (e: CustomEvent<PeerId>) => this.connected(e.detail);
+  private readonly onDisconnect = (e: CustomEvent<PeerId>) => void this.disconnected(e.detail);
+
+  constructor(private readonly ctx: MembershipContext) {}
+
+  start(): void {
+    this.running = true;
+    this.ctx.libp2p.addEventListener('peer:connect', this.onConnect);
+    this.ctx.libp2p.addEventListener('peer:disconnect', this.onDisconnect);
+    this.timer = setInterval(() => this.pingAll(), this.ctx.pingIntervalMs);
+  }
+
+  stop(): void {
+    this.running = false;
+    clearInterval(this.timer);
+    this.ctx.libp2p.removeEventListener('peer:connect', this.onConnect);
+    this.ctx.libp2p.removeEventListener('peer:disconnect', this.onDisconnect);
+  }
+
+  get(id: string): HostEntry | undefined {
+    return this.hosts.get(id);
+  }
+
+  isLive(id: string): boolean {
+    return this.hosts.get(id)?.live ?? false;
+  }
+
+  all(): HostEntry[] {
+    return [...this.hosts.values()];
+  }
+
+  live(): HostEntry[] {
+    return this.all().filter((h) => h.live);
+  }
+
+  liveInfos(): PeerInfo[] {
+    return this.live().map((h) => ({ hostId: h.rec.hostId, host: h.rec, lastSeen: h.lastSeen, rttMs: h.rttMs, vtep: h.rec.vtep }));
+  }
+
+  /**
+   * Stores a verified host record. `direct`: it came from the host itself over a connection, which
+   * makes the host live. Returns true when the record is new or newer.
+   */
+  learn(rec: HostRecord, env: Signed, direct: boolean): boolean {
+    if (rec.hostId === this.ctx.self) return false;
+    const now = this.ctx.clock.now();
+    const cur = this.hosts.get(rec.hostId);
+    const newer = !cur || (newerHost(cur.rec, rec) === rec && (cur.rec.startedAt !== rec.startedAt || cur.rec.seq !== rec.seq));
+    if (cur && newer && cur.live && cur.rec.startedAt !== rec.startedAt) {
+      // the host restarted without us noticing: its old incarnation is gone
+      this.markDown(cur, 'restarted');
+    }
+    const e: HostEntry = cur ?? { rec, env, live: false, lastSeen: 0, failures: 0, pinging: false, checking: false, lastDial: 0 };
+    if (newer) {
+      e.rec = rec;
+      e.env = env;
+    }
+    this.hosts.set(rec.hostId, e);
+    if (direct) {
+      e.lastSeen = now;
+      e.failures = 0;
+      if (!e.live && this.running) {
+        e.live = true;
+        this.ctx.log.info(`discovery: host ${e.rec.hostname} (${e.rec.hostId}) is up`);
+        this.ctx.onUp(e.rec);
+      }
+    } else if (!e.live && newer) {
+      void this.dial(e);
+    }
+    return newer;
+  }
+
+  /** Redials hosts that are down (once per call, skipping ones dialled very recently). */
+  redialDown(): void {
+    const now = this.ctx.clock.now();
+    for (const e of this.hosts.values()) if (!e.live && now - e.lastDial > this.ctx.pingIntervalMs) void this.dial(e);
+  }
+
+  private markDown(e: HostEntry, why: string): void {
+    if (!e.live) return;
+    e.live = false;
+    e.failures = 0;
+    this.ctx.log.info(`discovery: host ${e.rec.hostname} (${e.rec.hostId}) is down: ${why}`);
+    this.ctx.onDown(e.rec);
+  }
+
+  private async dial(e: HostEntry): Promise<void> {
+    if (!this.running || e.checking) return;
+    e.lastDial = this.ctx.clock.now();
+    e.checking = true;
+    try {
+      const addrs = e.rec.addrs.map((a) => multiaddr(a));
+      const conn = await this.ctx.libp2p.dial(addrs, { signal: AbortSignal.timeout(REDIAL_TIMEOUT_MS) });
+      await this.ctx.hello(conn.remotePeer);
+    } catch (err) {
+      this.ctx.log.debug(`discovery: dial ${e.rec.hostId}: ${(err as Error).message}`);
+    } finally {
+      e.checking = false;
+    }
+  }
+
+  private connected(peer: PeerId): void {
+    if (!this.running) return;
+    this.ctx.hello(peer).catch((err) => this.ctx.log.debug(`discovery: hello ${peer}: ${err.message}`));
+  }
+
+  private async disconnected(peer: PeerId): Promise<void> {
+    const e = this.hosts.get(peer.toString());
+    if (!this.running || !e?.live || e.checking) return;
+    e.checking = true;
+    try {
+      const conn = await this.ctx.libp2p.dial(e.rec.addrs.map((a) => multiaddr(a)), { signal: AbortSignal.timeout(REDIAL_TIMEOUT_MS) });
+      e.checking = false;
+      await this.ctx.hello(conn.remotePeer);
+    } catch (err) {
+      e.checking = false;
+      if (this.running && this.ctx.libp2p.getConnections(peer).length === 0) this.markDown(e, `connection closed and redial failed (${(err as Error).message})`);
+    }
+  }
+
+  private pingAll(): void {
+    for (const e of this.hosts.values()) {
+      if (!e.live || e.pinging) continue;
+      e.pinging = true;
+      const started = this.ctx.clock.now();
+      this.ctx.libp2p.services.ping
+        .ping(this.peerOf(e), { signal: AbortSignal.timeout(this.ctx.pingIntervalMs) })
+        .then((rtt) => {
+          e.rttMs = rtt;
+          e.lastSeen = this.ctx.clock.now();
+          e.failures = 0;
+        })
+        .catch((err) => {
+          if (!this.running || !e.live) return;
+          e.failures++;
+          this.ctx.log.debug(`discovery: ping ${e.rec.hostId} failed (${e.failures}) after ${this.ctx.clock.now() - started} ms: ${err.message}`);
+          if (e.failures >= this.ctx.pingFailures) this.markDown(e, `${e.failures} pings missed`);
+        })
+        .finally(() => {
+          e.pinging = false;
+        });
+    }
+  }
+
+  /** The connected peer id, else the host's addresses (ping dials them). */
+  private peerOf(e: HostEntry): PeerId | Multiaddr[] {
+    return this.ctx.libp2p.getConnections().find((c) => c.remotePeer.toString() === e.rec.hostId)?.remotePeer ?? e.rec.addrs.map((a) => multiaddr(a));
+  }
+}

@@ -1,0 +1,95 @@
+// Loads the native addon build/Release/tsnet_native.node (native/*.c, built by
+// scripts/build-native.mjs) and describes its raw functions. Only src/native/ imports this file;
+// everything else uses TapDevice from ./tap.js. Failures come back as {errno, syscall} values,
+// never as thrown errors; ./tap-errors.ts turns them into TsnetErrors.
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { TsnetError } from '../errors.js';
+
+/** A failed syscall as reported by the addon. */
+export interface NativeFailure {
+  errno: number;
+  syscall: string;
+}
+
+export interface NativeReaderStats {
+  wakeups: number;
+  batches: number;
+  frames: number;
+  /** frames read but dropped by the reader (larger than a slot) */
+  drops: number;
+  active: boolean;
+}
+
+/** Opaque handle of a running reader (a napi external). */
+export type NativeReaderHandle = object & { readonly __tsnetReader?: never };
+
+export interface TsnetNative {
+  /** persist: -1 leave as is, 0 clear, 1 set. name '' lets the kernel choose (tap0, tap1...). */
+  open(name: string, persist: number, netnsPath: string | null, mustExist: boolean): { fd: number; name: string } | NativeFailure;
+  setPersist(fd: number, persist: boolean): NativeFailure | undefined;
+  ifName(fd: number): string | NativeFailure;
+  close(fd: number): NativeFailure | undefined;
+  /** bytes written, or -errno */
+  write(fd: number, buf: Buffer, off: number, len: number): number;
+  /** frames written; stops at the first failure, whose errno lastErrno() returns */
+  writeBatch(fd: number, buf: Buffer, offsets: Int32Array, lengths: Int32Array, count: number): number;
+  lastErrno(): number;
+  readerStart(
+    fd: number,
+    buffer: Buffer,
+    lengths: Int32Array,
+    frames: number,
+    slotSize: number,
+    headroom: number,
+    onBatch: (count: number) => void,
+    onError: (errno: number, syscall: string) => void,
+  ): NativeReaderHandle | NativeFailure;
+  readerStop(handle: NativeReaderHandle): void;
+  readerStats(handle: NativeReaderHandle): NativeReaderStats;
+}
+
+export const ADDON_RELATIVE_PATH = join('build', 'Release', 'tsnet_native.node');
+
+export function isNativeFailure(v: unknown): v is NativeFailure {
+  return typeof v === 'object' && v !== null && typeof (v as NativeFailure).errno === 'number' && typeof (v as NativeFailure).syscall === 'string';
+}
+
+/** The package root: the nearest directory above this file whose package.json is tsnet's
+ *  (works from src/native/ under ts-node and from dist/src/native/ once compiled). */
+export function packageRoot(from: string = dirname(fileURLToPath(import.meta.url))): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    const pkg = join(dir, 'package.json');
+    if (existsSync(pkg)) {
+      try {
+        if ((JSON.parse(readFileSync(pkg, 'utf8')) as { name?: unknown }).name === 'tsnet') return dir;
+      } catch {
+        /* not ours: keep climbing */
+      }
+    }
+    if (dirname(dir) === dir) {
+      throw new TsnetError('ENATIVE_MISSING', 'internal', `cannot find the tsnet package root above ${from}; reinstall tsnet.`);
+    }
+  }
+}
+
+let loaded: TsnetNative | null = null;
+
+/** Loads the addon once per thread (require caches it anyway). Throws TsnetError ENATIVE_MISSING. */
+export function loadNative(): TsnetNative {
+  if (loaded) return loaded;
+  const root = packageRoot();
+  const file = join(root, ADDON_RELATIVE_PATH);
+  if (!existsSync(file)) {
+    throw new TsnetError('ENATIVE_MISSING', 'internal', `the native TAP addon ${file} is missing; build it with \`node scripts/build-native.mjs\`.`);
+  }
+  const require = createRequire(import.meta.url);
+  try {
+    loaded = require(file) as TsnetNative;
+  } catch (err) {
+    throw new TsnetError('ENATIVE_LOAD', 'internal', `the native TAP addon ${file} failed to load; rebuild it with \`node scripts/build-native.mjs\`.`, { cause: err });
+  }
+  return loaded;
+}

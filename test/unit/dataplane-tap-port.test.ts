@@ -1,0 +1,132 @@
+// Unit tests of the TAP port (src/dataplane/tap-port.ts) over a stand-in device with the
+// TapDevice surface the port uses (no root, no kernel): batches reach the sink at HEADROOM and
+// end with one flush, writes are counted, a full queue is a 'tx-would-block' drop, close stops
+// reading and closes the device unless told not to. Real TAP devices are covered by integration tests.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { createTapPort, type TapDeviceLike } from '../../src/dataplane/tap-port.js';
+import { HEADROOM, REMOTE_NONE, type FrameSink } from '../../src/dataplane/port.js';
+import { createMemoryPort } from '../../src/dataplane/memory-port.js';
+import { createSwitch } from '../../src/dataplane/switch.js';
+import { TapReadBatch } from '../../src/native/tap.js';
+import { TsnetError } from '../../src/errors.js';
+import { BCAST, ethFrame } from './dataplane-scenarios.js';
+
+class StandInTap implements TapDeviceLike {
+  readonly name = 'tapx0';
+  closed = false;
+  reading = false;
+  batch: TapReadBatch | null = null;
+  onBatch: ((count: number) => void) | null = null;
+  onError: ((err: TsnetError) => void) | null = null;
+  written: Buffer[] = [];
+  full = false;
+  startReading(batch: TapReadBatch, onBatch: (count: number) => void, onError: (err: TsnetError) => void): void {
+    this.batch = batch;
+    this.onBatch = onBatch;
+    this.onError = onError;
+    this.reading = true;
+  }
+  stopReading(): void {
+    this.reading = false;
+  }
+  write(buf: Buffer, off: number, len: number): boolean {
+    if (this.full || this.closed) return false;
+    this.written.push(Buffer.from(buf.subarray(off, off + len)));
+    return true;
+  }
+  close(): void {
+    this.closed = true;
+  }
+  /** What the native reader does: fill slots, then call back once. */
+  deliver(frames: Buffer[]): void {
+    const b = this.batch!;
+    frames.forEach((f, i) => {
+      f.copy(b.buffer, b.offset(i));
+      b.lengths[i] = f.length;
+    });
+    this.onBatch!(frames.length);
+  }
+}
+
+test('a read batch reaches the sink frame by frame at HEADROOM, then one flush', () => {
+  const dev = new StandInTap();
+  const port = createTapPort(dev);
+  assert.is(port.name, 'tapx0');
+  assert.is(port.kind, 'tap');
+  assert.ok(dev.reading);
+  assert.is(dev.batch!.headroom, HEADROOM);
+  const seen: string[] = [];
+  const sink: FrameSink = {
+    input: (p, buf, off, len, remote) => {
+      assert.is(p, port);
+      assert.is(remote, REMOTE_NONE);
+      assert.ok(off >= HEADROOM);
+      seen.push(buf.toString('hex', off, off + len));
+    },
+    flush: () => seen.push('flush'),
+  };
+  port.setSink(sink);
+  const f1 = ethFrame(BCAST, '02:00:00:00:00:01');
+  const f2 = ethFrame(BCAST, '02:00:00:00:00:02', { payloadLen: 1000 });
+  dev.deliver([f1, f2]);
+  assert.equal(seen, [f1.toString('hex'), f2.toString('hex'), 'flush']);
+  assert.is(port.counters.rxFrames, 2);
+  assert.is(port.counters.rxBytes, f1.length + f2.length);
+  port.setSink(null);
+  dev.deliver([f1]);
+  assert.is(port.counters.drops['no-sink'], 1);
+});
+
+test('output writes; a full queue is counted as tx-would-block', () => {
+  const dev = new StandInTap();
+  const port = createTapPort(dev, { name: 'ep1' });
+  assert.is(port.name, 'ep1');
+  const f = ethFrame(BCAST, '02:00:00:00:00:01');
+  port.output(f, 0, f.length, REMOTE_NONE);
+  dev.full = true;
+  port.output(f, 0, f.length, REMOTE_NONE);
+  assert.is(dev.written.length, 1);
+  assert.is(port.counters.txFrames, 1);
+  assert.is(port.counters.drops['tx-would-block'], 1);
+});
+
+test('read errors go to onError', () => {
+  const dev = new StandInTap();
+  const errors: string[] = [];
+  createTapPort(dev, { onError: (e) => errors.push(e.code) });
+  dev.onError!(new TsnetError('ETAP_GONE', 'unavailable', 'gone'));
+  assert.equal(errors, ['ETAP_GONE']);
+});
+
+test('close stops reading and closes the device, unless closeDevice is false', () => {
+  const a = new StandInTap();
+  const pa = createTapPort(a);
+  pa.close();
+  assert.not.ok(a.reading);
+  assert.ok(a.closed);
+  assert.ok(pa.closed);
+  const f = ethFrame(BCAST, '02:00:00:00:00:01');
+  pa.output(f, 0, f.length, REMOTE_NONE);
+  assert.is(pa.counters.drops.closed, 1);
+  const b = new StandInTap();
+  createTapPort(b, { closeDevice: false }).close();
+  assert.not.ok(b.reading);
+  assert.not.ok(b.closed);
+});
+
+test('a TAP port in a switch: its burst is forwarded and the output port flushed once', () => {
+  const dev = new StandInTap();
+  const sw = createSwitch({ name: 'n' });
+  const tap = createTapPort(dev);
+  const mem = createMemoryPort('m');
+  sw.addPort(tap);
+  sw.addPort(mem);
+  dev.deliver([ethFrame(BCAST, '02:00:00:00:00:01'), ethFrame(BCAST, '02:00:00:00:00:02')]);
+  assert.is(mem.sent.length, 2);
+  assert.is(mem.flushes, 1);
+  mem.inject(ethFrame('02:00:00:00:00:02', '02:00:00:00:00:03'));
+  assert.is(dev.written.length, 1);
+});
+
+test.run();
