@@ -43,7 +43,7 @@ int tsnet_arg_int32(napi_env env, napi_value v, const char *what, int32_t *out) 
   return 0;
 }
 
-int tsnet_arg_bool(napi_value v, napi_env env, const char *what, int *out) {
+int tsnet_arg_bool(napi_env env, napi_value v, const char *what, int *out) {
   bool b = false;
   if (napi_get_value_bool(env, v, &b) != napi_ok) {
     throw_type(env, what, "a boolean");

@@ -25,7 +25,7 @@ napi_value tsnet_failure(napi_env env, int err, const char *syscall);
 
 /* Argument helpers: return 0 on success, throw a TypeError/RangeError and return -1 otherwise. */
 int tsnet_arg_int32(napi_env env, napi_value v, const char *what, int32_t *out);
-int tsnet_arg_bool(napi_value v, napi_env env, const char *what, int *out);
+int tsnet_arg_bool(napi_env env, napi_value v, const char *what, int *out);
 int tsnet_arg_buffer(napi_env env, napi_value v, const char *what, uint8_t **data, size_t *len);
 int tsnet_arg_int32array(napi_env env, napi_value v, const char *what, int32_t **data, size_t *len);
 

@@ -131,7 +131,7 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   int32_t persist;
   if (tsnet_arg_int32(env, argv[1], "persist", &persist) < 0) return NULL;
   r.persist = persist < 0 ? -1 : persist > 0 ? 1 : 0;
-  if (tsnet_arg_bool(argv[3], env, "mustExist", &r.must_exist) < 0) return NULL;
+  if (tsnet_arg_bool(env, argv[3], "mustExist", &r.must_exist) < 0) return NULL;
 
   if (r.netns[0] == '\0') {
     open_here(&r);
@@ -161,7 +161,7 @@ static napi_value js_set_persist(napi_env env, napi_callback_info info) {
   int32_t fd;
   int on;
   if (argc < 2 || tsnet_arg_int32(env, argv[0], "fd", &fd) < 0) return NULL;
-  if (tsnet_arg_bool(argv[1], env, "persist", &on) < 0) return NULL;
+  if (tsnet_arg_bool(env, argv[1], "persist", &on) < 0) return NULL;
   if (ioctl(fd, TUNSETPERSIST, (unsigned long)on) < 0) return tsnet_failure(env, errno, "ioctl(TUNSETPERSIST)");
   return NULL;
 }

@@ -73,6 +73,11 @@ export function readName(buf: Uint8Array, msgOff: number, msgEnd: number, pos: n
 export function nameToLabels(name: string): Uint8Array[] {
   const text = name.endsWith('.') && !name.endsWith('\\.') ? name.slice(0, -1) : name;
   if (text === '') return [];
+  if (!text.includes('\\') && /^[\x21-\x7e]+$/.test(text) && text.length < DNS_MAX_NAME - 1) {
+    // fast path: plain printable ASCII, no escapes
+    const parts = text.split('.');
+    if (parts.every((p) => p.length > 0 && p.length <= DNS_MAX_LABEL)) return parts.map((p) => Buffer.from(p, 'latin1'));
+  }
   const labels: Uint8Array[] = [];
   let cur: number[] = [];
   let total = 1;
@@ -119,8 +124,9 @@ export function writeName(name: string, buf: Uint8Array, msgOff: number, pos: nu
   const room = (n: number) => {
     if (pos + n > end) throw internal('EWIRE_SPACE', `no room to encode the DNS name "${name}" in a ${end - msgOff}-byte buffer.`);
   };
+  const texts = table ? labels.map((l) => String.fromCharCode(...l)) : [];
   for (let i = 0; i < labels.length; i++) {
-    const key = table ? labels.slice(i).map((l) => Buffer.from(l).toString('latin1')).join('\u0000') : '';
+    const key = table ? texts.slice(i).join('\u0000') : '';
     const at = point ? table?.get(key) : undefined;
     if (at !== undefined) {
       room(2);

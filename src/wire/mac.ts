@@ -35,14 +35,13 @@ export function isMulticastMac(mac: number): boolean {
   return (Math.floor(mac / FIRST_OCTET) & 1) === 1;
 }
 
+const HEX = Array.from({ length: 256 }, (_, i) => (i < 16 ? '0' : '') + i.toString(16));
+
 /** "02:42:ac:11:00:02" (lower case, colon separated). */
 export function macToString(mac: number): string {
-  let s = '';
-  for (let shift = 5; shift >= 0; shift--) {
-    const octet = Math.floor(mac / 2 ** (8 * shift)) & 0xff;
-    s += (shift === 5 ? '' : ':') + (octet < 16 ? '0' : '') + octet.toString(16);
-  }
-  return s;
+  const hi = Math.floor(mac / 0x100000000);
+  const lo = mac >>> 0;
+  return `${HEX[hi >>> 8]}:${HEX[hi & 0xff]}:${HEX[lo >>> 24]}:${HEX[(lo >>> 16) & 0xff]}:${HEX[(lo >>> 8) & 0xff]}:${HEX[lo & 0xff]}`;
 }
 
 const MAC_RE = /^([0-9a-f]{1,2})[:-]([0-9a-f]{1,2})[:-]([0-9a-f]{1,2})[:-]([0-9a-f]{1,2})[:-]([0-9a-f]{1,2})[:-]([0-9a-f]{1,2})$/i;
