@@ -95,7 +95,9 @@ export function renderMarkdown(r: BenchReport, charts: readonly string[]): strin
 export function writeReport(outDir: string, r: BenchReport, charts: readonly string[]): { md: string; json: string } {
   const md = join(outDir, 'e2e.md');
   const json = join(outDir, 'e2e.json');
-  writeFileSync(json, JSON.stringify(r, null, 1) + '\n');
+  // Indented for reading, but each [value, fraction] CDF point kept on one line.
+  const text = JSON.stringify(r, null, 1).replace(/\[\s*(-?[\d.e+-]+|null),\s*(-?[\d.e+-]+|null)\s*\]/g, '[$1,$2]');
+  writeFileSync(json, text + '\n');
   writeFileSync(md, renderMarkdown(r, charts));
   return { md, json };
 }

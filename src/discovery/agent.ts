@@ -19,7 +19,12 @@ const f = flags(process.argv.slice(2));
 const one = (k: string) => f.get(k)?.[0];
 const out = (o: object) => process.stdout.write(JSON.stringify({ t: Date.now(), ...o }) + '\n');
 
+const tag = one('hostname') ?? 'agent';
+const debug = (level: string) => (msg: string) => process.stderr.write(`${new Date().toISOString()} ${tag} ${level} ${msg}\n`);
+const logger = process.env.TSNET_DISCOVERY_DEBUG ? { debug: debug('debug'), info: debug('info'), warn: debug('warn') } : undefined;
+
 const node = await createDiscoveryNode({
+  logger,
   listen: f.get('listen') ?? ['0.0.0.0:7946'],
   join: f.get('join') ?? [],
   vtep: one('vtep') ?? '127.0.0.1:4789',

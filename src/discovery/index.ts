@@ -29,7 +29,8 @@
 //     addressInUse(networkId, ipv4) -> EndpointRecord | undefined   (duplicate check)
 import './promise-with-resolvers-shim.js';
 
-export { createDiscoveryNode, DiscoveryNode, networkCid } from './node.js';
+export { createDiscoveryNode, DiscoveryNode } from './node.js';
+export { networkCid } from './dht-client.js';
 export type { EndpointListener, MemberListener } from './node.js';
 export type { BlockClaim } from './claim-protocol.js';
 export { newPrivateKey } from './identity.js';

@@ -3,16 +3,9 @@
 // It keeps the cluster's host records, the global network catalogue, the endpoint records of the
 // networks this host joined, and the claim table; it detects dead hosts (ping + disconnects) and
 // reports members and endpoints coming and going. Built by createDiscoveryNode (index.ts re-exports).
-import { identify } from '@libp2p/identify';
 import type { Libp2p, PeerId, PrivateKey } from '@libp2p/interface';
-import { kadDHT, passthroughMapper, type KadDHT } from '@libp2p/kad-dht';
 import { peerIdFromString } from '@libp2p/peer-id';
-import { ping, type Ping } from '@libp2p/ping';
-import { tcp } from '@libp2p/tcp';
-import { noise } from '@chainsafe/libp2p-noise';
-import { yamux } from '@chainsafe/libp2p-yamux';
 import type { Multiaddr } from '@multiformats/multiaddr';
-import { createLibp2p } from 'libp2p';
 import { hostname as osHostname } from 'node:os';
 import { badRequest, conflict, notFound } from '../errors.js';
 import { peerIdOf, toMultiaddr } from './addresses.js';
@@ -22,18 +15,18 @@ import { ClaimTable } from './claims.js';
 import * as C from './constants.js';
 import * as R from './dht-records.js';
 import { EndpointTable } from './endpoints.js';
+import { dhtGet, dhtGetRaw, dhtPut, networkCid } from './dht-client.js';
 import { loadIdentity } from './identity.js';
+import { createLibp2pHost, type Services } from './libp2p-host.js';
 import { Membership } from './membership.js';
-import { clusterProtector } from './pnet.js';
 import { compareForName, validateNetwork } from './rules.js';
-import { decodeSigned, encodeSigned, open, sign, type Signed } from './signed.js';
+import { decodeSigned, open, sign, type Signed } from './signed.js';
 import { request, serveSync, type SyncMessage } from './sync-protocol.js';
 import type {
   ClaimRecord, Clock, DiscoveryLogger, DiscoveryOptions, EndpointEventKind, EndpointInput, EndpointRecord,
   HostRecord, MemberEventKind, NetworkDefinition, NetworkRecord, PeerInfo,
 } from './types.js';
 
-type Services = { identify: unknown; ping: Ping; dht: KadDHT };
 export type EndpointListener = (networkId: string, rec: EndpointRecord, kind: EndpointEventKind) => void;
 export type MemberListener = (networkId: string, host: HostRecord, kind: MemberEventKind) => void;
 
@@ -43,40 +36,7 @@ export async function createDiscoveryNode(opts: DiscoveryOptions): Promise<Disco
   if (!opts.listen?.length) throw badRequest('EBADOPTIONS', 'discovery needs at least one listen address such as 0.0.0.0:7946.');
   if (!/^.+:\d+$/.test(opts.vtep ?? '')) throw badRequest('EBADOPTIONS', `vtep must be ip:port, got "${opts.vtep}".`);
   const key = await loadIdentity(opts);
-  const protector = clusterProtector(opts.clusterKey);
-  const allow = opts.allowPeer;
-  const listen = opts.listen.map((a) => toMultiaddr(a).toString());
-  const announce = opts.advertise ? [toMultiaddr(opts.advertise).toString()] : undefined;
-  const libp2p = (await createLibp2p({
-    privateKey: key,
-    start: false,
-    addresses: { listen, announce },
-    transports: [tcp()],
-    connectionEncrypters: [noise()],
-    streamMuxers: [yamux()],
-    ...(protector ? { connectionProtector: protector } : {}),
-    connectionManager: { inboundConnectionThreshold: C.INBOUND_CONNECTION_THRESHOLD, dialTimeout: C.REDIAL_TIMEOUT_MS * 2 },
-    connectionGater: allow
-      ? {
-          denyDialPeer: (p: PeerId) => !allow(p.toString()),
-          denyInboundEncryptedConnection: (p: PeerId) => !allow(p.toString()),
-          denyOutboundEncryptedConnection: (p: PeerId) => !allow(p.toString()),
-        }
-      : {},
-    services: {
-      identify: identify(),
-      ping: ping(),
-      dht: kadDHT({
-        protocol: C.DHT_PROTOCOL,
-        clientMode: false,
-        peerInfoMapper: passthroughMapper,
-        validators: R.validators,
-        selectors: R.selectors,
-        reprovide: { interval: opts.reprovideIntervalMs ?? C.DEFAULT_REPROVIDE_INTERVAL_MS },
-      }),
-    },
-  })) as unknown as Libp2p<Services>;
-  return new DiscoveryNode(libp2p, key, opts);
+  return new DiscoveryNode(await createLibp2pHost(key, opts), key, opts);
 }
 
 export class DiscoveryNode {
@@ -453,8 +413,9 @@ export class DiscoveryNode {
       if (h && h.hostId === env.signer && this.members.learn(h, env, false)) changed = true;
     }
     const prev = this.members.get(from)?.rec;
+    const wasLive = this.members.isLive(from);
     const fresh = this.members.learn(rec, msg.host, true);
-    if (fresh && prev && prev.startedAt === rec.startedAt && this.members.isLive(from)) this.hostChanged(prev, rec);
+    if (fresh && wasLive && prev && prev.startedAt === rec.startedAt) this.hostChanged(prev, rec);
     if (fresh) changed = true;
     if (changed) this.scheduleGossip();
   }
@@ -579,30 +540,16 @@ export class DiscoveryNode {
     }
   }
 
-  private async dhtPut(key: Uint8Array, env: Signed): Promise<void> {
-    try {
-      await this.libp2p.contentRouting.put(key, encodeSigned(env), { signal: AbortSignal.timeout(C.DHT_TIMEOUT_MS) });
-    } catch (err) {
-      this.log.debug(`discovery: DHT put: ${(err as Error).message}`);
-    }
+  private dhtPut(key: Uint8Array, env: Signed): Promise<void> {
+    return dhtPut(this.libp2p, key, env, this.log);
   }
 
-  private async dhtGetRaw(key: Uint8Array): Promise<Uint8Array | undefined> {
-    try {
-      return await this.libp2p.contentRouting.get(key, { signal: AbortSignal.timeout(C.DHT_TIMEOUT_MS) });
-    } catch {
-      return undefined;
-    }
+  private dhtGetRaw(key: Uint8Array): Promise<Uint8Array | undefined> {
+    return dhtGetRaw(this.libp2p, key);
   }
 
-  private async dhtGet<T>(key: Uint8Array): Promise<T | undefined> {
-    const bytes = await this.dhtGetRaw(key);
-    if (!bytes) return undefined;
-    try {
-      return await open<T>(decodeSigned(bytes));
-    } catch {
-      return undefined;
-    }
+  private dhtGet<T>(key: Uint8Array): Promise<T | undefined> {
+    return dhtGet<T>(this.libp2p, key);
   }
 }
 
@@ -617,12 +564,4 @@ function safeValidate(n: NetworkRecord): boolean {
 
 function notFoundNetwork(nameOrId: string) {
   return notFound('ENETWORK_NOT_FOUND', `no global network named or with id ${nameOrId} is known; check the name with network ls.`);
-}
-
-/** The DHT content id under which the members of a network announce themselves. */
-export async function networkCid(networkId: string) {
-  const { CID } = await import('multiformats/cid');
-  const { sha256 } = await import('multiformats/hashes/sha2');
-  const raw = await import('multiformats/codecs/raw');
-  return CID.createV1(raw.code, await sha256.digest(new TextEncoder().encode('tsnet-network:' + networkId)));
 }

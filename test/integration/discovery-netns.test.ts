@@ -73,7 +73,10 @@ test('a SIGKILLed host goes down on the others and comes back after a restart', 
       () => agents.every((a, i) => ids.every((id, j) => i === j || has(a, { event: 'member', hostId: id, kind: 'up' }))),
       'every agent sees the two others up',
     );
-    await until(() => has(agents[0], { event: 'endpoint', name: 'host3', kind: 'upsert' }), 'host1 sees host3 endpoint');
+    await until(
+      () => agents.every((a, i) => hosts.every((h, j) => i === j || has(a, { event: 'endpoint', name: h.name, kind: 'upsert' }))),
+      'every agent sees the endpoints of the two others',
+    );
 
     process.kill(agents[2].proc.pid!, 'SIGKILL');
     await until(
