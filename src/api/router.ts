@@ -1,5 +1,6 @@
 // The daemon API's route table: method + path pattern (":name" segments) -> handler. One table for
 // every verb (convention 5: wireguard-go device/uapi.go); the server and the tests both use it.
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { notFound } from '../errors.js';
 
 export interface RouteContext {
@@ -9,6 +10,12 @@ export interface RouteContext {
 }
 
 export type Handler = (ctx: RouteContext) => Promise<unknown> | unknown;
+
+/** A handler result that writes the response itself: live streams (trace, capture) and
+ *  non-JSON bodies (Prometheus metrics, the dashboard page). */
+export class RawResponse {
+  constructor(readonly respond: (req: IncomingMessage, res: ServerResponse) => void) {}
+}
 
 interface Route {
   method: string;

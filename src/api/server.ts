@@ -7,7 +7,7 @@ import { dirname } from 'node:path';
 import { connect } from 'node:net';
 import { asTsnetError, CATEGORY_HTTP_STATUS, unavailable } from '../errors.js';
 import { readJsonBody, sendJson } from './http-json.js';
-import type { Router } from './router.js';
+import { RawResponse, type Router } from './router.js';
 
 export interface ApiServer {
   readonly socketPath: string;
@@ -39,7 +39,8 @@ export async function startApiServer(router: Router, socketPath: string, onError
         const { handler, params } = router.match(req.method ?? 'GET', url.pathname);
         const body = req.method === 'GET' || req.method === 'DELETE' ? {} : await readJsonBody(req);
         const result = await handler({ params, query: url.searchParams, body });
-        sendJson(res, 200, result ?? {});
+        if (result instanceof RawResponse) result.respond(req, res);
+        else sendJson(res, 200, result ?? {});
       } catch (err) {
         const e = asTsnetError(err);
         if (e.category === 'internal') onError?.(err);

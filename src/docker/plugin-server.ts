@@ -1,0 +1,96 @@
+// The Docker plugin's HTTP server on a unix socket (default /run/docker/plugins/tsnet.sock: dockerd
+// finds it there and calls the driver "tsnet"). Speaks Docker's legacy plugin protocol: POST with a
+// JSON body (Docker sends an Accept header and no Content-Type), a JSON answer. A failed verb answers
+// HTTP 200 with {"Err": "..."} for the network driver or {"Error": "..."} for IPAM, as Docker's
+// remote drivers read them; a body that is not JSON or an unknown verb answers 400/404 with the same
+// field, so Docker shows the sentence. No request ever takes the server down. Built by
+// startPluginServer (plugin-main.ts, or the daemon with --docker-plugin).
+import { createServer, type Server } from 'node:http';
+import { chmod, mkdir, unlink } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { connect } from 'node:net';
+import { ApiClient } from '../api/client.js';
+import { readJsonBody, sendJson } from '../api/http-json.js';
+import { asTsnetError, unavailable } from '../errors.js';
+import { pluginVerbs, type PluginOptions } from './plugin-handlers.js';
+
+// --- from the spec (Docker plugin discovery: docs/extend/plugin_api.md) ---
+export const DEFAULT_PLUGIN_SOCKET = '/run/docker/plugins/tsnet.sock';
+
+export interface PluginServerOptions extends PluginOptions {
+  /** where dockerd looks for the plugin; the file name (minus .sock) is the driver name */
+  socketPath?: string;
+  /** the tsnet daemon's API socket */
+  apiSocket: string;
+  log?: (msg: string) => void;
+}
+
+export interface PluginServer {
+  readonly socketPath: string;
+  stop(): Promise<void>;
+}
+
+function socketIsLive(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect(path);
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}
+
+export async function startPluginServer(opts: PluginServerOptions): Promise<PluginServer> {
+  const socketPath = opts.socketPath ?? DEFAULT_PLUGIN_SOCKET;
+  const log = opts.log ?? (() => undefined);
+  const verbs = pluginVerbs(new ApiClient(opts.apiSocket), opts);
+  await mkdir(dirname(socketPath), { recursive: true, mode: 0o755 });
+  if (await socketIsLive(socketPath)) {
+    throw unavailable('EPLUGIN_SOCKET_IN_USE', `another plugin already listens on ${socketPath}; stop it or pass another --plugin-socket.`);
+  }
+  await unlink(socketPath).catch(() => undefined);
+
+  const server: Server = createServer((req, res) => {
+    void (async () => {
+      const path = new URL(req.url ?? '/', 'http://plugin').pathname;
+      const verb = verbs.get(path);
+      const field = verb?.errorField ?? (path.startsWith('/IpamDriver.') ? 'Error' : 'Err');
+      const reply = (status: number, body: unknown) => {
+        if (res.headersSent) return void res.destroy();
+        sendJson(res, status, body);
+      };
+      try {
+        if (req.method !== 'POST') return reply(405, { [field]: `the tsnet plugin answers POST only, not ${req.method}.` });
+        if (!verb) return reply(404, { [field]: `the tsnet plugin has no verb ${path}.` });
+        let body: unknown;
+        try {
+          body = await readJsonBody(req);
+        } catch (err) {
+          return reply(400, { [field]: asTsnetError(err).message });
+        }
+        const answer = await verb.handle(body);
+        reply(200, answer ?? {});
+      } catch (err) {
+        const e = asTsnetError(err);
+        log(`${path}: ${e.code}: ${e.message}`);
+        reply(200, { [field]: e.message });
+      }
+    })();
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(socketPath, () => resolve());
+  });
+  // dockerd runs as root; nobody else needs to talk to the plugin
+  await chmod(socketPath, 0o600);
+  log(`tsnet Docker plugin listening on ${socketPath} (daemon API ${opts.apiSocket})`);
+  return {
+    socketPath,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }).then(() => unlink(socketPath).catch(() => undefined)),
+  };
+}
