@@ -3,6 +3,7 @@ import type { NetworkController } from '../control/controller.js';
 import { badRequest } from '../errors.js';
 import type { ConnectRequest, DisconnectRequest, InfoResponse, NetworkCreateRequest, RunRequest } from './types.js';
 import { Router } from './router.js';
+import { addDockerRoutes } from './docker-routes.js';
 
 function asObject<T>(body: unknown): T {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badRequest('EBAD_BODY', 'request body must be a JSON object.');
@@ -24,5 +25,6 @@ export function buildRoutes(ctl: NetworkController, info: () => InfoResponse): R
   r.add('GET', '/v1/containers/:ref', ({ params }) => ctl.inspectContainer(params.ref!));
   r.add('DELETE', '/v1/containers/:ref', ({ params, query }) => ctl.removeContainer(params.ref!, query.get('force') === '1'));
   r.add('POST', '/v1/containers/:ref/exited', ({ params, body }) => ctl.containerExited(params.ref!, Number(asObject<{ exitCode?: number }>(body).exitCode)));
+  addDockerRoutes(r, ctl);
   return r;
 }

@@ -9,6 +9,7 @@ import { emptyState, type DaemonStateV1 } from './model.js';
 import { lookupName, type NameAnswer } from './names.js';
 import { createNetwork, removeNetwork } from './networks.js';
 import { recover } from './recovery.js';
+import { recoverDockerEndpoints } from './docker-recovery.js';
 import { forgetIfUnused, recordExit, removeSandbox, runSandbox, sandboxForConnect } from './sandboxes.js';
 import { containerInspect, containerSummary, networkInspect, networkSummary, switchStats } from './views.js';
 
@@ -19,7 +20,10 @@ export class NetworkController {
   static async start(deps: ControllerDeps): Promise<NetworkController> {
     const state = (await deps.store.load()) ?? emptyState();
     const core = new ControllerCore(deps, state as DaemonStateV1);
-    await core.lock.run(() => recover(core));
+    await core.lock.run(async () => {
+      await recover(core);
+      await recoverDockerEndpoints(core);
+    });
     return new NetworkController(core);
   }
 

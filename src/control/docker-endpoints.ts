@@ -7,7 +7,7 @@
 // the address. The fd keeps working after the move; after a daemon restart docker-recovery.ts opens it
 // again from inside the container's namespace (SandboxKey). Leave detaches it from the switch (Docker
 // has moved it back), DeleteEndpoint deletes it and releases the address. Callers hold the lock.
-import { conflict } from '../errors.js';
+import { badRequest, conflict } from '../errors.js';
 import { TapDevice } from '../native/tap.js';
 import type { ControllerCore } from './controller-core.js';
 import type { CreateEndpointRequest, CreateEndpointResponse, JoinRequest, JoinResponse } from './docker-protocol.js';
@@ -15,7 +15,6 @@ import { dockerState, findDockerEndpoint, findDockerNetwork, type DockerEndpoint
 import { allocate, isAllocated, macFromIp, release, type IpamPool } from './ipam.js';
 import type { NetworkRecord } from './model.js';
 import { configureLink, deleteLink, listLinks } from './netns.js';
-import { badRequest } from '../errors.js';
 
 // --- our choice ---
 /** Prefix of the TAPs made for Docker endpoints (tsd + 12 hex of the endpoint id = 15 bytes). */

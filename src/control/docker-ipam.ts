@@ -9,7 +9,6 @@ import type { ControllerCore } from './controller-core.js';
 import { dockerState, findDockerPool, type DockerPoolRecord } from './docker-state.js';
 import {
   GATEWAY_ADDRESS_TYPE,
-  GLOBAL_ADDRESS_SPACE,
   LOCAL_ADDRESS_SPACE,
   REQUEST_ADDRESS_TYPE,
   TSNET_NETWORK_OPTION,
@@ -104,5 +103,3 @@ export async function releaseAddress(core: ControllerCore, req: ReleaseAddressRe
   if (addr === pool.gateway) return;
   if (release(pool, addr)) await core.save();
 }
-
-export const defaultAddressSpaces = () => ({ LocalDefaultAddressSpace: LOCAL_ADDRESS_SPACE, GlobalDefaultAddressSpace: GLOBAL_ADDRESS_SPACE });

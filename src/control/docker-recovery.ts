@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { TapDevice } from '../native/tap.js';
 import type { ControllerCore } from './controller-core.js';
 import { DOCKER_TAP_PREFIX, linkByMac } from './docker-endpoints.js';
-import { dockerState, type DockerEndpointRecord } from './docker-state.js';
+import { dockerState, hasDockerState, type DockerEndpointRecord } from './docker-state.js';
 import { loadPool } from './ipam.js';
 import { deleteLink } from './netns.js';
 import { runIpJson } from './netns-exec.js';
@@ -42,6 +42,7 @@ async function reopen(ep: DockerEndpointRecord, inDaemonNs: Set<string>, log: (m
 }
 
 export async function recoverDockerEndpoints(core: ControllerCore): Promise<void> {
+  if (!hasDockerState(core)) return; // Docker never used this daemon
   const st = dockerState(core);
   const log = core.deps.log;
   const alive = new Set(core.state.networks.map((n) => n.id));

@@ -57,9 +57,14 @@ export interface DockerStateV1 {
   endpoints: DockerEndpointRecord[];
 }
 
+/** True once Docker has used this daemon (the state has a `docker` key). */
+export function hasDockerState(core: ControllerCore): boolean {
+  return core.state.docker !== undefined;
+}
+
 /** The Docker state inside the daemon state, created empty on first use. */
 export function dockerState(core: ControllerCore): DockerStateV1 {
-  const st = core.state as DaemonStateV1 & { docker?: DockerStateV1 };
+  const st = core.state;
   if (!st.docker || st.docker.version !== 1) st.docker = { version: 1, networks: [], pools: [], endpoints: [] };
   return st.docker;
 }

@@ -2,6 +2,8 @@
 // Sandbox is what tsnet's CLI calls a container: a network namespace, maybe running a command).
 // Plain JSON-serialisable records; the controller owns them and the state store writes them.
 
+import type { DockerStateV1 } from './docker-state.js';
+
 export type DriverName = 'bridge' | 'overlay';
 export type Scope = 'local' | 'global';
 
@@ -79,6 +81,8 @@ export interface DaemonStateV1 {
   networks: NetworkRecord[];
   endpoints: EndpointRecord[];
   sandboxes: SandboxRecord[];
+  /** endpoints and pools Docker manages through the plugin (docker-state.ts) */
+  docker?: DockerStateV1;
 }
 
 export const emptyState = (): DaemonStateV1 => ({ version: 1, networks: [], endpoints: [], sandboxes: [] });

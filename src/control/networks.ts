@@ -10,6 +10,7 @@ import type { ControllerCore } from './controller-core.js';
 import { createPool, loadPool } from './ipam.js';
 import { hostIfNameFor, NAME_RE, newId } from './ids.js';
 import type { NetworkRecord } from './model.js';
+import { dockerEndpointsOfNetwork } from './docker-state.js';
 import { agingOption, DEFAULT_BRIDGE_MTU, driverName, mtuOption, VXLAN_OVERHEAD, vniOption } from './options.js';
 
 /** Brings a network's host port up with the gateway address; forwarding off on it, so tsnet networks
@@ -85,6 +86,8 @@ export async function destroyNetworkPorts(core: ControllerCore, net: NetworkReco
 export async function removeNetwork(core: ControllerCore, ref: string): Promise<void> {
   const net = core.findNetwork(ref);
   const eps = core.endpointsOfNetwork(net.id);
+  const dockerEps = dockerEndpointsOfNetwork(core, net.id);
+  if (dockerEps.length > 0) throw conflict('ENETWORK_IN_USE', `network ${net.name} has ${dockerEps.length} Docker endpoint(s); remove them with docker first.`);
   if (eps.length > 0) {
     const names = eps.map((e) => core.state.sandboxes.find((s) => s.id === e.sandboxId)?.name ?? e.id.slice(0, 12));
     throw conflict('ENETWORK_IN_USE', `network ${net.name} has active endpoints (${names.join(', ')}); disconnect them first.`);

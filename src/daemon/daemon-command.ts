@@ -3,6 +3,7 @@
 import { parseArgs, str, list, needPositionals } from '../cli/args.js';
 import { forbidden } from '../errors.js';
 import { startDaemon } from './daemon.js';
+import { DEFAULT_PLUGIN_SOCKET } from '../docker/plugin-server.js';
 
 export const DEFAULT_STATE_DIR = '/var/lib/tsnet';
 
@@ -11,12 +12,14 @@ const DAEMON_USAGE = `Usage: tsnet daemon [--state-dir DIR] [--socket PATH] [--n
   --state-dir DIR        where networks, endpoints and containers are saved (default ${DEFAULT_STATE_DIR})
   --socket PATH          the API socket (default /run/tsnet/tsnet.sock, or --host / $TSNET_SOCKET)
   --netns-prefix PREFIX  prefix of the namespaces created for containers (several daemons on one machine)
-  --dns IP               upstream resolver for names tsnet does not own (default: /etc/resolv.conf)`;
+  --dns IP               upstream resolver for names tsnet does not own (default: /etc/resolv.conf)
+  --docker-plugin        also serve Docker's network and IPAM plugin API on /run/docker/plugins/tsnet.sock
+  --docker-plugin-socket PATH   the plugin socket (implies --docker-plugin)`;
 
 export async function daemonCommand(argv: string[], socketFromCli: string): Promise<number> {
   const a = parseArgs(
     argv,
-    { 'state-dir': { type: 'string' }, socket: { type: 'string' }, 'netns-prefix': { type: 'string' }, dns: { type: 'string', multiple: true }, help: { type: 'boolean' } },
+    { 'state-dir': { type: 'string' }, socket: { type: 'string' }, 'netns-prefix': { type: 'string' }, dns: { type: 'string', multiple: true }, 'docker-plugin': { type: 'boolean' }, 'docker-plugin-socket': { type: 'string' }, help: { type: 'boolean' } },
     'tsnet daemon',
   );
   if (a.flags.help) {
@@ -31,6 +34,7 @@ export async function daemonCommand(argv: string[], socketFromCli: string): Prom
     socketPath: str(a, 'socket') ?? socketFromCli,
     netnsPrefix: str(a, 'netns-prefix') ?? '',
     dnsUpstreams: list(a, 'dns').length ? list(a, 'dns') : undefined,
+    dockerPluginSocket: a.flags['docker-plugin'] || str(a, 'docker-plugin-socket') ? (str(a, 'docker-plugin-socket') ?? DEFAULT_PLUGIN_SOCKET) : undefined,
     log,
   });
   await new Promise<void>((resolve) => {

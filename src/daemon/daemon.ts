@@ -13,6 +13,7 @@ import { buildRoutes } from '../api/routes.js';
 import type { InfoResponse } from '../api/types.js';
 import { startNameServer, type NameServer } from './name-server.js';
 import { VERSION } from '../cli/version.js';
+import { startPluginServer, type PluginServer } from '../docker/plugin-server.js';
 
 export interface DaemonOptions {
   stateDir: string;
@@ -20,6 +21,8 @@ export interface DaemonOptions {
   netnsPrefix: string;
   /** upstream resolvers for names tsnet does not own (default: /etc/resolv.conf) */
   dnsUpstreams?: string[];
+  /** also serve Docker's network + IPAM plugin protocol on this socket */
+  dockerPluginSocket?: string;
   log: (msg: string) => void;
 }
 
@@ -64,10 +67,20 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     await names.stop();
     throw err;
   }
+  let plugin: PluginServer | undefined;
+  try {
+    plugin = opts.dockerPluginSocket ? await startPluginServer({ apiSocket: opts.socketPath, socketPath: opts.dockerPluginSocket, log: opts.log }) : undefined;
+  } catch (err) {
+    await api.stop();
+    ctl.stop();
+    await names.stop();
+    throw err;
+  }
   opts.log(`tsnet ${VERSION} daemon listening on ${opts.socketPath}, state in ${opts.stateDir}`);
   return {
     controller: ctl,
     async stop() {
+      await plugin?.stop();
       await api.stop();
       await names.stop();
       ctl.stop();

@@ -1,10 +1,10 @@
 // Path 4: tsnet's own switch in the foreground (src/cli/switch-main.ts), one per host namespace:
 // it listens for VXLAN on the underlay, has the other host as its peer and attaches a TAP into its
-// container with the inner address. The harness needs nothing else from it than to keep running
+// container with the inner address (MTU 1500 like the other paths, not its underlay-derived default). The harness needs nothing else from it than to keep running
 // and forward frames; readiness is judged by an overlay ping.
 import { existsSync } from 'node:fs';
 import { startDaemon, type Daemon } from '../proc.js';
-import { INNER_A, INNER_B, INNER_PREFIX, UNDERLAY_A, UNDERLAY_B, VNI, VXLAN_PORT, type Topology } from '../topology.js';
+import { INNER_A, INNER_B, INNER_MTU, INNER_PREFIX, UNDERLAY_A, UNDERLAY_B, VNI, VXLAN_PORT, type Topology } from '../topology.js';
 import { distFile } from '../where.js';
 import type { BenchPath, PathHandle } from './path.js';
 
@@ -27,7 +27,7 @@ export const tsnetPath: BenchPath = {
       const d = startDaemon(`tsnet switch (host ${s.host})`, 'ip', [
         'netns', 'exec', s.ns, process.execPath, SWITCH_MAIN,
         '--network', NETWORK, '--vni', String(VNI), '--listen', `${s.listen}:${VXLAN_PORT}`, '--peer', s.peer,
-        '--attach', `${s.container}=${s.inner}/${INNER_PREFIX}`,
+        '--attach', `${s.container}=${s.inner}/${INNER_PREFIX}`, '--mtu', String(INNER_MTU),
       ]);
       daemons.push(Object.assign(d, { host: s.host }));
     }

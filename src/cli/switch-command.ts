@@ -1,0 +1,201 @@
+// `tsnet switch`: one overlay network's switch in the foreground, no daemon. It binds a VTEP, opens a
+// TAP per --attach and moves it into that namespace as eth0 (switch-attach.ts), joins the TAPs and
+// the VXLAN tunnel port to a learning switch, answers ARP for nothing but what it learns, and runs
+// until SIGINT/SIGTERM, then removes its TAPs. A teaching aid and the simplest multi-host setup:
+//
+//   tsnet switch --network multi --vni 42 --peer 10.200.0.2 --attach cA=10.0.42.1/24 -v
+//
+// -v prints one line per event (learned, flooded, forwarded, encapsulated, decapsulated, dropped).
+// Counters: a line `stats {json}` is printed on SIGUSR1 and on exit (vtep, tunnel, switch, ports).
+// Called by src/cli/main.ts (`tsnet switch ...`) and by src/cli/switch-main.ts.
+import { badRequest } from '../errors.js';
+import { createSwitch, type SwitchEvent } from '../dataplane/switch.js';
+import { createTapPort, type TapPort } from '../dataplane/tap-port.js';
+import { createVtep, VXLAN_PORT, type VtepEvent } from '../dataplane/vtep.js';
+import { createVxlanPort, DEFAULT_UNDERLAY_MTU, VXLAN_OVERHEAD_IPV4 } from '../dataplane/vxlan-port.js';
+import { createOverlayIngress } from '../dataplane/overlay-ingress.js';
+import { macToString } from '../dataplane/mac.js';
+import { readMac } from '../wire/index.js';
+import { TapDevice } from '../native/tap.js';
+import { bool, list, parseArgs, str, type FlagSpecs } from './args.js';
+import { macFor, moveIntoNetns, parseAttach, underlayMtuTo, type AttachSpec } from './switch-attach.js';
+
+// ---- our choice ----
+/** Largest default inner MTU: a jumbo frame that still fits a TAP read slot (TAP_MAX_FRAME 9216). */
+const MAX_DEFAULT_MTU = 9000;
+/** Default VNIs are derived from the network name so hosts agree without configuration; they start
+ *  above 4096 to stay clear of VLAN-mapped VNIs that people pick by hand. */
+const DERIVED_VNI_BASE = 4096;
+
+const FLAGS: FlagSpecs = {
+  network: { type: 'string' },
+  vni: { type: 'string' },
+  peer: { type: 'string', multiple: true },
+  listen: { type: 'string' },
+  attach: { type: 'string', multiple: true },
+  mtu: { type: 'string' },
+  verbose: { type: 'boolean', short: 'v' },
+  help: { type: 'boolean', short: 'h' },
+};
+
+export const SWITCH_USAGE = `Usage: tsnet switch --network NAME [--vni N] [--peer IP[:PORT]]... [--listen IP[:PORT]]
+                    [--attach NETNS[=IP/PREFIX]]... [--mtu N] [-v]
+Runs one network's switch in the foreground: TAP ports in the named namespaces, VXLAN to the peers.
+  --vni N        VXLAN network identifier (default: derived from the network name)
+  --peer         a member VTEP; repeat for each host (port defaults to ${VXLAN_PORT})
+  --listen       local VTEP address and port (default 0.0.0.0:${VXLAN_PORT})
+  --attach       a namespace to plug in as eth0, optionally with an IPv4 address
+  --mtu N        container MTU (default: underlay MTU towards the peers minus ${VXLAN_OVERHEAD_IPV4})
+  -v             one log line per switching event
+SIGUSR1 prints a \`stats {json}\` line with all counters; so does exit.`;
+
+/** "IP" or "IP:PORT" (IPv4), or "[IPv6]:PORT". */
+export function parseHostPort(s: string, defPort: number, what: string): { address: string; port: number } {
+  const m = /^\[([0-9a-fA-F:.]+)\](?::(\d+))?$/.exec(s) ?? /^([0-9.]+)(?::(\d+))?$/.exec(s);
+  const port = m?.[2] === undefined ? defPort : Number(m[2]);
+  if (!m || !Number.isInteger(port) || port < 0 || port > 65535) {
+    throw badRequest('EBAD_ADDRESS', `${what} "${s}" is not IP or IP:PORT, like 10.200.0.2 or 10.200.0.2:4789.`);
+  }
+  return { address: m[1], port };
+}
+
+/** The default VNI of a network name (FNV-1a), the same on every host. */
+export function vniForName(name: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193);
+  return DERIVED_VNI_BASE + ((h >>> 0) % (0xffffff - DERIVED_VNI_BASE));
+}
+
+function parseIntFlag(v: string | undefined, name: string, min: number, max: number): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || n < min || n > max) throw badRequest('EBAD_FLAG', `--${name} must be an integer from ${min} to ${max}, got "${v}".`);
+  return n;
+}
+
+const log = (line: string): void => {
+  process.stdout.write(`${line}\n`);
+};
+
+function describeRemote(tunPeers: (i: number) => string, remote: number): string {
+  return remote >= 0 ? ` via VTEP ${tunPeers(remote)}` : '';
+}
+
+export async function runSwitchCommand(argv: string[]): Promise<number> {
+  const a = parseArgs(argv, FLAGS, 'tsnet switch');
+  if (bool(a, 'help')) {
+    log(SWITCH_USAGE);
+    return 0;
+  }
+  if (a.positionals.length > 0) throw badRequest('EBAD_FLAG', `unexpected argument "${a.positionals[0]}" for \`tsnet switch\`; see \`tsnet switch --help\`.`);
+  const network = str(a, 'network');
+  if (!network) throw badRequest('EBAD_FLAG', '`tsnet switch` needs --network NAME.');
+  const vni = parseIntFlag(str(a, 'vni'), 'vni', 0, 0xffffff) ?? vniForName(network);
+  const listen = parseHostPort(str(a, 'listen') ?? '0.0.0.0', VXLAN_PORT, '--listen');
+  const peers = list(a, 'peer').map((p) => parseHostPort(p, VXLAN_PORT, '--peer'));
+  const attaches: AttachSpec[] = list(a, 'attach').map(parseAttach);
+  const verbose = bool(a, 'verbose');
+
+  let mtu = parseIntFlag(str(a, 'mtu'), 'mtu', 576, MAX_DEFAULT_MTU);
+  if (mtu === undefined) {
+    let underlay = Infinity;
+    for (const p of peers) underlay = Math.min(underlay, (await underlayMtuTo(p.address)) ?? DEFAULT_UNDERLAY_MTU);
+    if (underlay === Infinity) underlay = DEFAULT_UNDERLAY_MTU;
+    mtu = Math.min(MAX_DEFAULT_MTU, underlay - VXLAN_OVERHEAD_IPV4);
+  }
+
+  const vtep = createVtep({ address: listen.address, port: listen.port });
+  await vtep.start();
+  const sw = createSwitch({ name: network });
+  const tun = createVxlanPort({ vtep, vni, mtu });
+  const taps: TapPort[] = [];
+  const stop = new AbortController();
+  const printStats = () => log(`stats ${JSON.stringify(statsOf())}`);
+  const onStop = () => stop.abort();
+  const statsOf = () => ({
+    network, vni, mtu,
+    vtep: vtep.counters,
+    tunnel: { counters: tun.counters, ...tun.stats, peers: tun.peers() },
+    switch: sw.counters,
+    ingress: ingress.counters,
+    ports: Object.fromEntries(sw.ports().map((p) => [p.name, p.counters])),
+  });
+  const ingress = createOverlayIngress(sw, tun.arp);
+  try {
+    tun.attach(sw);
+    for (const p of peers) tun.addPeer(p.address, p.port);
+    const peerName = (i: number) => {
+      const p = tun.peer(i);
+      return p === null ? `#${i}` : `${p.address}:${p.port}`;
+    };
+    for (let i = 0; i < attaches.length; i++) {
+      const spec = attaches[i];
+      const dev = TapDevice.open({ name: `tsn${process.pid.toString(36)}${i}`.slice(0, 15) });
+      const port = createTapPort(dev, {
+        name: spec.netns,
+        onError: (err) => log(`port ${spec.netns}: ${err.message}`),
+      });
+      taps.push(port);
+      const mac = macFor(spec.cidr);
+      await moveIntoNetns(dev.name, spec, { ifname: 'eth0', mac, mtu });
+      sw.addPort(port);
+      ingress.attach(port);
+      log(`attached ${spec.netns}: eth0 ${mac}${spec.cidr ? ` ${spec.cidr}` : ''} mtu ${mtu}`);
+    }
+    if (verbose) {
+      sw.setObserver((ev: SwitchEvent) => log(describeSwitchEvent(ev, peerName)));
+      vtep.setObserver((ev: VtepEvent) => log(describeVtepEvent(ev)));
+    }
+    const la = vtep.localAddress();
+    log(`switch ${network}: vni ${vni}, VTEP ${la.address}:${la.port}, mtu ${mtu}, peers ${peers.map((p) => `${p.address}:${p.port}`).join(' ') || 'none'}`);
+    log('ready');
+    process.on('SIGINT', onStop);
+    process.on('SIGTERM', onStop);
+    process.on('SIGUSR1', printStats);
+    await new Promise<void>((resolve) => stop.signal.addEventListener('abort', () => resolve(), { once: true }));
+    return 0;
+  } finally {
+    process.removeListener('SIGINT', onStop);
+    process.removeListener('SIGTERM', onStop);
+    process.removeListener('SIGUSR1', printStats);
+    sw.setObserver(null);
+    vtep.setObserver(null);
+    printStats();
+    sw.close(); // closes the TAP ports: a non-persistent TAP disappears with its fd, wherever it is
+    for (const t of taps) t.close();
+    tun.close();
+    await vtep.stop();
+  }
+}
+
+function describeSwitchEvent(ev: SwitchEvent, peerName: (i: number) => string): string {
+  const inName = ev.inPort?.name ?? '?';
+  const src = ev.buf !== null && ev.len >= 12 ? macToString(readMac(ev.buf, ev.off + 6)) : '?';
+  const dst = ev.buf !== null && ev.len >= 6 ? macToString(readMac(ev.buf, ev.off)) : '?';
+  const via = describeRemote(peerName, ev.inRemote);
+  switch (ev.action) {
+    case 'learned':
+      return `learned ${src} on port ${inName}${via}`;
+    case 'moved':
+      return `moved ${src} to port ${inName}${via}`;
+    case 'flooded':
+      return `flooded ${src} > ${dst} from ${inName}${via} to ${ev.count} port${ev.count === 1 ? '' : 's'}`;
+    case 'forwarded':
+      return `forwarded ${src} > ${dst} from ${inName}${via} to ${ev.outPort?.name ?? '?'}${describeRemote(peerName, ev.outRemote)}`;
+    case 'dropped':
+      return `dropped frame from ${inName}${via}: ${ev.reason}`;
+  }
+}
+
+function describeVtepEvent(ev: VtepEvent): string {
+  switch (ev.action) {
+    case 'encap':
+      return `encapsulated ${ev.len} bytes to VTEP ${ev.address}:${ev.port} (vni ${ev.vni})`;
+    case 'decap':
+      return `decapsulated ${ev.len} bytes from VTEP ${ev.address}:${ev.port} (vni ${ev.vni})`;
+    case 'drop':
+      return ev.address === ''
+        ? `dropped frame to the tunnel (vni ${ev.vni}): ${ev.reason}`
+        : `dropped packet from ${ev.address}:${ev.port} (vni ${ev.vni}): ${ev.reason}`;
+  }
+}
