@@ -34,18 +34,20 @@ const FLAGS: FlagSpecs = {
   listen: { type: 'string' },
   attach: { type: 'string', multiple: true },
   mtu: { type: 'string' },
+  'no-mss-clamp': { type: 'boolean' },
   verbose: { type: 'boolean', short: 'v' },
   help: { type: 'boolean', short: 'h' },
 };
 
 export const SWITCH_USAGE = `Usage: tsnet switch --network NAME [--vni N] [--peer IP[:PORT]]... [--listen IP[:PORT]]
-                    [--attach NETNS[=IP/PREFIX]]... [--mtu N] [-v]
+                    [--attach NETNS[=IP/PREFIX]]... [--mtu N] [--no-mss-clamp] [-v]
 Runs one network's switch in the foreground: TAP ports in the named namespaces, VXLAN to the peers.
   --vni N        VXLAN network identifier (default: derived from the network name)
   --peer         a member VTEP; repeat for each host (port defaults to ${VXLAN_PORT})
   --listen       local VTEP address and port (default 0.0.0.0:${VXLAN_PORT})
   --attach       a namespace to plug in as eth0, optionally with an IPv4 address
   --mtu N        container MTU (default: underlay MTU towards the peers minus ${VXLAN_OVERHEAD_IPV4})
+  --no-mss-clamp leave the TCP MSS of SYNs alone (to watch a too-small path black-hole TCP)
   -v             one log line per switching event
 SIGUSR1 prints a \`stats {json}\` line with all counters; so does exit.`;
 
@@ -96,24 +98,24 @@ export async function runSwitchCommand(argv: string[]): Promise<number> {
   const attaches: AttachSpec[] = list(a, 'attach').map(parseAttach);
   const verbose = bool(a, 'verbose');
 
-  let mtu = parseIntFlag(str(a, 'mtu'), 'mtu', 576, MAX_DEFAULT_MTU);
-  if (mtu === undefined) {
-    let underlay = Infinity;
-    for (const p of peers) underlay = Math.min(underlay, (await underlayMtuTo(p.address)) ?? DEFAULT_UNDERLAY_MTU);
-    if (underlay === Infinity) underlay = DEFAULT_UNDERLAY_MTU;
-    mtu = Math.min(MAX_DEFAULT_MTU, underlay - VXLAN_OVERHEAD_IPV4);
-  }
+  // the inner MTU the underlay path carries (TCP MSS is clamped to it) and the containers' MTU
+  let underlay = Infinity;
+  for (const p of peers) underlay = Math.min(underlay, (await underlayMtuTo(p.address)) ?? DEFAULT_UNDERLAY_MTU);
+  if (underlay === Infinity) underlay = DEFAULT_UNDERLAY_MTU;
+  const pathMtu = Math.min(MAX_DEFAULT_MTU, underlay - VXLAN_OVERHEAD_IPV4);
+  const mtu = parseIntFlag(str(a, 'mtu'), 'mtu', 576, MAX_DEFAULT_MTU) ?? pathMtu;
 
   const vtep = createVtep({ address: listen.address, port: listen.port });
   await vtep.start();
   const sw = createSwitch({ name: network });
-  const tun = createVxlanPort({ vtep, vni, mtu });
+  const tun = createVxlanPort({ vtep, vni, mtu: pathMtu, mssClamp: !bool(a, 'no-mss-clamp') });
   const taps: TapPort[] = [];
   const stop = new AbortController();
+  let running = false;
   const printStats = () => log(`stats ${JSON.stringify(statsOf())}`);
   const onStop = () => stop.abort();
   const statsOf = () => ({
-    network, vni, mtu,
+    network, vni, mtu, pathMtu,
     vtep: vtep.counters,
     tunnel: { counters: tun.counters, ...tun.stats, peers: tun.peers() },
     switch: sw.counters,
@@ -147,8 +149,9 @@ export async function runSwitchCommand(argv: string[]): Promise<number> {
       vtep.setObserver((ev: VtepEvent) => log(describeVtepEvent(ev)));
     }
     const la = vtep.localAddress();
-    log(`switch ${network}: vni ${vni}, VTEP ${la.address}:${la.port}, mtu ${mtu}, peers ${peers.map((p) => `${p.address}:${p.port}`).join(' ') || 'none'}`);
+    log(`switch ${network}: vni ${vni}, VTEP ${la.address}:${la.port}, mtu ${mtu}, path mtu ${pathMtu}, peers ${peers.map((p) => `${p.address}:${p.port}`).join(' ') || 'none'}`);
     log('ready');
+    running = true;
     process.on('SIGINT', onStop);
     process.on('SIGTERM', onStop);
     process.on('SIGUSR1', printStats);
@@ -160,7 +163,7 @@ export async function runSwitchCommand(argv: string[]): Promise<number> {
     process.removeListener('SIGUSR1', printStats);
     sw.setObserver(null);
     vtep.setObserver(null);
-    printStats();
+    if (running) printStats();
     sw.close(); // closes the TAP ports: a non-persistent TAP disappears with its fd, wherever it is
     for (const t of taps) t.close();
     tun.close();

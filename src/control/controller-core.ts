@@ -4,6 +4,7 @@
 import type { Datapath } from './datapath.js';
 import type { DaemonStateV1, EndpointRecord, NetworkRecord, SandboxRecord } from './model.js';
 import { Mutex } from './mutex.js';
+import type { Cluster, ClusterEndpoint } from './cluster.js';
 import { notFound, badRequest } from '../errors.js';
 
 export interface StateStoreLike<T> {
@@ -25,11 +26,15 @@ export interface ControllerDeps {
   logDir: string;
   hostRoutes: () => Promise<string[]>;
   resolver?: ResolverLike;
+  /** multi-host discovery; absent on a single host */
+  cluster?: Cluster;
   log: (msg: string) => void;
 }
 
 export class ControllerCore {
   readonly lock = new Mutex();
+  /** other hosts' endpoints on global networks: networkId -> endpointId -> record */
+  readonly remote = new Map<string, Map<string, ClusterEndpoint>>();
   constructor(
     readonly deps: ControllerDeps,
     public state: DaemonStateV1,

@@ -9,6 +9,7 @@ import { emptyState, type DaemonStateV1 } from './model.js';
 import { lookupName, type NameAnswer } from './names.js';
 import { createNetwork, removeNetwork } from './networks.js';
 import { recover } from './recovery.js';
+import { followCluster, republishAll, syncCatalogue } from './global-networks.js';
 import { recoverDockerEndpoints } from './docker-recovery.js';
 import { forgetIfUnused, recordExit, removeSandbox, runSandbox, sandboxForConnect } from './sandboxes.js';
 import { containerInspect, containerSummary, networkInspect, networkSummary, switchStats } from './views.js';
@@ -23,6 +24,9 @@ export class NetworkController {
     await core.lock.run(async () => {
       await recover(core);
       await recoverDockerEndpoints(core);
+      followCluster(core);
+      await syncCatalogue(core);
+      await republishAll(core);
     });
     return new NetworkController(core);
   }
@@ -85,6 +89,13 @@ export class NetworkController {
   }
   lookupName(clientIp: string, qname: string): NameAnswer {
     return lookupName(this.core, clientIp, qname);
+  }
+  /** One tick of following the cluster's catalogue of global networks (the daemon calls it every second). */
+  syncCluster() {
+    return this.core.lock.run(() => syncCatalogue(this.core));
+  }
+  clusterHosts() {
+    return this.core.deps.cluster?.hosts() ?? [];
   }
   counts() {
     return { networks: this.core.state.networks.length, containers: this.core.state.sandboxes.length };

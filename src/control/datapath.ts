@@ -5,8 +5,11 @@
 import { createSwitch, type Switch } from '../dataplane/switch.js';
 import { createTapPort, type TapPort } from '../dataplane/tap-port.js';
 import type { Port } from '../dataplane/port.js';
+import type { Vtep } from '../dataplane/vtep.js';
+import { createVxlanPort, type VxlanPort } from '../dataplane/vxlan-port.js';
+import { createOverlayIngress, type OverlayIngress } from '../dataplane/overlay-ingress.js';
 import { TapDevice } from '../native/tap.js';
-import type { TsnetError } from '../errors.js';
+import { unavailable, type TsnetError } from '../errors.js';
 
 // --- our choice ---
 /** How often learned FDB entries are swept (aging is also lazy on lookup). */
@@ -16,8 +19,10 @@ export interface NetworkPorts {
   readonly sw: Switch;
   readonly hostPort: TapPort;
   readonly endpoints: Map<string, TapPort>;
-  /** extra ports attached by drivers (the overlay's tunnel port, an attached interface) */
+  /** extra ports attached by drivers (an attached interface) */
   readonly extra: Set<Port>;
+  /** overlay networks: the VXLAN tunnel port and the ARP-proxy ingress in front of the switch */
+  overlay?: { tunnel: VxlanPort; ingress: OverlayIngress };
 }
 
 export interface Datapath {
@@ -27,12 +32,14 @@ export interface Datapath {
   closeNetwork(id: string, destroy: boolean): void;
   attachEndpoint(networkId: string, endpointId: string, device: TapDevice): void;
   detachEndpoint(networkId: string, endpointId: string, destroy: boolean): void;
+  /** Makes a network an overlay: a tunnel port on the daemon's VTEP, local ports behind the ARP proxy. */
+  openOverlay(networkId: string, opts: { vni: number; mtu: number }): VxlanPort;
   attachPort(networkId: string, port: Port): void;
   detachPort(networkId: string, port: Port): void;
   stop(): void;
 }
 
-export function createDatapath(opts: { onPortError?: (where: string, err: TsnetError) => void } = {}): Datapath {
+export function createDatapath(opts: { vtep?: Vtep; onPortError?: (where: string, err: TsnetError) => void } = {}): Datapath {
   const networks = new Map<string, NetworkPorts>();
   const report = (where: string) => (err: TsnetError) => opts.onPortError?.(where, err);
   const sweeper = setInterval(() => {
@@ -62,6 +69,7 @@ export function createDatapath(opts: { onPortError?: (where: string, err: TsnetE
     closeNetwork(id, destroy) {
       const n = networks.get(id);
       if (!n) return;
+      n.overlay?.tunnel.close();
       for (const p of n.extra) n.sw.removePort(p);
       for (const [, p] of n.endpoints) {
         n.sw.removePort(p);
@@ -76,6 +84,7 @@ export function createDatapath(opts: { onPortError?: (where: string, err: TsnetE
       if (!n) throw new Error(`datapath: network ${networkId} is not open`);
       const port = createTapPort(device, { name: `${device.name}:${endpointId.slice(0, 12)}`, onError: report(`endpoint ${endpointId.slice(0, 12)}`) });
       n.sw.addPort(port);
+      n.overlay?.ingress.attach(port);
       n.endpoints.set(endpointId, port);
     },
     detachEndpoint(networkId, endpointId, destroy) {
@@ -85,6 +94,19 @@ export function createDatapath(opts: { onPortError?: (where: string, err: TsnetE
       n.sw.removePort(port);
       n.endpoints.delete(endpointId);
       closeTap(port, destroy);
+    },
+    openOverlay(networkId, o) {
+      const n = networks.get(networkId);
+      if (!n) throw new Error(`datapath: network ${networkId} is not open`);
+      if (n.overlay) return n.overlay.tunnel;
+      if (!opts.vtep) throw unavailable('ENO_VTEP', 'this daemon has no VXLAN endpoint; overlay networks need one (see --vxlan-port).');
+      const tunnel = createVxlanPort({ vtep: opts.vtep, vni: o.vni, mtu: o.mtu });
+      const ingress = createOverlayIngress(n.sw, tunnel.arp);
+      tunnel.attach(n.sw);
+      ingress.attach(n.hostPort);
+      for (const p of n.endpoints.values()) ingress.attach(p);
+      n.overlay = { tunnel, ingress };
+      return tunnel;
     },
     attachPort(networkId, port) {
       const n = networks.get(networkId);

@@ -11,6 +11,7 @@ import type { EndpointRecord, NetworkRecord, SandboxRecord } from './model.js';
 import type { NsRef } from './netns-exec.js';
 import { configureLink, deleteDefaultRoute, deleteLink, listLinks, setDefaultRoute } from './netns.js';
 import { writeSandboxEtc } from './sandbox-etc.js';
+import { allocateGlobal, claimGlobalName, publishLocalEndpoint, releaseGlobalName, unpublishLocalEndpoint } from './global-networks.js';
 
 export const nsRefOf = (s: SandboxRecord): NsRef => s.netnsName ?? s.netnsPath;
 
@@ -46,7 +47,14 @@ export async function connectEndpoint(core: ControllerCore, net: NetworkRecord, 
     throw badRequest('EIP_NEEDS_SUBNET', `--ip needs a network created with --subnet; network ${net.name} was not.`);
   }
   const pool = net.pool as IpamPool;
-  const ipv4 = allocate(pool, opts.ip);
+  await claimGlobalName(core, net, s);
+  let ipv4: string;
+  try {
+    ipv4 = net.scope === 'global' && core.deps.cluster ? await allocateGlobal(core, net, opts.ip) : allocate(pool, opts.ip);
+  } catch (err) {
+    await releaseGlobalName(core, net, s);
+    throw err;
+  }
   const prefixLen = Number(net.ipam.subnet.split('/')[1]);
   const ep: EndpointRecord = {
     id: newId(),
@@ -73,6 +81,7 @@ export async function connectEndpoint(core: ControllerCore, net: NetworkRecord, 
     await refreshDefaultRoute(core, s);
     await writeSandboxEtc(core, s);
     await core.save();
+    await publishLocalEndpoint(core, net, s, ep);
   } catch (err) {
     if (device && !device.closed) {
       if (core.deps.datapath.network(net.id)?.endpoints.has(ep.id)) core.deps.datapath.detachEndpoint(net.id, ep.id, true);
@@ -82,6 +91,8 @@ export async function connectEndpoint(core: ControllerCore, net: NetworkRecord, 
       }
     }
     release(pool, ipv4);
+    await unpublishLocalEndpoint(core, net, ep);
+    await releaseGlobalName(core, net, s);
     core.state.endpoints = core.state.endpoints.filter((e) => e !== ep);
     s.endpoints = s.endpoints.filter((id) => id !== ep.id);
     await core.save().catch(() => undefined);
@@ -99,6 +110,8 @@ export async function disconnectEndpoint(core: ControllerCore, net: NetworkRecor
   s.endpoints = s.endpoints.filter((id) => id !== ep.id);
   release(net.pool as IpamPool, ep.ipv4);
   await core.save();
+  await unpublishLocalEndpoint(core, net, ep);
+  await releaseGlobalName(core, net, s);
   if (core.deps.datapath.network(net.id)?.endpoints.has(ep.id)) core.deps.datapath.detachEndpoint(net.id, ep.id, true);
   else await deleteLink(nsRefOf(s), ep.ifName).catch(() => undefined);
   await refreshDefaultRoute(core, s).catch(() => undefined);

@@ -1,39 +1,58 @@
 // Name discovery: what the embedded name server answers for a client. A client (found by its source
-// address) sees the names and aliases of every container that shares a network with it, and reverse
-// (PTR) names of their addresses on those networks; nothing from networks it is not on.
+// address) sees the names and aliases of every container that shares a network with it, on this
+// host or, for global networks, on any host of the cluster, and reverse (PTR) names of their addresses
+// on those networks; nothing from networks it is not on.
 import type { ControllerCore } from './controller-core.js';
 
 export type NameAnswer = { type: 'A'; addresses: string[] } | { type: 'PTR'; names: string[] } | { type: 'REFUSED' } | null;
+
+interface NameEntry {
+  networkId: string;
+  sandboxId: string | null;
+  name: string;
+  aliases: string[];
+  ipv4: string;
+}
 
 function reverseToIpv4(qname: string): string | undefined {
   const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)\.in-addr\.arpa$/.exec(qname);
   return m ? `${m[4]}.${m[3]}.${m[2]}.${m[1]}` : undefined;
 }
 
+/** Every name this host knows: local endpoints and other hosts' endpoints on global networks. */
+function entries(core: ControllerCore): NameEntry[] {
+  const out: NameEntry[] = [];
+  for (const e of core.state.endpoints) {
+    if (e.pending) continue;
+    const name = core.state.sandboxes.find((s) => s.id === e.sandboxId)?.name;
+    if (name) out.push({ networkId: e.networkId, sandboxId: e.sandboxId, name, aliases: e.aliases, ipv4: e.ipv4 });
+  }
+  for (const [networkId, eps] of core.remote) {
+    for (const r of eps.values()) out.push({ networkId, sandboxId: null, name: r.name, aliases: r.aliases, ipv4: r.ipv4.split('/')[0]! });
+  }
+  return out;
+}
+
 /** Answers for `qname` asked by `clientIp`; null means "not ours: forward upstream". */
 export function lookupName(core: ControllerCore, clientIp: string, qnameRaw: string): NameAnswer {
   const qname = qnameRaw.toLowerCase().replace(/\.$/, '');
+  const all = entries(core);
   const client = core.state.endpoints.find((e) => e.ipv4 === clientIp && !e.pending);
-  const reverse = reverseToIpv4(qname);
   const sharedNets = client ? new Set(core.state.endpoints.filter((e) => e.sandboxId === client.sandboxId && !e.pending).map((e) => e.networkId)) : new Set<string>();
-  const visible = core.state.endpoints.filter((e) => !e.pending && sharedNets.has(e.networkId));
-  const nameOf = (sandboxId: string) => core.state.sandboxes.find((s) => s.id === sandboxId)?.name;
+  const visible = all.filter((e) => sharedNets.has(e.networkId));
+  const reverse = reverseToIpv4(qname);
 
   if (reverse) {
-    const owned = core.state.endpoints.some((e) => e.ipv4 === reverse);
-    if (!owned) return null;
+    if (!all.some((e) => e.ipv4 === reverse)) return null;
     if (!client) return { type: 'REFUSED' };
-    const names = visible.filter((e) => e.ipv4 === reverse).map((e) => nameOf(e.sandboxId)).filter((n): n is string => !!n);
-    return { type: 'PTR', names };
+    return { type: 'PTR', names: [...new Set(visible.filter((e) => e.ipv4 === reverse).map((e) => e.name))] };
   }
-  const matches = (e: { sandboxId: string; aliases: string[]; networkId: string }) => {
-    const name = nameOf(e.sandboxId)?.toLowerCase();
-    const netName = core.state.networks.find((n) => n.id === e.networkId)?.name.toLowerCase();
-    return name === qname || e.aliases.some((a) => a.toLowerCase() === qname) || (name !== undefined && netName !== undefined && `${name}.${netName}` === qname);
+  const netName = (id: string) => core.state.networks.find((n) => n.id === id)?.name.toLowerCase();
+  const matches = (e: NameEntry) => {
+    const name = e.name.toLowerCase();
+    return name === qname || e.aliases.some((a) => a.toLowerCase() === qname) || `${name}.${netName(e.networkId)}` === qname;
   };
-  const ownedAnywhere = core.state.endpoints.some((e) => !e.pending && matches(e));
-  if (!ownedAnywhere) return null;
+  if (!all.some(matches)) return null;
   if (!client) return { type: 'REFUSED' };
-  const addresses = [...new Set(visible.filter(matches).map((e) => e.ipv4))];
-  return { type: 'A', addresses };
+  return { type: 'A', addresses: [...new Set(visible.filter(matches).map((e) => e.ipv4))] };
 }

@@ -7,17 +7,20 @@ import type { NetworkCreateRequest } from '../api/types.js';
 import { badRequest, conflict } from '../errors.js';
 import { configureLink, deleteLink } from './netns.js';
 import type { ControllerCore } from './controller-core.js';
-import { createPool, loadPool } from './ipam.js';
+import { allocateSubnet, createPool, loadPool } from './ipam.js';
+import { gatewayMacOf, openOverlay, parseHostPort } from './overlay.js';
+import { removeGlobalNetwork } from './global-networks.js';
 import { hostIfNameFor, NAME_RE, newId } from './ids.js';
 import type { NetworkRecord } from './model.js';
 import { dockerEndpointsOfNetwork } from './docker-state.js';
-import { agingOption, DEFAULT_BRIDGE_MTU, driverName, mtuOption, VXLAN_OVERHEAD, vniOption } from './options.js';
+import { agingOption, DEFAULT_BRIDGE_MTU, driverName, GLOBAL_POOLS, MAX_VNI, mtuOption, VXLAN_OVERHEAD, vniOption } from './options.js';
 
 /** Brings a network's host port up with the gateway address; forwarding off on it, so tsnet networks
  *  are isolated from each other and from the host's other interfaces (no routing between them). */
 async function configureHostPort(net: NetworkRecord): Promise<void> {
   const prefix = net.ipam.subnet.split('/')[1];
-  await configureLink({ ns: null, name: net.hostIfName, mtu: net.mtu, addresses: [`${net.ipam.gateway}/${prefix}`], up: true });
+  const mac = net.driver === 'overlay' ? gatewayMacOf(net) : undefined;
+  await configureLink({ ns: null, name: net.hostIfName, mac, mtu: net.mtu, addresses: [`${net.ipam.gateway}/${prefix}`], up: true });
   await writeFile(`/proc/sys/net/ipv4/conf/${net.hostIfName}/forwarding`, '0').catch(() => undefined);
   await writeFile(`/proc/sys/net/ipv6/conf/${net.hostIfName}/disable_ipv6`, '1').catch(() => undefined);
 }
@@ -27,28 +30,67 @@ export async function openNetwork(core: ControllerCore, net: NetworkRecord): Pro
   const aging = agingOption(net.options);
   core.deps.datapath.openNetwork({ id: net.id, name: net.name, hostIfName: net.hostIfName, agingMs: aging ? aging * 1000 : undefined });
   await configureHostPort(net);
+  if (net.driver === 'overlay') openOverlay(core, net);
   await core.deps.resolver?.addListener(net.ipam.gateway, 53);
+}
+
+/** Does this create request make a global (cluster-wide) network? In a cluster, overlay networks
+ *  without static peers are global by default, and so is a network created with no driver (the
+ *  seed's swarm default); --scope local keeps one on this host. */
+function wantsGlobal(core: ControllerCore, req: NetworkCreateRequest): boolean {
+  if (req.scope === 'local') return false;
+  if (req.scope === 'global') {
+    if (!core.deps.cluster) throw badRequest('ENO_CLUSTER', 'a global network needs a cluster: start the daemon with --advertise and --join.');
+    if (req.driver && req.driver !== 'overlay') throw badRequest('EBAD_SCOPE', 'only overlay networks can be global.');
+    return true;
+  }
+  if (!core.deps.cluster || req.peers?.length) return false;
+  return req.driver === undefined || req.driver === '' || req.driver === 'overlay';
+}
+
+/** A VNI no other network of this host uses: -o vni=N, else derived from the id (our choice: 4096 and
+ *  up, leaving small numbers to users), moving on when taken. */
+function chooseVni(core: ControllerCore, id: string, wanted: number | undefined, taken: Set<number>): number {
+  for (const n of core.state.networks) if (n.vni !== undefined) taken.add(n.vni);
+  if (wanted !== undefined) {
+    if (taken.has(wanted)) throw conflict('EVNI_IN_USE', `VNI ${wanted} is already used by another network; choose another with -o vni=N.`);
+    return wanted;
+  }
+  let v = 4096 + (parseInt(id.slice(0, 6), 16) % (MAX_VNI - 4096));
+  while (taken.has(v)) v = v >= MAX_VNI ? 4096 : v + 1;
+  return v;
 }
 
 export async function createNetwork(core: ControllerCore, req: NetworkCreateRequest): Promise<NetworkRecord> {
   const name = typeof req.name === 'string' ? req.name : '';
   if (!NAME_RE.test(name)) throw badRequest('EBAD_NAME', `invalid network name "${name}": use letters, digits, '_', '.', '-' and start with a letter or digit.`);
   if (core.state.networks.some((n) => n.name === name)) throw conflict('ENETWORK_EXISTS', `network with name ${name} already exists.`);
-  const driver = driverName(req.driver, 'bridge');
+  const global = wantsGlobal(core, req);
+  const driver = global ? 'overlay' : driverName(req.driver, 'bridge');
   const options = { ...(req.options ?? {}) };
   const mtu = mtuOption(options) ?? (driver === 'overlay' ? DEFAULT_BRIDGE_MTU - VXLAN_OVERHEAD : DEFAULT_BRIDGE_MTU);
-  const vni = driver === 'overlay' ? vniOption(options) : undefined;
   agingOption(options);
   if (req.peers?.length && driver !== 'overlay') throw badRequest('EBAD_PEER', '--peer applies to overlay networks only; add -d overlay.');
+  for (const p of req.peers ?? []) parseHostPort(p);
+  if (global && core.deps.cluster!.listNetworks().some((n) => n.name === name)) throw conflict('ENETWORK_EXISTS', `network with name ${name} already exists in the cluster.`);
 
-  const existing = core.state.networks.map((n) => n.ipam.subnet);
-  const pool = createPool({ subnet: req.subnet, gateway: req.gateway, ipRange: req.ipRange, auxAddresses: req.auxAddresses }, existing, await core.deps.hostRoutes());
   const id = newId();
+  const globals = core.deps.cluster?.listNetworks() ?? [];
+  const existing = [...core.state.networks.map((n) => n.ipam.subnet), ...globals.map((g) => g.subnet)];
+  const subnet = req.subnet ?? (global ? allocateSubnet(existing, await core.deps.hostRoutes(), GLOBAL_POOLS) : undefined);
+  const pool = createPool({ subnet, gateway: req.gateway, ipRange: req.ipRange, auxAddresses: req.auxAddresses }, existing, await core.deps.hostRoutes());
+  if (global) pool.userSubnet = !!req.subnet;
+  const vni = driver === 'overlay' ? chooseVni(core, id, vniOption(options), new Set(globals.map((g) => g.vni))) : undefined;
+  if (global) {
+    const def = { id, name, subnet: pool.subnet, gateway: pool.gateway, vni: vni!, options, createdAt: Date.now() };
+    const winner = await core.deps.cluster!.publishNetwork(def);
+    if (winner.id !== id) throw conflict('ENETWORK_EXISTS', `network with name ${name} already exists in the cluster.`);
+  }
   const net: NetworkRecord = {
     id,
     name,
     driver,
-    scope: req.scope === 'global' ? 'global' : 'local',
+    scope: global ? 'global' : 'local',
     internal: !!req.internal,
     ipam: { subnet: pool.subnet, gateway: pool.gateway, ipRange: pool.ipRange, auxAddresses: pool.auxAddresses, userSubnet: pool.userSubnet },
     pool,
@@ -92,6 +134,7 @@ export async function removeNetwork(core: ControllerCore, ref: string): Promise<
     const names = eps.map((e) => core.state.sandboxes.find((s) => s.id === e.sandboxId)?.name ?? e.id.slice(0, 12));
     throw conflict('ENETWORK_IN_USE', `network ${net.name} has active endpoints (${names.join(', ')}); disconnect them first.`);
   }
+  if (net.scope === 'global') await removeGlobalNetwork(core, net);
   await destroyNetworkPorts(core, net);
   core.state.networks = core.state.networks.filter((n) => n.id !== net.id);
   await core.save();

@@ -11,6 +11,9 @@ export const MAX_VNI = 0xffffff;
 /** Jumbo frames up to 9000 (the TAP read slots hold 9216 bytes). */
 export const MAX_MTU = 9000;
 export const DEFAULT_BRIDGE_MTU = 1500;
+/** Default subnets of global (overlay) networks, like swarm's 10.0.0.0/8 split in /24s (the seed's
+ *  multi network got 10.0.1.0/24); tried in order, skipping those in use. */
+export const GLOBAL_POOLS: readonly string[] = Array.from({ length: 255 }, (_, i) => `10.0.${i + 1}.0/24`);
 /** RFC 7348 overhead on IPv4: outer IPv4 20 + UDP 8 + VXLAN 8 + inner Ethernet 14 = 50. */
 export const VXLAN_OVERHEAD = 50;
 

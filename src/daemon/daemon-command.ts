@@ -1,7 +1,10 @@
 // `tsnet daemon [--state-dir DIR] [--socket PATH] [--netns-prefix P] [--dns IP]...`: runs the daemon
 // in the foreground until SIGINT/SIGTERM. Needs root (TAP devices, namespaces).
 import { parseArgs, str, list, needPositionals } from '../cli/args.js';
-import { forbidden } from '../errors.js';
+import { badRequest, forbidden } from '../errors.js';
+
+/** TCP port of the libp2p node when --listen gives none (our choice; serf/docker used 7946). */
+const DEFAULT_CLUSTER_PORT = 7946;
 import { startDaemon } from './daemon.js';
 import { DEFAULT_PLUGIN_SOCKET } from '../docker/plugin-server.js';
 
@@ -13,13 +16,17 @@ const DAEMON_USAGE = `Usage: tsnet daemon [--state-dir DIR] [--socket PATH] [--n
   --socket PATH          the API socket (default /run/tsnet/tsnet.sock, or --host / $TSNET_SOCKET)
   --netns-prefix PREFIX  prefix of the namespaces created for containers (several daemons on one machine)
   --dns IP               upstream resolver for names tsnet does not own (default: /etc/resolv.conf)
+  --vxlan-port PORT      UDP port of this host's VXLAN endpoint (default 4789); --vxlan-bind IP to bind one address
+  --advertise IP[:PORT]  join a cluster: the address other hosts reach this one at (like --cluster-advertise)
+  --listen IP:PORT       where the cluster node listens (TCP, default 0.0.0.0:7946)
+  --join HOST:PORT       a member of the cluster to join (any member; repeat for more); no consul or etcd
   --docker-plugin        also serve Docker's network and IPAM plugin API on /run/docker/plugins/tsnet.sock
   --docker-plugin-socket PATH   the plugin socket (implies --docker-plugin)`;
 
 export async function daemonCommand(argv: string[], socketFromCli: string): Promise<number> {
   const a = parseArgs(
     argv,
-    { 'state-dir': { type: 'string' }, socket: { type: 'string' }, 'netns-prefix': { type: 'string' }, dns: { type: 'string', multiple: true }, 'docker-plugin': { type: 'boolean' }, 'docker-plugin-socket': { type: 'string' }, help: { type: 'boolean' } },
+    { 'state-dir': { type: 'string' }, socket: { type: 'string' }, 'netns-prefix': { type: 'string' }, dns: { type: 'string', multiple: true }, 'docker-plugin': { type: 'boolean' }, 'vxlan-port': { type: 'string' }, 'vxlan-bind': { type: 'string' }, advertise: { type: 'string' }, listen: { type: 'string' }, join: { type: 'string', multiple: true }, 'docker-plugin-socket': { type: 'string' }, help: { type: 'boolean' } },
     'tsnet daemon',
   );
   if (a.flags.help) {
@@ -29,7 +36,16 @@ export async function daemonCommand(argv: string[], socketFromCli: string): Prom
   needPositionals(a, 0, 0, 'tsnet daemon [OPTIONS]');
   if (process.getuid?.() !== 0) throw forbidden('ENOT_ROOT', 'the tsnet daemon needs root (CAP_NET_ADMIN) to create TAP devices and namespaces; run it with sudo.');
   const log = (msg: string) => process.stderr.write(`${new Date().toISOString()} ${msg}\n`);
+  const vxlanPort = Number(str(a, 'vxlan-port') ?? 4789);
+  if (!Number.isInteger(vxlanPort) || vxlanPort < 1 || vxlanPort > 65535) throw badRequest('EBAD_FLAG', `--vxlan-port must be a UDP port number, not "${str(a, 'vxlan-port')}".`);
+  const advertise = str(a, 'advertise');
+  const join = list(a, 'join');
+  if (join.length && !advertise) throw badRequest('EBAD_FLAG', '--join needs --advertise ADDR: the address other hosts reach this one at.');
+  if (advertise && !/^[0-9a-fA-F.:[\]]+$/.test(advertise)) throw badRequest('EBAD_FLAG', `--advertise takes an IP address (optionally IP:PORT), not "${advertise}".`);
   const daemon = await startDaemon({
+    vxlanPort,
+    vxlanBind: str(a, 'vxlan-bind'),
+    cluster: advertise ? { advertise, listen: str(a, 'listen') ?? `0.0.0.0:${DEFAULT_CLUSTER_PORT}`, join } : undefined,
     stateDir: str(a, 'state-dir') ?? DEFAULT_STATE_DIR,
     socketPath: str(a, 'socket') ?? socketFromCli,
     netnsPrefix: str(a, 'netns-prefix') ?? '',

@@ -14,6 +14,14 @@ import type { InfoResponse } from '../api/types.js';
 import { startNameServer, type NameServer } from './name-server.js';
 import { VERSION } from '../cli/version.js';
 import { startPluginServer, type PluginServer } from '../docker/plugin-server.js';
+import { createVtep } from '../dataplane/vtep.js';
+import type { Cluster } from '../control/cluster.js';
+import { startCluster } from './cluster-adapter.js';
+import { TsnetError } from '../errors.js';
+
+// --- our choice ---
+/** How often the daemon follows the cluster's catalogue of global networks. */
+const CLUSTER_SYNC_MS = 1000;
 
 export interface DaemonOptions {
   stateDir: string;
@@ -23,6 +31,11 @@ export interface DaemonOptions {
   dnsUpstreams?: string[];
   /** also serve Docker's network + IPAM plugin protocol on this socket */
   dockerPluginSocket?: string;
+  /** UDP port of the VTEP (4789) and the address it binds (all addresses by default) */
+  vxlanPort: number;
+  vxlanBind?: string;
+  /** multi-host: present when the daemon joins or founds a cluster */
+  cluster?: { advertise: string; listen: string; join: string[] };
   log: (msg: string) => void;
 }
 
@@ -33,7 +46,19 @@ export interface Daemon {
 
 export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const store = createStateStore<DaemonStateV1>(opts.stateDir);
-  const datapath = createDatapath({ onPortError: (where, err) => opts.log(`${where}: ${err.message}`) });
+  const vtep = createVtep({ address: opts.vxlanBind ?? '0.0.0.0', port: opts.vxlanPort });
+  try {
+    await vtep.start();
+  } catch (err) {
+    throw new TsnetError('EVTEP_BIND', 'unavailable', `cannot listen for VXLAN on UDP port ${opts.vxlanPort}: ${(err as Error).message.replace(/\.$/, '')}; is kernel vxlan or another tsnet daemon using it? Choose another with --vxlan-port.`);
+  }
+  const cluster: Cluster | undefined = opts.cluster
+    ? await startCluster({ ...opts.cluster, vxlanPort: opts.vxlanPort, keyFile: join(opts.stateDir, 'host.key'), log: opts.log }).catch(async (err) => {
+        await vtep.stop();
+        throw err;
+      })
+    : undefined;
+  const datapath = createDatapath({ vtep, onPortError: (where, err) => opts.log(`${where}: ${err.message}`) });
   let controller: NetworkController | undefined;
   const names: NameServer = startNameServer({
     lookup: (client, qname) => controller?.lookupName(client, qname) ?? null,
@@ -47,6 +72,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     logDir: join(opts.stateDir, 'containers'),
     hostRoutes: () => readHostRoutes(null, 4),
     resolver: names,
+    cluster,
     log: opts.log,
   });
   const ctl = controller;
@@ -57,8 +83,15 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     Socket: opts.socketPath,
     Networks: ctl.counts().networks,
     Containers: ctl.counts().containers,
-    Cluster: null,
+    Cluster: cluster
+      ? {
+          PeerId: cluster.hostId,
+          Advertise: opts.cluster!.advertise,
+          Hosts: ctl.clusterHosts().map((h) => ({ HostId: h.hostId, Address: h.advertise, State: h.state, LastSeen: h.lastSeen ? new Date(h.lastSeen).toISOString() : '' })),
+        }
+      : null,
   });
+  const syncTimer = cluster ? setInterval(() => void ctl.syncCluster().catch((err: Error) => opts.log(`cluster sync: ${err.message}`)), CLUSTER_SYNC_MS) : undefined;
   let api: ApiServer;
   try {
     api = await startApiServer(buildRoutes(ctl, info), opts.socketPath, (err) => opts.log(`API error: ${(err as Error).stack ?? String(err)}`));
@@ -80,10 +113,13 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   return {
     controller: ctl,
     async stop() {
+      if (syncTimer) clearInterval(syncTimer);
       await plugin?.stop();
       await api.stop();
       await names.stop();
       ctl.stop();
+      await cluster?.stop();
+      await vtep.stop();
     },
   };
 }

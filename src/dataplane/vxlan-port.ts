@@ -46,8 +46,9 @@ export interface VxlanPortOptions {
   vni: number;
   /** Port name (default "vxlan<VNI>"). */
   name?: string;
-  /** Inner MTU: TCP MSS of SYNs crossing the tunnel is clamped to it minus IP+TCP headers.
-   *  Default 1450 (a 1500 underlay minus VXLAN_OVERHEAD_IPV4). */
+  /** Inner MTU the underlay path carries (underlay MTU minus VXLAN_OVERHEAD_IPV4): the TCP MSS of SYNs
+   *  crossing the tunnel is clamped to it minus IP+TCP headers, whatever MTU the containers have.
+   *  Default 1450 (a 1500 underlay). */
   mtu?: number;
   /** Clamp TCP MSS (default true). */
   mssClamp?: boolean;

@@ -19,8 +19,7 @@ export const LATENCY_BUCKETS_NS = [250, 500, 1_000, 2_000, 5_000, 10_000, 20_000
 const HIST_LOWEST_NS = 1;
 const HIST_HIGHEST_NS = 10_000_000_000;
 
-/** Ports whose sink is safe to wrap: the control plane attaches them with the switch as their sink.
- *  A tunnel port's sink may already be a wrapper of the overlay driver, so it is left alone. */
+/** Ports that feed the switch directly when nothing else is said (see LatencyMeters.sync). */
 const METERED_KINDS = new Set(['tap', 'pcap-iface', 'memory']);
 
 export class SwitchLatency {
@@ -73,7 +72,7 @@ export interface LatencySummary {
 class MeteredSink implements FrameSink {
   private t0 = 0;
   private n = 0;
-  constructor(private readonly next: FrameSink, private readonly lat: SwitchLatency) {}
+  constructor(readonly next: FrameSink, private readonly lat: SwitchLatency) {}
 
   input(port: Port, buf: Buffer, off: number, len: number, remote: number): void {
     if (this.n === 0) this.t0 = performance.now();
@@ -105,19 +104,25 @@ export function latencySummaryOf(sw: Switch): LatencySummary | null {
 export class LatencyMeters {
   private readonly wrapped = new WeakMap<Port, MeteredSink>();
 
-  /** Measures this switch: wraps the sink of every attached port of a metered kind (again each
-   *  call, so ports attached since the last call are covered). Synchronous: no frame is lost. */
-  sync(sw: Switch): SwitchLatency {
+  /**
+   * Measures this switch: wraps the sink of every attached port (again each call, so ports attached
+   * since the last call are covered). `sinkFor` says what each port's sink is without the meter
+   * (the switch, or a driver's wrapper in front of it such as the overlay's ARP-proxy ingress), or
+   * null to leave a port alone; by default ports of kind tap, pcap-iface and memory feed the switch
+   * directly and others are left alone. Synchronous: no frame is lost.
+   */
+  sync(sw: Switch, sinkFor: (port: Port) => FrameSink | null = (p) => (METERED_KINDS.has(p.kind) ? sw : null)): SwitchLatency {
     let lat = bySwitch.get(sw);
     if (lat === undefined) {
       lat = new SwitchLatency();
       bySwitch.set(sw, lat);
     }
     for (const p of sw.ports()) {
-      if (!METERED_KINDS.has(p.kind)) continue;
+      const next = sinkFor(p);
+      if (next === null) continue;
       let m = this.wrapped.get(p);
-      if (m === undefined) {
-        m = new MeteredSink(sw, lat);
+      if (m === undefined || m.next !== next) {
+        m = new MeteredSink(next, lat);
         this.wrapped.set(p, m);
       }
       p.setSink(m);

@@ -1,0 +1,82 @@
+// Overlay networks on this host: the VXLAN tunnel port of a network (static peers from --peer, or the
+// members of a global network from the cluster), the gateway MAC that is the same on every host (so
+// each host's host port answers locally and learning never moves it across the tunnel), and the
+// remote endpoints the control plane knows (static FDB + proxy-ARP entries: libnetwork's peerdb).
+import type { ControllerCore } from './controller-core.js';
+import type { ClusterEndpoint } from './cluster.js';
+import { macFromIp } from './ipam.js';
+import type { NetworkRecord } from './model.js';
+import { badRequest } from '../errors.js';
+
+/** RFC 7348 section 5: the IANA port. */
+const VXLAN_PORT = 4789;
+
+export function parseHostPort(text: string, defaultPort = VXLAN_PORT): { address: string; port: number } {
+  const m = /^\[?([0-9a-fA-F.:]+?)\]?(?::(\d+))?$/.exec(text.trim());
+  const port = m?.[2] ? Number(m[2]) : defaultPort;
+  if (!m || port < 1 || port > 65535) throw badRequest('EBAD_PEER', `invalid peer "${text}": expected IP or IP:PORT.`);
+  return { address: m[1]!, port };
+}
+
+/** The host port of an overlay network has the same MAC on every host: 02:42 + gateway bytes. */
+export const gatewayMacOf = (net: NetworkRecord): string => macFromIp(net.ipam.gateway);
+
+export function openOverlay(core: ControllerCore, net: NetworkRecord): void {
+  const ports = core.deps.datapath.network(net.id);
+  if (!ports || net.vni === undefined) return;
+  const tun = core.deps.datapath.openOverlay(net.id, { vni: net.vni, mtu: net.mtu });
+  const gwMac = gatewayMacOf(net);
+  ports.sw.setStatic(gwMac, ports.hostPort);
+  tun.arp.set(net.ipam.gateway, gwMac);
+  for (const p of net.peers ?? []) {
+    const { address, port } = parseHostPort(p);
+    tun.addPeer(address, port);
+  }
+  const cluster = core.deps.cluster;
+  if (net.scope === 'global' && cluster) {
+    for (const v of cluster.memberVteps(net.id)) addPeer(core, net.id, v);
+    for (const ep of cluster.endpoints(net.id)) if (ep.hostId !== cluster.hostId) addRemoteEndpoint(core, ep);
+  }
+}
+
+export function addPeer(core: ControllerCore, networkId: string, vtep: string): void {
+  const tun = core.deps.datapath.network(networkId)?.overlay?.tunnel;
+  if (!tun) return;
+  const { address, port } = parseHostPort(vtep);
+  tun.addPeer(address, port);
+}
+
+export function removePeer(core: ControllerCore, networkId: string, vtep: string): void {
+  const tun = core.deps.datapath.network(networkId)?.overlay?.tunnel;
+  if (!tun) return;
+  tun.removePeer(parseHostPort(vtep).address);
+}
+
+export function addRemoteEndpoint(core: ControllerCore, ep: ClusterEndpoint): void {
+  let m = core.remote.get(ep.networkId);
+  if (!m) core.remote.set(ep.networkId, (m = new Map()));
+  const old = m.get(ep.endpointId);
+  m.set(ep.endpointId, ep);
+  const tun = core.deps.datapath.network(ep.networkId)?.overlay?.tunnel;
+  if (!tun) return;
+  if (old && old.mac !== ep.mac) removeFromTunnel(core, old);
+  const { address, port } = parseHostPort(ep.vtep);
+  tun.addRemoteEndpoint(ep.mac, ep.ipv4.split('/')[0]!, address, port);
+}
+
+function removeFromTunnel(core: ControllerCore, ep: ClusterEndpoint): void {
+  const tun = core.deps.datapath.network(ep.networkId)?.overlay?.tunnel;
+  if (!tun) return;
+  try {
+    tun.removeRemoteEndpoint(ep.mac);
+  } catch {
+    /* already gone */
+  }
+}
+
+export function removeRemoteEndpoint(core: ControllerCore, ep: ClusterEndpoint): void {
+  const m = core.remote.get(ep.networkId);
+  const old = m?.get(ep.endpointId) ?? ep;
+  m?.delete(ep.endpointId);
+  removeFromTunnel(core, old);
+}

@@ -1,0 +1,78 @@
+// The daemon's Cluster (src/control/cluster.ts) over a libp2p discovery node (src/discovery): DHT
+// catalogue of global networks, endpoint records between members, name and IPAM-block claims, and
+// liveness events. Import order matters: src/discovery/index.ts loads the Promise.withResolvers shim
+// before libp2p (Node 20).
+import { hostname as osHostname } from 'node:os';
+import { createDiscoveryNode, type DiscoveryNode, type NetworkDefinition } from '../discovery/index.js';
+import type { Cluster, ClusterEndpoint, ClusterHost, GlobalNetworkDef } from '../control/cluster.js';
+
+export interface ClusterOptions {
+  /** 'ip:port' the libp2p node listens on (TCP) */
+  listen: string;
+  /** address others use to reach this host: the discovery address and the VTEP address */
+  advertise: string;
+  vxlanPort: number;
+  join: string[];
+  keyFile: string;
+  log: (msg: string) => void;
+}
+
+const toDef = (d: NetworkDefinition): GlobalNetworkDef => ({ id: d.id, name: d.name, subnet: d.subnet, gateway: d.gateway, vni: d.vni, options: { ...d.options }, createdAt: d.createdAt });
+
+export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
+  const advertiseHost = opts.advertise.replace(/:\d+$/, '');
+  const listenPort = opts.listen.match(/:(\d+)$/)?.[1] ?? '7946';
+  const vtep = `${advertiseHost}:${opts.vxlanPort}`;
+  const node: DiscoveryNode = await createDiscoveryNode({
+    listen: [opts.listen],
+    advertise: /:\d+$/.test(opts.advertise) ? opts.advertise : `${advertiseHost}:${listenPort}`,
+    join: opts.join,
+    vtep,
+    hostname: osHostname(),
+    keyFile: opts.keyFile,
+    logger: { debug: () => undefined, info: (m) => opts.log(m), warn: (m) => opts.log(m) },
+  });
+  await node.start();
+  const hostId = node.peerId;
+  const vtepOf = (v: string) => v;
+  return {
+    hostId,
+    vtep,
+    publishNetwork: async (def) =>
+      toDef(await node.publishNetwork({ ...def, driver: 'overlay', createdBy: hostId })),
+    listNetworks: () => node.listNetworks().map(toDef),
+    removeNetwork: (id) => node.removeNetwork(id),
+    joinNetwork: (id) => node.joinNetwork(id),
+    leaveNetwork: (id) => node.leaveNetwork(id),
+    endpoints: (networkId) => node.endpoints(networkId).map((r) => ({ ...r })),
+    publishEndpoint: async (ep) => {
+      await node.publishEndpoint({ ...ep, vtep });
+    },
+    removeEndpoint: (networkId, endpointId) => node.removeEndpoint(networkId, endpointId),
+    claimName: (scope, name, owner) => node.claimName(scope, name, owner),
+    releaseName: (scope, name) => node.releaseName(scope, name),
+    claimBlock: (networkId, subnet, prefix) => node.claimBlock(networkId, subnet, prefix),
+    addressInUse: (networkId, ipv4) => {
+      const r = node.addressInUse(networkId, ipv4);
+      return r && r.hostId !== hostId ? (r as ClusterEndpoint) : undefined;
+    },
+    memberVteps: (networkId) => node.membersOf(networkId).map((h) => vtepOf(h.vtep)),
+    hosts: (): ClusterHost[] => {
+      const live = new Map(node.peers().map((p) => [p.hostId, p]));
+      return node
+        .knownHosts()
+        .filter((h) => h.hostId !== hostId)
+        .map((h) => {
+          const p = live.get(h.hostId);
+          return { hostId: h.hostId, hostname: h.hostname, vtep: h.vtep, advertise: h.advertise, state: p ? 'up' : 'down', lastSeen: p?.lastSeen, rttMs: p?.rttMs };
+        });
+    },
+    onEndpoint: (fn) => {
+      node.onEndpoint((networkId, rec, kind) => fn(networkId, rec as ClusterEndpoint, kind));
+    },
+    onMember: (fn) => {
+      node.onMember((networkId, host, kind) => fn(networkId, vtepOf(host.vtep), kind));
+    },
+    stop: () => node.stop(),
+  };
+}
