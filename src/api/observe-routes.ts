@@ -54,11 +54,10 @@ export function observeInput(ctl: NetworkController, ref: string): NetworkObserv
   };
 }
 
-/** Liveness of the cluster's hosts, when the daemon runs in a cluster (ControllerDeps.cluster). */
-function clusterHosts(ctl: NetworkController): HostLiveness[] {
-  const cluster = (ctl.core.deps as { cluster?: { hosts(): HostLiveness[] } }).cluster;
+/** Liveness of the cluster's hosts, when the daemon runs in a cluster. */
+export function clusterHosts(ctl: NetworkController): HostLiveness[] {
   try {
-    return cluster?.hosts() ?? [];
+    return ctl.core.deps.cluster?.hosts() ?? [];
   } catch {
     return [];
   }

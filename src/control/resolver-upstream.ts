@@ -95,7 +95,11 @@ function forwardUdpOnce(query: Buffer, up: Upstream, timeoutMs: number): Promise
       finish({ ok: true, answer });
     });
     // a connected socket hears ICMP port-unreachable as ECONNREFUSED: a dead upstream fails fast
-    sock.connect(up.port, up.host, () => sock.send(out, (err) => err && finish({ ok: false, reason: `${up.host}:${up.port}: ${err.message}` })));
+    // (Node calls the connect callback with the error when the connect itself fails, e.g. no route)
+    sock.connect(up.port, up.host, (connectErr?: Error) => {
+      if (connectErr) return finish({ ok: false, reason: `${up.host}:${up.port}: ${connectErr.message}` });
+      sock.send(out, (err) => err && finish({ ok: false, reason: `${up.host}:${up.port}: ${err.message}` }));
+    });
   });
 }
 

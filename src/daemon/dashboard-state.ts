@@ -3,7 +3,7 @@
 // hosts. Built from live data on each request. Used by dashboard-server.ts (and its tests).
 import type { NetworkController } from '../control/controller.js';
 import type { InfoResponse } from '../api/types.js';
-import { observeInput } from '../api/observe-routes.js';
+import { clusterHosts, observeInput } from '../api/observe-routes.js';
 import { fdbRows, namingFor, portRows, switchSnapshot, type EndpointInfo, type FdbRow, type PortRow, type SwitchSnapshot } from '../observe/network-view.js';
 import { peersOf, type PeersView } from '../observe/overlay-view.js';
 import { cachedNaming } from '../observe/port-naming.js';
@@ -32,6 +32,7 @@ export interface DashboardState {
 
 export function dashboardState(ctl: NetworkController, info?: () => InfoResponse): DashboardState {
   const i = info?.();
+  const hosts = clusterHosts(ctl);
   const networks = ctl.core.state.networks.filter((n) => !n.pending).map((n): DashboardNetwork => {
     const input = observeInput(ctl, n.id);
     const naming = cachedNaming(namingFor(input));
@@ -46,7 +47,7 @@ export function dashboardState(ctl: NetworkController, info?: () => InfoResponse
       ports: portRows(input, naming),
       fdb: fdbRows(input, naming),
       switch: input.ports ? switchSnapshot(input.ports.sw) : null,
-      peers: peersOf(input),
+      peers: peersOf(input, hosts),
     };
   });
   return {
