@@ -138,6 +138,8 @@ function traceRoute(ctl: NetworkController, ref: string, q: URLSearchParams): Ra
       if (why === 'network' && !res.writableEnded) res.write(JSON.stringify({ t: nowMicros(), notice: `network ${input.name} was removed` }) + '\n');
     });
     session = startTrace({ sw, naming, filter, count, onRecord: send, onDone: () => setImmediate(() => life.end('done')) });
+    // like tcpdump's "listening on ...": the client knows the trace is live from here on
+    res.write(JSON.stringify({ t: nowMicros(), notice: `tracing ${input.name}${filter.text ? `, filter: ${filter.text}` : ''}` }) + '\n');
   });
 }
 

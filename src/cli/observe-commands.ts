@@ -108,14 +108,19 @@ function streamQuery(a: ReturnType<typeof parseArgs>, extra: Record<string, stri
   return s ? `?${s}` : '';
 }
 
-export async function traceCommand(api: ApiClient, argv: string[], out: Out): Promise<number> {
+/** Notices (trace started, records skipped, network removed) go to `err` unless --json; records to `out`. */
+export async function traceCommand(api: ApiClient, argv: string[], out: Out, err: Out = (l) => process.stderr.write(l + '\n')): Promise<number> {
   const a = parseArgs(argv, { port: { type: 'string' }, count: { short: 'c', type: 'string' }, json: { type: 'boolean' } }, 'tsnet trace');
   needPositionals(a, 1, Infinity, 'tsnet trace NETWORK [--port P] [-c N] [--json] [FILTER...]');
   const path = `/v1/networks/${enc(a.positionals[0]!)}/trace${streamQuery(a)}`;
   const asJson = bool(a, 'json');
   const intr = interruptSignal();
   try {
-    await streamNdjson<TraceLine>({ socketPath: api.socketPath, path, signal: intr.signal }, (line) => out(asJson ? JSON.stringify(line) : formatTraceLine(line)));
+    await streamNdjson<TraceLine>({ socketPath: api.socketPath, path, signal: intr.signal }, (line) => {
+      if (asJson) out(JSON.stringify(line));
+      else if ('notice' in line) err(formatTraceLine(line));
+      else out(formatTraceLine(line));
+    });
   } finally {
     intr.dispose();
   }

@@ -10,7 +10,7 @@ import { openPcapIfacePort, checkIfaceName, type PcapIfacePort } from '../datapl
 import type { Port } from '../dataplane/port.js';
 import type { ControllerCore } from './controller-core.js';
 import type { NetworkRecord } from './model.js';
-import { runIp } from './netns-exec.js';
+import { runIp, runIpJson } from './netns-exec.js';
 import { HOST_IF_PREFIX } from './ids.js';
 
 /** The record field this file owns (declared in model.ts as `attachedIfaces?: string[]`). */
@@ -38,8 +38,21 @@ export function attachedIfacesOf(net: NetworkRecord): string[] {
   return [...((net as WithIfaces).attachedIfaces ?? [])];
 }
 
-function openPort(core: ControllerCore, net: NetworkRecord, dev: string): PcapIfacePort {
-  return openPcapIfacePort(dev, { onError: (err) => core.deps.log(`network ${net.name}, interface ${dev}: ${err.message}`) });
+/** Sets DEV up and returns its MAC (netlink, so it is right in the daemon's namespace); EIFACE_NOT_FOUND if absent. */
+async function upAndMac(dev: string): Promise<string> {
+  let links: Array<{ address?: string }>;
+  try {
+    links = await runIpJson<{ address?: string }>(null, ['link', 'show', 'dev', dev], `looking up ${dev}`, 'EIFACE_LOOKUP');
+  } catch {
+    throw notFound('EIFACE_NOT_FOUND', `interface ${dev} does not exist in the daemon's network namespace; check the name with \`ip link\`.`);
+  }
+  await runIp(null, ['link', 'set', 'dev', dev, 'up'], `setting ${dev} up`, 'EIFACE_UP');
+  return links[0]?.address ?? '';
+}
+
+async function openPort(core: ControllerCore, net: NetworkRecord, dev: string): Promise<PcapIfacePort> {
+  const mac = await upAndMac(dev);
+  return openPcapIfacePort(dev, { mac, onError: (err) => core.deps.log(`network ${net.name}, interface ${dev}: ${err.message}`) });
 }
 
 /** Attaches DEV to the network's switch and remembers it. */
@@ -56,8 +69,7 @@ export async function attachIface(core: ControllerCore, netRef: string, dev: str
   }
   const ports = core.deps.datapath.network(net.id);
   if (!ports) throw notFound('ENETWORK_NOT_RUNNING', `network ${net.name} has no running switch; restart the daemon.`);
-  await runIp(null, ['link', 'set', 'dev', dev, 'up'], `setting ${dev} up`, 'EIFACE_UP');
-  const port = openPort(core, net, dev);
+  const port = await openPort(core, net, dev);
   try {
     core.deps.datapath.attachPort(net.id, port);
   } catch (err) {
@@ -101,8 +113,7 @@ export async function reattachIfaces(core: ControllerCore, net: NetworkRecord): 
   for (const dev of attachedIfacesOf(net)) {
     if (findPort(core, net, dev)) continue;
     try {
-      await runIp(null, ['link', 'set', 'dev', dev, 'up'], `setting ${dev} up`, 'EIFACE_UP');
-      core.deps.datapath.attachPort(net.id, openPort(core, net, dev));
+      core.deps.datapath.attachPort(net.id, await openPort(core, net, dev));
       core.deps.log(`network ${net.name}: re-attached interface ${dev}`);
     } catch (err) {
       core.deps.log(`network ${net.name}: cannot re-attach interface ${dev}: ${(err as Error).message}`);

@@ -69,8 +69,10 @@ export interface PcapIfacePortOptions {
   name?: string;
   /** called once if sending fails (the interface went away) */
   onError?: (err: TsnetError) => void;
-  /** /sys/class/net root, for tests (default /sys/class/net) */
-  sysfs?: string;
+  /** DEV's MAC address (frames with it as source were sent by this host, not received); default:
+   *  read from /sys/class/net, which only shows the daemon's namespace when /sys was mounted there
+   *  (`ip netns exec` does, `nsenter --net` does not): the control plane passes it from netlink. */
+  mac?: string;
 }
 
 function readMac(sysfs: string, dev: string): string {
@@ -93,7 +95,7 @@ class PcapIfacePortImpl implements PcapIfacePort {
 
   constructor(readonly device: string, private readonly opts: PcapIfacePortOptions) {
     this.name = opts.name ?? `iface:${device}`;
-    const mac = readMac(opts.sysfs ?? '/sys/class/net', device);
+    const mac = opts.mac ?? readMac('/sys/class/net', device);
     const { Cap } = loadCap();
     this.cap = new Cap();
     const filter = /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i.test(mac) ? `not ether src ${mac}` : '';

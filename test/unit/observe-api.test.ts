@@ -107,6 +107,7 @@ t('trace streams records while attached, the observer goes away after', async ()
   await until(() => switchTap(rig.sw).subscribers === 1, 'the trace to subscribe');
   for (let i = 1; i <= 5; i++) rig.rose.inject(icmpEcho(i));
   await done;
+  assert.match((got.shift() as { notice: string }).notice, /^tracing frontend, filter: icmp$/);
   assert.equal(got.map((r) => (r as TraceRecord).action), ['forwarded', 'forwarded', 'forwarded']);
   assert.equal(got.map((r) => (r as TraceRecord).out), ['lily:eth0', 'lily:eth0', 'lily:eth0']);
   await until(() => switchTap(rig.sw).subscribers === 0, 'the trace to unsubscribe');
@@ -123,7 +124,8 @@ t('a client that leaves unsubscribes the trace', async () => {
 
 t('traceCommand prints formatted lines until the count', async () => {
   const lines: string[] = [];
-  const run = traceCommand(client, ['frontend', '--port', 'lily', '-c', '2', 'icmp'], (l) => lines.push(l));
+  const notices: string[] = [];
+  const run = traceCommand(client, ['frontend', '--port', 'lily', '-c', '2', 'icmp'], (l) => lines.push(l), (l) => notices.push(l));
   await until(() => switchTap(rig.sw).subscribers === 1, 'the trace to subscribe');
   rig.rose.inject(icmpEcho(7));
   rig.lily.inject(icmpEcho(8, MAC_LILY, MAC_ROSE));
@@ -131,6 +133,7 @@ t('traceCommand prints formatted lines until the count', async () => {
   assert.is(lines.length, 2);
   assert.match(lines[0]!, / rose:eth0 > lily:eth0 02:42:ac:11:00:02 > 02:42:ac:11:00:03 IP 172\.17\.0\.2 > 172\.17\.0\.3: ICMP echo request, id 7, seq 7, length 64$/);
   assert.match(lines[1]!, / lily:eth0 > rose:eth0 /);
+  assert.equal(notices.map((n) => n.replace(/^\S+ /, '')), ['-- tracing frontend, filter: port lily and ( icmp )']);
 });
 
 t('capture streams a pcap of the frames', async () => {
