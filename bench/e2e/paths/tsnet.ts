@@ -10,6 +10,9 @@ import type { BenchPath, PathHandle } from './path.js';
 
 // Our choice: the tsnet network name used by the bench.
 const NETWORK = 'bench';
+/** Extra node flags for the switches, e.g. TSNET_BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof"
+ *  to profile them (node refuses --cpu-prof in NODE_OPTIONS). */
+const NODE_ARGS = (process.env.TSNET_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
 
 export const SWITCH_MAIN = distFile('src', 'cli', 'switch-main.js');
 
@@ -25,7 +28,7 @@ export const tsnetPath: BenchPath = {
     const daemons: Array<Daemon & { host: 'A' | 'B' }> = [];
     for (const s of sides) {
       const d = startDaemon(`tsnet switch (host ${s.host})`, 'ip', [
-        'netns', 'exec', s.ns, process.execPath, SWITCH_MAIN,
+        'netns', 'exec', s.ns, process.execPath, ...NODE_ARGS, SWITCH_MAIN,
         '--network', NETWORK, '--vni', String(VNI), '--listen', `${s.listen}:${VXLAN_PORT}`, '--peer', s.peer,
         '--attach', `${s.container}=${s.inner}/${INNER_PREFIX}`, '--mtu', String(INNER_MTU),
       ]);
