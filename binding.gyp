@@ -8,7 +8,8 @@
         "native/addon.c",
         "native/tap_open.c",
         "native/tap_reader.c",
-        "native/tap_write.c"
+        "native/tap_write.c",
+        "native/udp_endpoint.c"
       ],
       "defines": ["NAPI_VERSION=8", "_GNU_SOURCE"],
       "cflags_c": ["-std=gnu11", "-O2", "-Wall", "-Wextra", "-Wno-unused-parameter"],

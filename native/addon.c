@@ -81,5 +81,6 @@ NAPI_MODULE_INIT() {
   if (!tsnet_register_open(env, exports)) return NULL;
   if (!tsnet_register_write(env, exports)) return NULL;
   if (!tsnet_register_reader(env, exports)) return NULL;
+  if (!tsnet_register_udp(env, exports)) return NULL;
   return exports;
 }

@@ -34,4 +34,7 @@ napi_value tsnet_register_open(napi_env env, napi_value exports);
 napi_value tsnet_register_write(napi_env env, napi_value exports);
 napi_value tsnet_register_reader(napi_env env, napi_value exports);
 
+/* Underlay UDP sockets of a VTEP (udp_endpoint.c): open/bind, recvmmsg reader, sendto, busy-poll. */
+napi_value tsnet_register_udp(napi_env env, napi_value exports);
+
 #endif

@@ -6,11 +6,13 @@ import type { NetworkController } from '../control/controller.js';
 import type { ControllerCore } from '../control/controller-core.js';
 import { createDockerEndpoint, deleteDockerEndpoint, dockerEndpointInfo, dockerSummary, joinDockerEndpoint, leaveDockerEndpoint } from '../control/docker-endpoints.js';
 import { releaseAddress, releasePool, requestAddress, requestPool } from '../control/docker-ipam.js';
+import { setDockerEndpointName } from '../control/docker-cluster.js';
 import { createDockerNetwork, deleteDockerNetwork } from '../control/docker-networks.js';
 import {
   parseDockerBody,
   type CreateEndpointRequest,
   type CreateNetworkRequest,
+  type EndpointNameRequest,
   type JoinRequest,
   type ReleaseAddressRequest,
   type RequestAddressRequest,
@@ -43,6 +45,11 @@ export function addDockerRoutes(router: Router, ctl: NetworkController): Router 
   router.add('POST', '/v1/docker/endpoints/:id/join', ({ params, body }) =>
     locked(() => joinDockerEndpoint(core, params.id!, parseDockerBody<JoinRequest>(body, 'Join', ['SandboxKey']))),
   );
+  router.add('POST', '/v1/docker/endpoints/:id/name', ({ params, body }) => {
+    const req = parseDockerBody<EndpointNameRequest>(body, 'EndpointName', ['Name']);
+    const aliases = Array.isArray(req.Aliases) ? req.Aliases.filter((a): a is string => typeof a === 'string') : [];
+    return locked(() => setDockerEndpointName(core, params.id!, req.Name, aliases)).then(() => ({}));
+  });
   router.add('POST', '/v1/docker/endpoints/:id/leave', ({ params }) => locked(() => leaveDockerEndpoint(core, params.id!)).then(() => ({})));
   return router;
 }

@@ -148,13 +148,10 @@ async function captureRoute(ctl: NetworkController, ref: string, q: URLSearchPar
   const sw = runningSwitch(input);
   const naming = cachedNaming(namingFor(input));
   const underlay = q.get('underlay') === '1' || q.get('underlay') === 'true';
-  const filter = underlay ? compileFilter('') : filterParam(q, input, sw, naming);
+  const filter = filterParam(q, input, sw, naming);
   const count = countParam(q);
   if (underlay && input.driver !== 'overlay') {
     throw badRequest('EUNDERLAY_BRIDGE', `network ${input.name} is a bridge network: it has no underlay; --underlay applies to overlay networks.`);
-  }
-  if (underlay && (q.get('filter') || q.get('port'))) {
-    throw badRequest('EUNDERLAY_FILTER', '--underlay captures every VXLAN packet of the network; drop --port and the filter, or capture the inner frames instead.');
   }
   const uctx: UnderlayContext | null = underlay ? await prepareUnderlay(input.ports, input.name) : null;
   return new RawResponse((req, res) => {
@@ -172,7 +169,7 @@ async function captureRoute(ctl: NetworkController, ref: string, q: URLSearchPar
     });
     const onDone = () => setImmediate(() => life.end('done'));
     session = uctx
-      ? startUnderlayCapture({ ctx: uctx, writer, count, onDone })
+      ? startUnderlayCapture({ ctx: uctx, writer, count, onDone, filter, naming })
       : startCapture({ sw, naming, filter, writer, count, onDone });
   });
 }

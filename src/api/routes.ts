@@ -3,6 +3,7 @@ import type { NetworkController } from '../control/controller.js';
 import { badRequest } from '../errors.js';
 import type { ConnectRequest, DisconnectRequest, InfoResponse, NetworkCreateRequest, RunRequest } from './types.js';
 import { Router } from './router.js';
+import { addObserveRoutes } from './observe-routes.js';
 import { addDockerRoutes } from './docker-routes.js';
 
 function asObject<T>(body: unknown): T {
@@ -26,5 +27,6 @@ export function buildRoutes(ctl: NetworkController, info: () => InfoResponse): R
   r.add('DELETE', '/v1/containers/:ref', ({ params, query }) => ctl.removeContainer(params.ref!, query.get('force') === '1'));
   r.add('POST', '/v1/containers/:ref/exited', ({ params, body }) => ctl.containerExited(params.ref!, Number(asObject<{ exitCode?: number }>(body).exitCode)));
   addDockerRoutes(r, ctl);
+  addObserveRoutes(r, ctl);
   return r;
 }

@@ -9,6 +9,7 @@ import { execCommand, inspectCommand, psCommand, rmCommand, runCommand } from '.
 import { networkCommand } from './network-commands.js';
 import { infoCommand, statsCommand } from './info-commands.js';
 import { USAGE } from './usage.js';
+import { captureCommand, fdbCommand, peersCommand, traceCommand } from './observe-commands.js';
 import { VERSION } from './version.js';
 
 const out = (line: string) => process.stdout.write(line + '\n');
@@ -65,6 +66,14 @@ export async function main(argv: string[]): Promise<number> {
       return infoCommand(api, rest, out);
     case 'stats':
       return statsCommand(api, rest, out);
+    case 'fdb':
+      return fdbCommand(api, rest, out);
+    case 'peers':
+      return peersCommand(api, rest, out);
+    case 'trace':
+      return traceCommand(api, rest, out);
+    case 'capture':
+      return captureCommand(api, rest);
     default:
       throw badRequest('EBAD_COMMAND', `unknown command "${cmd}"; run \`tsnet help\` for the list.`);
   }

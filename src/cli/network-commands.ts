@@ -4,6 +4,7 @@ import type { NetworkCreateRequest, NetworkInspect, NetworkSummary } from '../ap
 import { badRequest } from '../errors.js';
 import { bool, keyValues, list, needPositionals, parseArgs, str } from './args.js';
 import { json, shortId, table } from './format.js';
+import { attachCommand, detachCommand } from './observe-commands.js';
 
 type Out = (line: string) => void;
 
@@ -24,8 +25,12 @@ export async function networkCommand(api: ApiClient, argv: string[], out: Out): 
       return connect(api, rest);
     case 'disconnect':
       return disconnect(api, rest);
+    case 'attach':
+      return attachCommand(api, rest, out);
+    case 'detach':
+      return detachCommand(api, rest, out);
     default:
-      throw badRequest('EBAD_COMMAND', `unknown command \`tsnet network ${verb ?? ''}\`; use create, ls, inspect, rm, connect or disconnect.`);
+      throw badRequest('EBAD_COMMAND', `unknown command \`tsnet network ${verb ?? ''}\`; use create, ls, inspect, rm, connect, disconnect, attach or detach.`);
   }
 }
 

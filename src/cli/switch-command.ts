@@ -19,6 +19,7 @@ import { readMac } from '../wire/index.js';
 import { TapDevice } from '../native/tap.js';
 import { bool, list, parseArgs, str, type FlagSpecs } from './args.js';
 import { macFor, moveIntoNetns, parseAttach, underlayMtuTo, type AttachSpec } from './switch-attach.js';
+import { startSwitchDiscovery, type SwitchDiscovery } from './switch-discovery.js';
 
 // ---- our choice ----
 /** Largest default inner MTU: a jumbo frame that still fits a TAP read slot (TAP_MAX_FRAME 9216). */
@@ -31,6 +32,9 @@ const FLAGS: FlagSpecs = {
   network: { type: 'string' },
   vni: { type: 'string' },
   peer: { type: 'string', multiple: true },
+  join: { type: 'string', multiple: true },
+  advertise: { type: 'string' },
+  'cluster-listen': { type: 'string' },
   listen: { type: 'string' },
   attach: { type: 'string', multiple: true },
   mtu: { type: 'string' },
@@ -44,6 +48,8 @@ export const SWITCH_USAGE = `Usage: tsnet switch --network NAME [--vni N] [--pee
 Runs one network's switch in the foreground: TAP ports in the named namespaces, VXLAN to the peers.
   --vni N        VXLAN network identifier (default: derived from the network name)
   --peer         a member VTEP; repeat for each host (port defaults to ${VXLAN_PORT})
+  --join H:PORT  find the network and its peers through a cluster member instead (no daemon needed);
+                 with --advertise IP[:PORT] (this host's address) and --cluster-listen IP:PORT
   --listen       local VTEP address and port (default 0.0.0.0:${VXLAN_PORT})
   --attach       a namespace to plug in as eth0, optionally with an IPv4 address
   --mtu N        container MTU (default: underlay MTU towards the peers minus ${VXLAN_OVERHEAD_IPV4})
@@ -92,7 +98,11 @@ export async function runSwitchCommand(argv: string[]): Promise<number> {
   if (a.positionals.length > 0) throw badRequest('EBAD_FLAG', `unexpected argument "${a.positionals[0]}" for \`tsnet switch\`; see \`tsnet switch --help\`.`);
   const network = str(a, 'network');
   if (!network) throw badRequest('EBAD_FLAG', '`tsnet switch` needs --network NAME.');
-  const vni = parseIntFlag(str(a, 'vni'), 'vni', 0, 0xffffff) ?? vniForName(network);
+  const joinTo = list(a, 'join');
+  const disc: SwitchDiscovery | undefined = joinTo.length
+    ? await startSwitchDiscovery({ network, join: joinTo, advertise: str(a, 'advertise'), clusterListen: str(a, 'cluster-listen'), vni: parseIntFlag(str(a, 'vni'), 'vni', 0, 0xffffff), vtepPort: parseHostPort(str(a, 'listen') ?? '0.0.0.0', VXLAN_PORT, '--listen').port, log })
+    : undefined;
+  const vni = disc?.network.vni ?? parseIntFlag(str(a, 'vni'), 'vni', 0, 0xffffff) ?? vniForName(network);
   const listen = parseHostPort(str(a, 'listen') ?? '0.0.0.0', VXLAN_PORT, '--listen');
   const peers = list(a, 'peer').map((p) => parseHostPort(p, VXLAN_PORT, '--peer'));
   const attaches: AttachSpec[] = list(a, 'attach').map(parseAttach);
@@ -150,6 +160,7 @@ export async function runSwitchCommand(argv: string[]): Promise<number> {
     }
     const la = vtep.localAddress();
     log(`switch ${network}: vni ${vni}, VTEP ${la.address}:${la.port}, mtu ${mtu}, path mtu ${pathMtu}, peers ${peers.map((p) => `${p.address}:${p.port}`).join(' ') || 'none'}`);
+    await disc?.connect(tun, attaches);
     log('ready');
     running = true;
     process.on('SIGINT', onStop);
@@ -168,6 +179,7 @@ export async function runSwitchCommand(argv: string[]): Promise<number> {
     for (const t of taps) t.close();
     tun.close();
     await vtep.stop();
+    await disc?.stop();
   }
 }
 

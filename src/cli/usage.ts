@@ -16,7 +16,14 @@ Networks:
   network rm NETWORK...
   network connect [--ip IP] [--alias NAME]... NETWORK CONTAINER|NETNS|/proc/PID/ns/net
   network disconnect NETWORK CONTAINER
+  network attach|detach NETWORK --iface DEV      bridge an existing interface (veth, NIC) into the network
   stats NETWORK                                  switch counters and per-frame latency
+Watching the switch:
+  fdb NETWORK                                    the MAC table: MAC, port or VTEP, learned/static, age
+  peers NETWORK                                  remote VTEPs of an overlay network
+  trace NETWORK [--port P] [-c N] [FILTER...]    live, one line per frame: learned, forwarded, flooded, dropped
+  capture NETWORK [-w FILE] [--port P] [-c N] [--underlay] [FILTER...]   pcap (stdout: | tshark -r -)
+  FILTER: arp ip ip6 icmp udp tcp, host IP, mac MAC, port NAME, l4port N, flooded dropped..., and/or/not
 Containers (network namespaces):
   run [-d] [--rm] --name NAME [--net NETWORK] [--ip IP] [--alias NAME]... [--hostname H] -- CMD [ARG...]
   exec CONTAINER -- CMD [ARG...]

@@ -70,7 +70,10 @@ export function createDatapath(opts: { vtep?: Vtep; onPortError?: (where: string
       const n = networks.get(id);
       if (!n) return;
       n.overlay?.tunnel.close();
-      for (const p of n.extra) n.sw.removePort(p);
+      for (const p of n.extra) {
+        n.sw.removePort(p);
+        p.close();
+      }
       for (const [, p] of n.endpoints) {
         n.sw.removePort(p);
         closeTap(p, destroy);

@@ -15,6 +15,7 @@ import { dockerState, findDockerEndpoint, findDockerNetwork, type DockerEndpoint
 import { allocate, isAllocated, macFromIp, release, type IpamPool } from './ipam.js';
 import type { NetworkRecord } from './model.js';
 import { configureLink, deleteLink, listLinks } from './netns.js';
+import { checkDockerAddress, publishDockerEndpoint, unpublishDockerEndpoint } from './docker-cluster.js';
 
 // --- our choice ---
 /** Prefix of the TAPs made for Docker endpoints (tsd + 12 hex of the endpoint id = 15 bytes). */
@@ -46,6 +47,7 @@ export async function createDockerEndpoint(core: ControllerCore, req: CreateEndp
   const pool = net.pool as IpamPool;
   // tsnet's IPAM driver allocated it already; Docker's own IPAM did not tell us: record it now
   const ownsAddress = !isAllocated(pool, ipv4!);
+  if (ownsAddress) checkDockerAddress(core, net, ipv4!);
   if (ownsAddress) allocate(pool, ipv4);
   const givenMac = req.Interface?.MacAddress?.toLowerCase();
   if (givenMac && !MAC_RE.test(givenMac)) {
@@ -91,6 +93,7 @@ export async function joinDockerEndpoint(core: ControllerCore, endpointId: strin
   delete ep.ifName;
   await core.save();
   core.deps.log(`docker endpoint ${ep.id.slice(0, 12)} joined ${req.SandboxKey} via ${ep.tapName}`);
+  await publishDockerEndpoint(core, ep).catch((err: Error) => core.deps.log(`docker endpoint ${ep.id.slice(0, 12)}: not published to the cluster: ${err.message}`));
   return {
     InterfaceName: { SrcName: ep.tapName, DstPrefix: DST_PREFIX },
     ...(net.internal ? {} : { Gateway: net.ipam.gateway }),
@@ -103,6 +106,7 @@ export async function leaveDockerEndpoint(core: ControllerCore, endpointId: stri
   const ep = findDockerEndpoint(core, endpointId);
   // Docker has moved the interface back into its namespace as SrcName: keep it (persistent) for a new Join
   core.deps.datapath.detachEndpoint(ep.networkId, ep.id, false);
+  await unpublishDockerEndpoint(core, ep);
   delete ep.sandboxKey;
   delete ep.ifName;
   await core.save();
@@ -115,6 +119,7 @@ export async function deleteDockerEndpoint(core: ControllerCore, endpointId: str
   if (!ep) return; // already gone: DeleteEndpoint is idempotent for Docker's retries
   // state first: a crash after this leaves an orphan tsd* TAP that recovery deletes
   st.endpoints = st.endpoints.filter((e) => e !== ep);
+  await unpublishDockerEndpoint(core, ep);
   const net = core.state.networks.find((n) => n.id === ep.networkId);
   if (net && ep.ownsAddress) release(net.pool as IpamPool, ep.ipv4);
   await core.save();
@@ -135,6 +140,7 @@ export function dockerEndpointInfo(core: ControllerCore, endpointId: string): { 
       'tsnet.tap': ep.tapName,
       'tsnet.attached': port ? 'true' : 'false',
       'tsnet.mac': ep.mac,
+      ...(ep.name ? { 'tsnet.name': ep.name } : {}),
     },
   };
 }

@@ -20,6 +20,7 @@ import {
 } from './docker-protocol.js';
 import { newId } from './ids.js';
 import { allocate, createPool, loadPool, release, type IpamPool } from './ipam.js';
+import { allocateGlobal } from './global-networks.js';
 
 // --- our choice ---
 /** PoolIDs are 32 hex digits: unique, and safe in an API path. */
@@ -91,7 +92,9 @@ export async function requestAddress(core: ControllerCore, req: RequestAddressRe
     }
     return { Address: withPrefix(pool.gateway, pool.subnet), Data: {} };
   }
-  const addr = allocate(pool, wanted);
+  // a global network: this host's block of the subnet, checked against every host's endpoints
+  const net = rec.networkId ? core.state.networks.find((n) => n.id === rec.networkId) : undefined;
+  const addr = net?.scope === 'global' && core.deps.cluster ? await allocateGlobal(core, net, wanted) : allocate(pool, wanted);
   await core.save();
   return { Address: withPrefix(addr, pool.subnet), Data: {} };
 }

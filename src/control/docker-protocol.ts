@@ -36,6 +36,8 @@ export const DOCKER_API = {
   endpoint: (id: string) => `/v1/docker/endpoints/${encodeURIComponent(id)}`,
   join: (id: string) => `/v1/docker/endpoints/${encodeURIComponent(id)}/join`,
   leave: (id: string) => `/v1/docker/endpoints/${encodeURIComponent(id)}/leave`,
+  /** tsnet's own verb: the plugin reports the container name it learned from dockerd */
+  name: (id: string) => `/v1/docker/endpoints/${encodeURIComponent(id)}/name`,
 } as const;
 
 export interface IpamData {
@@ -81,6 +83,12 @@ export interface JoinResponse {
   Gateway?: string;
   DisableGatewayService: boolean;
   StaticRoutes: Array<{ Destination: string; RouteType: number; NextHop?: string }>;
+}
+
+/** Body of the endpoint-name verb (the plugin learned it from dockerd's API). */
+export interface EndpointNameRequest {
+  Name: string;
+  Aliases?: string[];
 }
 
 export interface EndpointRef {

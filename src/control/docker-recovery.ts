@@ -13,6 +13,7 @@ import { dockerState, hasDockerState, type DockerEndpointRecord } from './docker
 import { loadPool } from './ipam.js';
 import { deleteLink } from './netns.js';
 import { runIpJson } from './netns-exec.js';
+import { republishDockerEndpoints } from './docker-cluster.js';
 
 interface IpLinkJson {
   ifname: string;
@@ -73,5 +74,6 @@ export async function recoverDockerEndpoints(core: ControllerCore): Promise<void
       log(`docker endpoint ${ep.id.slice(0, 12)} could not be re-attached: ${(err as Error).message}`);
     }
   }
+  await republishDockerEndpoints(core);
   await core.save();
 }

@@ -47,6 +47,12 @@ export interface DockerEndpointRecord {
   sandboxKey?: string;
   /** the interface's name inside the sandbox (eth0...), found by MAC after Docker renamed it */
   ifName?: string;
+  /** the container's name and network aliases, learned from dockerd's API after Join (Docker's
+   *  plugin protocol never carries them); published with the endpoint on global networks */
+  name?: string;
+  aliases?: string[];
+  /** true while the name is claimed cluster-wide (released at Leave/DeleteEndpoint) */
+  nameClaimed?: boolean;
   createdAt: string;
 }
 

@@ -32,6 +32,8 @@ export interface NetworkRecord {
   /** overlay only */
   vni?: number;
   peers?: string[];
+  /** interfaces bridged in with `tsnet network attach --iface` (src/control/attached-ifaces.ts) */
+  attachedIfaces?: string[];
   createdAt: string;
   /** set while being created: a restart rolls it back */
   pending?: boolean;

@@ -3,6 +3,7 @@
 // host or, for global networks, on any host of the cluster, and reverse (PTR) names of their addresses
 // on those networks; nothing from networks it is not on.
 import type { ControllerCore } from './controller-core.js';
+import { dockerClientNetworks, dockerNameEntries } from './docker-cluster.js';
 
 export type NameAnswer = { type: 'A'; addresses: string[] } | { type: 'PTR'; names: string[] } | { type: 'REFUSED' } | null;
 
@@ -27,6 +28,7 @@ function entries(core: ControllerCore): NameEntry[] {
     const name = core.state.sandboxes.find((s) => s.id === e.sandboxId)?.name;
     if (name) out.push({ networkId: e.networkId, sandboxId: e.sandboxId, name, aliases: e.aliases, ipv4: e.ipv4 });
   }
+  out.push(...dockerNameEntries(core)); // Docker containers (the plugin learns their names)
   for (const [networkId, eps] of core.remote) {
     for (const r of eps.values()) out.push({ networkId, sandboxId: null, name: r.name, aliases: r.aliases, ipv4: r.ipv4.split('/')[0]! });
   }
@@ -38,13 +40,14 @@ export function lookupName(core: ControllerCore, clientIp: string, qnameRaw: str
   const qname = qnameRaw.toLowerCase().replace(/\.$/, '');
   const all = entries(core);
   const client = core.state.endpoints.find((e) => e.ipv4 === clientIp && !e.pending);
-  const sharedNets = client ? new Set(core.state.endpoints.filter((e) => e.sandboxId === client.sandboxId && !e.pending).map((e) => e.networkId)) : new Set<string>();
+  const dockerNets = client ? undefined : dockerClientNetworks(core, clientIp); // a Docker container asking
+  const sharedNets = client ? new Set(core.state.endpoints.filter((e) => e.sandboxId === client.sandboxId && !e.pending).map((e) => e.networkId)) : dockerNets ?? new Set<string>();
   const visible = all.filter((e) => sharedNets.has(e.networkId));
   const reverse = reverseToIpv4(qname);
 
   if (reverse) {
     if (!all.some((e) => e.ipv4 === reverse)) return null;
-    if (!client) return { type: 'REFUSED' };
+    if (!client && !dockerNets) return { type: 'REFUSED' };
     return { type: 'PTR', names: [...new Set(visible.filter((e) => e.ipv4 === reverse).map((e) => e.name))] };
   }
   const netName = (id: string) => core.state.networks.find((n) => n.id === id)?.name.toLowerCase();
@@ -53,6 +56,6 @@ export function lookupName(core: ControllerCore, clientIp: string, qnameRaw: str
     return name === qname || e.aliases.some((a) => a.toLowerCase() === qname) || `${name}.${netName(e.networkId)}` === qname;
   };
   if (!all.some(matches)) return null;
-  if (!client) return { type: 'REFUSED' };
+  if (!client && !dockerNets) return { type: 'REFUSED' };
   return { type: 'A', addresses: [...new Set(visible.filter(matches).map((e) => e.ipv4))] };
 }

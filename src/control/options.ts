@@ -47,3 +47,48 @@ export function driverName(driver: string | undefined, fallback: 'bridge' | 'ove
   if (driver === 'bridge' || driver === 'overlay') return driver;
   throw badRequest('EBAD_DRIVER', `unknown network driver "${driver}"; tsnet has bridge and overlay.`);
 }
+
+// --- security options (-o encrypted, -o key-file=PATH, -o max-macs=N, -o port-security=false,
+// -o broadcast-rate=N); see src/control/encryption.ts and src/dataplane/port-security.ts ---
+/** What sealing adds to each VXLAN packet (src/dataplane/overlay-crypto.ts SEAL_OVERHEAD: 16-byte
+ *  seal header + 16-byte AES-GCM tag); an encrypted overlay's default MTU is that much smaller. */
+export const ENCRYPTION_OVERHEAD = 32;
+
+function boolOption(options: Record<string, string>, key: string, fallback: boolean): boolean {
+  const v = options[key];
+  if (v === undefined) return fallback;
+  if (v === '' || v === 'true' || v === '1' || v === 'yes' || v === 'on') return true;
+  if (v === 'false' || v === '0' || v === 'no' || v === 'off') return false;
+  throw badRequest('EBAD_OPTION', `option ${key} is true or false, not "${v}".`);
+}
+
+/** -o encrypted (Docker's spelling; value optional) with an optional -o key-file=PATH for overlays
+ *  with static peers; null when the network is not encrypted. */
+export function encryptionOption(options: Record<string, string>): { keyFile?: string } | null {
+  const keyFile = options['key-file'];
+  if (keyFile !== undefined && !boolOption(options, 'encrypted', true)) {
+    throw badRequest('EBAD_OPTION', 'option key-file needs an encrypted network; drop -o encrypted=false.');
+  }
+  if (!boolOption(options, 'encrypted', keyFile !== undefined)) return null;
+  if (keyFile !== undefined && !keyFile.startsWith('/')) throw badRequest('EBAD_OPTION', `option key-file needs an absolute path, not "${keyFile}".`);
+  return keyFile === undefined ? {} : { keyFile };
+}
+
+/** Default MTU of an overlay network: the underlay's 1500 minus VXLAN, minus sealing if encrypted. */
+export function defaultOverlayMtu(options: Record<string, string>): number {
+  return DEFAULT_BRIDGE_MTU - VXLAN_OVERHEAD - (encryptionOption(options) ? ENCRYPTION_OVERHEAD : 0);
+}
+
+/** -o max-macs=N: learned MAC addresses the network's switch keeps (switch/fdb maxMacs). */
+export function maxMacsOption(options: Record<string, string>): number | undefined {
+  return intOption(options, ['max-macs'], 'MAC table size', 1, 1_000_000);
+}
+
+/** Port security on endpoint ports (-o port-security=false turns the source checks off) and the
+ *  per-port broadcast rate (-o broadcast-rate=N frames/s, 0 = unlimited). */
+export function portSecurityOption(options: Record<string, string>): { checkSources: boolean; broadcastRatePerSec?: number } {
+  return {
+    checkSources: boolOption(options, 'port-security', true),
+    broadcastRatePerSec: intOption(options, ['broadcast-rate'], 'broadcast rate (frames/s)', 0, 1_000_000),
+  };
+}

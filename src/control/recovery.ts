@@ -13,6 +13,7 @@ import { deleteLink, deleteNamedNetns, removeNetnsEtc } from './netns.js';
 import { runIpJson } from './netns-exec.js';
 import { openNetwork, destroyNetworkPorts } from './networks.js';
 import { refreshSandboxState } from './sandboxes.js';
+import { reattachIfaces } from './attached-ifaces.js';
 import { writeSandboxEtc } from './sandbox-etc.js';
 
 interface LinkInfo {
@@ -100,6 +101,7 @@ export async function recover(core: ControllerCore): Promise<void> {
 
   // 4. re-open networks and re-attach endpoints
   for (const n of st.networks) await openNetwork(core, n);
+  for (const n of st.networks) await reattachIfaces(core, n);
   for (const ep of [...st.endpoints]) {
     const s = st.sandboxes.find((x) => x.id === ep.sandboxId)!;
     const net = core.networkOf(ep)!;

@@ -280,7 +280,12 @@ export function createResolver(opts: ResolverOptions): Resolver {
     const udp = createSocket({ type: addr.family === 4 ? 'udp4' : 'udp6' });
     udp.on('message', (msg, rinfo) => {
       void handle(msg, rinfo.address, 'udp').then((res) => {
-        if (res) udp.send(res, rinfo.port, rinfo.address, () => undefined);
+        if (!res) return;
+        try {
+          udp.send(res, rinfo.port, rinfo.address, () => undefined);
+        } catch {
+          // the listener was removed (network rm) while the query was in flight: nobody to answer
+        }
       });
     });
     try {

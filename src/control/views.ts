@@ -4,6 +4,8 @@ import type { ContainerInspect, ContainerSummary, EndpointSettings, NetworkInspe
 import type { ControllerCore } from './controller-core.js';
 import type { NetworkRecord, SandboxRecord } from './model.js';
 import { refreshSandboxState } from './sandboxes.js';
+import { latencySummaryOf } from '../observe/latency-meter.js';
+import { attachedIfacesOf } from './attached-ifaces.js';
 
 export function networkSummary(n: NetworkRecord): NetworkSummary {
   return { Id: n.id, Name: n.name, Driver: n.driver, Scope: n.scope };
@@ -21,6 +23,9 @@ export function switchStats(core: ControllerCore, n: NetworkRecord): Record<stri
     Switch: { ...sw.counters, dropped: { ...sw.counters.dropped } },
     Fdb: sw.fdbStats,
     Ports: sw.ports().map((p) => ({ Name: p.name, Kind: p.kind, Counters: sw.portCounters(p) })),
+    /** per-frame processing time (mean of each burst), microseconds; null when not measured */
+    Latency: latencySummaryOf(sw),
+    AttachedInterfaces: attachedIfacesOf(n),
   };
 }
 

@@ -21,12 +21,14 @@ const DAEMON_USAGE = `Usage: tsnet daemon [--state-dir DIR] [--socket PATH] [--n
   --listen IP:PORT       where the cluster node listens (TCP, default 0.0.0.0:7946)
   --join HOST:PORT       a member of the cluster to join (any member; repeat for more); no consul or etcd
   --docker-plugin        also serve Docker's network and IPAM plugin API on /run/docker/plugins/tsnet.sock
-  --docker-plugin-socket PATH   the plugin socket (implies --docker-plugin)`;
+  --docker-plugin-socket PATH   the plugin socket (implies --docker-plugin)
+  --metrics IP:PORT      serve Prometheus metrics at http://IP:PORT/metrics (off by default; e.g. 127.0.0.1:9523)
+  --dashboard IP:PORT    serve the live dashboard at http://IP:PORT/ (off by default; e.g. 127.0.0.1:9524)`;
 
 export async function daemonCommand(argv: string[], socketFromCli: string): Promise<number> {
   const a = parseArgs(
     argv,
-    { 'state-dir': { type: 'string' }, socket: { type: 'string' }, 'netns-prefix': { type: 'string' }, dns: { type: 'string', multiple: true }, 'docker-plugin': { type: 'boolean' }, 'vxlan-port': { type: 'string' }, 'vxlan-bind': { type: 'string' }, advertise: { type: 'string' }, listen: { type: 'string' }, join: { type: 'string', multiple: true }, 'docker-plugin-socket': { type: 'string' }, help: { type: 'boolean' } },
+    { 'state-dir': { type: 'string' }, socket: { type: 'string' }, 'netns-prefix': { type: 'string' }, dns: { type: 'string', multiple: true }, 'docker-plugin': { type: 'boolean' }, 'vxlan-port': { type: 'string' }, 'vxlan-bind': { type: 'string' }, advertise: { type: 'string' }, listen: { type: 'string' }, join: { type: 'string', multiple: true }, 'docker-plugin-socket': { type: 'string' }, metrics: { type: 'string' }, dashboard: { type: 'string' }, help: { type: 'boolean' } },
     'tsnet daemon',
   );
   if (a.flags.help) {
@@ -45,6 +47,8 @@ export async function daemonCommand(argv: string[], socketFromCli: string): Prom
   const daemon = await startDaemon({
     vxlanPort,
     vxlanBind: str(a, 'vxlan-bind'),
+    metricsListen: str(a, 'metrics'),
+    dashboardListen: str(a, 'dashboard'),
     cluster: advertise ? { advertise, listen: str(a, 'listen') ?? `0.0.0.0:${DEFAULT_CLUSTER_PORT}`, join } : undefined,
     stateDir: str(a, 'state-dir') ?? DEFAULT_STATE_DIR,
     socketPath: str(a, 'socket') ?? socketFromCli,

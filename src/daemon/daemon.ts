@@ -18,6 +18,8 @@ import { createVtep } from '../dataplane/vtep.js';
 import type { Cluster } from '../control/cluster.js';
 import { startCluster } from './cluster-adapter.js';
 import { TsnetError } from '../errors.js';
+import { startLatencyMeters } from './metrics.js';
+import { startObserveServer, type ObserveServer } from './dashboard-server.js';
 
 // --- our choice ---
 /** How often the daemon follows the cluster's catalogue of global networks. */
@@ -34,6 +36,9 @@ export interface DaemonOptions {
   /** UDP port of the VTEP (4789) and the address it binds (all addresses by default) */
   vxlanPort: number;
   vxlanBind?: string;
+  /** --metrics IP:PORT and --dashboard IP:PORT (off when absent; one server when equal) */
+  metricsListen?: string;
+  dashboardListen?: string;
   /** multi-host: present when the daemon joins or founds a cluster */
   cluster?: { advertise: string; listen: string; join: string[] };
   log: (msg: string) => void;
@@ -109,11 +114,31 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     await names.stop();
     throw err;
   }
+  const latency = startLatencyMeters(ctl);
+  const observers: ObserveServer[] = [];
+  try {
+    const m = opts.metricsListen, d = opts.dashboardListen;
+    if (m && m === d) observers.push(await startObserveServer({ controller: ctl, listen: m, metrics: true, dashboard: true, info, log: opts.log }));
+    else {
+      if (m) observers.push(await startObserveServer({ controller: ctl, listen: m, metrics: true, dashboard: false, info, log: opts.log }));
+      if (d) observers.push(await startObserveServer({ controller: ctl, listen: d, metrics: false, dashboard: true, info, log: opts.log }));
+    }
+  } catch (err) {
+    for (const o of observers) await o.stop();
+    latency.stop();
+    await plugin?.stop();
+    await api.stop();
+    ctl.stop();
+    await names.stop();
+    throw err;
+  }
   opts.log(`tsnet ${VERSION} daemon listening on ${opts.socketPath}, state in ${opts.stateDir}`);
   return {
     controller: ctl,
     async stop() {
       if (syncTimer) clearInterval(syncTimer);
+      for (const o of observers) await o.stop();
+      latency.stop();
       await plugin?.stop();
       await api.stop();
       await names.stop();

@@ -90,7 +90,7 @@ function renderNetwork(n, prev, dt) {
       stat('flooded', c.flooded, rate(c.flooded, pc.flooded, dt)),
       stat('dropped', sum(c.dropped), rate(sum(c.dropped), pc.dropped ? sum(pc.dropped) : undefined, dt)),
       stat('macs', n.switch.fdb.size, 'learned ' + c.learned),
-      stat('latency', lat && lat.bursts ? lat.p50Us + 'µs' : '–', lat && lat.bursts ? 'p99 ' + lat.p99Us + 'µs' : 'not measured')));
+      stat('latency', lat && lat.bursts ? lat.p50Us + 'µs' : '–', lat && lat.bursts ? 'p99 ' + lat.p99Us + 'µs' : lat ? 'no frames yet' : 'not measured')));
   }
   card.append(el('h3', {}, 'Endpoints'));
   card.append(table(['container', 'if', 'ipv4', 'mac'], n.endpoints.map((e) => [e.container, e.ifName, e.ipv4, e.mac])));

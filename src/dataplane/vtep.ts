@@ -10,13 +10,16 @@
 // address that is not a member VTEP of that network is dropped and counted by reason. Nothing else
 // happens: no reply, no log line unless an observer is set.
 //
-// Sends are synchronous: the socket gets a lookup function that answers IP literals at once, so
-// dgram hands the datagram to the kernel inside send() and the caller may reuse its buffer right
-// after (Node tries sendto before queueing; only a full socket buffer defers, see sendBufferBytes).
-import dgram from 'node:dgram';
+// I/O goes through the native addon (src/native/udp.ts), not dgram: datagrams arrive in bursts read
+// with recvmmsg into one buffer allocated at start (each at HEADROOM in its slot), and send() is a
+// synchronous sendto from the caller's buffer, so the caller may reuse it at once and nothing is
+// allocated per packet. After traffic the event loop busy-polls for busyPollUs (see udp.ts).
 import { isIP } from 'node:net';
 import { badRequest, conflict, forbidden, internal, TsnetError } from '../errors.js';
+import { UDP_EAGAIN, UDP_META_INTS, UdpEndpoint, UdpOpenError, UdpReadBatch, type UdpEndpointStats } from '../native/udp.js';
 import { ETH_HEADER_LEN, VXLAN_FLAG_I, VXLAN_HEADER_LEN, VXLAN_PORT, vxlanVni } from '../wire/index.js';
+import { HEADROOM } from './port.js';
+import { DestCache, SourceNames } from './vtep-addresses.js';
 
 // ---- from the spec (RFC 7348 section 5) ----
 /** The shortest packet we accept: the VXLAN header and an inner Ethernet header. */
@@ -27,10 +30,15 @@ export { VXLAN_PORT };
 /** Send sockets in the source-port pool: enough for flows to spread, few enough to be cheap. */
 export const DEFAULT_SEND_SOCKETS = 8;
 /** Socket buffer sizes asked for (the kernel caps them at net.core.[rw]mem_max). A large send buffer
- *  keeps sendto from returning EAGAIN, which would make dgram queue a buffer we are about to reuse. */
+ *  keeps sendto from returning EAGAIN (counted as 'tx-would-block'). */
 export const DEFAULT_SOCKET_BUFFER_BYTES = 4 << 20;
+/** Busy-poll window after traffic, microseconds (bench/e2e: ping and prober p50 of the tsnet path;
+ *  see bench/results/e2e.md). Long enough to cover the peer's wakeup and turnaround, so the reply
+ *  to a packet just sent arrives while we still poll; short enough to cost little CPU when idle. */
+export const DEFAULT_BUSY_POLL_US = 0;
 
-export type VtepDropReason = 'truncated' | 'no-i-flag' | 'unknown-vni' | 'not-member' | 'tx-error' | 'not-started';
+export type VtepDropReason = 'truncated' | 'no-i-flag' | 'unknown-vni' | 'not-member' | 'tx-error' | 'not-started'
+  | 'tx-would-block' | 'bad-address' | 'oversize' | 'socket-error';
 
 export interface VtepCounters {
   rxPackets: number;
@@ -80,27 +88,11 @@ export interface VtepOptions {
   sendSockets?: number;
   recvBufferBytes?: number;
   sendBufferBytes?: number;
+  /** Busy-poll window after traffic in microseconds (default DEFAULT_BUSY_POLL_US; 0 = off). */
+  busyPollUs?: number;
 }
 
-/** dgram resolves even IP literals through dns.lookup, which answers on the next tick and so makes
- *  every send asynchronous. We only send to IP literals: answer them synchronously. */
-function literalLookup(
-  hostname: string,
-  options: unknown,
-  callback?: (err: NodeJS.ErrnoException | null, address: string, family: number) => void,
-): void {
-  const cb = (typeof options === 'function' ? options : callback) as (err: NodeJS.ErrnoException | null, address: string, family: number) => void;
-  const family = isIP(hostname);
-  if (family === 0) {
-    const err = new Error(`VTEP addresses must be IP literals, got "${hostname}"`) as NodeJS.ErrnoException;
-    err.code = 'EINVAL';
-    cb(err, '', 0);
-    return;
-  }
-  cb(null, hostname, family);
-}
-
-function bindError(err: NodeJS.ErrnoException, address: string, port: number): TsnetError {
+function bindError(err: UdpOpenError, address: string, port: number): TsnetError {
   const where = `${address}:${port}`;
   switch (err.code) {
     case 'EADDRINUSE':
@@ -111,7 +103,7 @@ function bindError(err: NodeJS.ErrnoException, address: string, port: number): T
     case 'EPERM':
       return forbidden('EVTEP_PERMISSION', `not allowed to bind UDP ${where}; run as root or pick a port above 1023.`);
     default:
-      return internal('EVTEP_BIND', `binding the VTEP socket to ${where} failed: ${err.message}.`, err);
+      return internal('EVTEP_BIND', `binding the VTEP socket to ${where} failed (${err.syscall}: ${err.code}); check the address and try again.`, err);
   }
 }
 
@@ -119,20 +111,19 @@ export class Vtep {
   readonly counters: VtepCounters = { rxPackets: 0, rxBytes: 0, txPackets: 0, txBytes: 0, drops: {} };
   private readonly bindAddress: string;
   private readonly bindPort: number;
-  private readonly family: 'udp4' | 'udp6';
   private readonly poolSize: number;
   private readonly recvBufferBytes: number;
   private readonly sendBufferBytes: number;
-  private socket: dgram.Socket | null = null;
-  private pool: dgram.Socket[] = [];
+  private readonly busyPollUs: number;
+  private ep: UdpEndpoint | null = null;
+  private batch: UdpReadBatch | null = null;
+  private readonly sources = new SourceNames();
+  private readonly dests = new DestCache((address, port) => this.ep?.sockaddr(address, port) ?? null);
   private readonly tunnels = new Map<number, VtepTunnel>();
   private observer: VtepObserver | null = null;
   private readonly ev: VtepEvent = { action: 'drop', vni: 0, address: '', port: 0, len: 0, reason: '', remote: -1 };
-  private readonly onMessage = (msg: Buffer, rinfo: dgram.RemoteInfo): void => this.receive(msg, rinfo.address, rinfo.port);
-  private readonly onSent = (err: Error | null): void => {
-    if (err !== null) this.drop('tx-error');
-  };
-  private readonly onSocketError = (): void => {
+  private readonly onBatch = (count: number): void => this.receiveBatch(count);
+  private readonly onReadError = (): void => {
     this.drop('socket-error');
   };
 
@@ -140,79 +131,75 @@ export class Vtep {
     this.bindAddress = opts.address ?? '0.0.0.0';
     const fam = isIP(this.bindAddress);
     if (fam === 0) throw badRequest('EVTEP_BAD_ADDRESS', `"${this.bindAddress}" is not an IP address; give the VTEP an address like 10.200.0.1 or 0.0.0.0.`);
-    this.family = fam === 6 ? 'udp6' : 'udp4';
     this.bindPort = opts.port ?? VXLAN_PORT;
     if (!Number.isInteger(this.bindPort) || this.bindPort < 0 || this.bindPort > 65535) {
       throw badRequest('EVTEP_BAD_PORT', `VTEP port must be an integer from 0 to 65535, got ${this.bindPort}.`);
     }
     this.poolSize = opts.sendSockets ?? DEFAULT_SEND_SOCKETS;
+    if (!Number.isInteger(this.poolSize) || this.poolSize < 0 || this.poolSize > 64) {
+      throw badRequest('EVTEP_BAD_POOL', `VTEP send sockets must be an integer from 0 to 64, got ${this.poolSize}.`);
+    }
     this.recvBufferBytes = opts.recvBufferBytes ?? DEFAULT_SOCKET_BUFFER_BYTES;
     this.sendBufferBytes = opts.sendBufferBytes ?? DEFAULT_SOCKET_BUFFER_BYTES;
+    this.busyPollUs = opts.busyPollUs ?? (Number(process.env.TSNET_BUSY_POLL_US ?? NaN) || DEFAULT_BUSY_POLL_US);
   }
 
   /** Binds the listening socket and the send pool. Throws EVTEP_PORT_IN_USE, EVTEP_BAD_ADDRESS... */
   async start(): Promise<void> {
-    if (this.socket !== null) return;
-    const main = await this.open(this.bindPort);
-    const pool: dgram.Socket[] = [];
+    if (this.ep !== null) return;
+    let ep: UdpEndpoint;
     try {
-      for (let i = 0; i < this.poolSize; i++) pool.push(await this.open(0));
+      ep = UdpEndpoint.open({
+        address: this.bindAddress, port: this.bindPort, poolSize: this.poolSize,
+        recvBufferBytes: this.recvBufferBytes, sendBufferBytes: this.sendBufferBytes,
+      });
     } catch (err) {
-      for (const s of pool) s.close();
-      main.close();
+      if (err instanceof UdpOpenError) throw bindError(err, this.bindAddress, this.bindPort);
       throw err;
     }
-    this.socket = main;
-    this.pool = pool;
-  }
-
-  private open(port: number): Promise<dgram.Socket> {
-    const s = dgram.createSocket({
-      type: this.family, lookup: literalLookup as unknown as dgram.SocketOptions['lookup'],
-      recvBufferSize: this.recvBufferBytes, sendBufferSize: this.sendBufferBytes,
-    });
-    return new Promise((resolve, reject) => {
-      const onError = (err: NodeJS.ErrnoException) => {
-        s.close();
-        reject(bindError(err, this.bindAddress, port));
-      };
-      s.once('error', onError);
-      s.bind({ address: this.bindAddress, port, exclusive: true }, () => {
-        s.removeListener('error', onError);
-        s.on('error', this.onSocketError);
-        s.on('message', this.onMessage);
-        resolve(s);
-      });
-    });
+    const batch = this.batch ?? new UdpReadBatch(undefined, undefined, HEADROOM);
+    try {
+      ep.setBusyPoll(this.busyPollUs);
+      ep.startReading(batch, this.onBatch, this.onReadError);
+    } catch (err) {
+      ep.close();
+      throw err;
+    }
+    this.batch = batch;
+    this.ep = ep;
   }
 
   async stop(): Promise<void> {
-    const all = this.socket === null ? [] : [this.socket, ...this.pool];
-    this.socket = null;
-    this.pool = [];
-    await Promise.all(all.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+    const ep = this.ep;
+    this.ep = null;
+    ep?.close();
   }
 
   get started(): boolean {
-    return this.socket !== null;
+    return this.ep !== null;
+  }
+
+  /** Counters of the native sockets (wakeups, batches, busy-poll windows...), null when stopped. */
+  ioStats(): UdpEndpointStats | null {
+    return this.ep?.stats() ?? null;
   }
 
   /** The bound address and port of the listening socket. */
   localAddress(): { address: string; port: number } {
-    if (this.socket === null) throw internal('EVTEP_NOT_STARTED', 'the VTEP is not started; call start() first.');
-    const a = this.socket.address();
-    return { address: a.address, port: a.port };
+    if (this.ep === null) throw internal('EVTEP_NOT_STARTED', 'the VTEP is not started; call start() first.');
+    return { address: this.bindAddress, port: this.ep.port };
   }
 
   /** Source ports of the send pool (the listening port when there is no pool). */
   sourcePorts(): number[] {
-    if (this.socket === null) return [];
-    return (this.pool.length > 0 ? this.pool : [this.socket]).map((s) => s.address().port);
+    const ep = this.ep;
+    if (ep === null) return [];
+    return ep.poolPorts.length > 0 ? [...ep.poolPorts] : [ep.port];
   }
 
   /** Number of send slots a flow hash is spread over. */
   get sendSlots(): number {
-    return Math.max(1, this.pool.length);
+    return Math.max(1, this.poolSize);
   }
 
   /** Routes packets with this VNI to the tunnel. Throws EVNI_IN_USE if another tunnel has it. */
@@ -238,34 +225,67 @@ export class Vtep {
 
   // ---------------------------------------------------------------- hot path
 
-  /** Sends buf[off, off+len) (a VXLAN header and inner frame) from send slot `slot`. Returns false
-   *  (and counts the drop) if the VTEP is not started. */
+  /** Sends buf[off, off+len) (a VXLAN header and inner frame) from send slot `slot`, synchronously:
+   *  the buffer may be reused on return. Returns false (and counts the drop) if the VTEP is not
+   *  started; a failed sendto is counted here by reason ('tx-would-block', 'tx-error'). */
   send(slot: number, buf: Buffer, off: number, len: number, port: number, address: string): boolean {
-    const s = this.pool.length > 0 ? this.pool[slot] : this.socket;
-    if (s === null || s === undefined) {
+    const ep = this.ep;
+    if (ep === null) {
       this.drop('not-started');
       return false;
     }
+    const sa = this.dests.get(address, port);
+    if (sa === null) {
+      this.drop('bad-address');
+      return true;
+    }
     this.counters.txPackets++;
     this.counters.txBytes += len;
-    s.send(buf, off, len, port, address, this.onSent);
+    const n = ep.send(this.poolSize > 0 ? slot : -1, buf, off, len, sa);
+    if (n < 0) this.drop(n === -UDP_EAGAIN ? 'tx-would-block' : 'tx-error');
     return true;
   }
 
-  /** Handles one received UDP payload (exposed for tests and for a future recvmmsg reader). */
+  /** One burst from the receiver: datagrams 0..count-1 of the read batch. */
+  private receiveBatch(count: number): void {
+    const batch = this.batch;
+    if (batch === null) return;
+    const buf = batch.buffer;
+    const meta = batch.meta;
+    for (let i = 0; i < count; i++) {
+      const m = i * UDP_META_INTS;
+      const len = meta[m];
+      if (len < 0) {
+        this.counters.rxPackets++;
+        this.drop('oversize');
+        continue;
+      }
+      const address = meta[m + 1] === 4
+        ? this.sources.ipv4(meta[m + 3])
+        : this.sources.ipv6(meta[m + 3], meta[m + 4], meta[m + 5], meta[m + 6]);
+      this.receiveAt(buf, batch.offset(i), len, address, meta[m + 2]);
+      if (this.ep === null) return; // stopped from inside the burst
+    }
+  }
+
+  /** Handles one received UDP payload (exposed for tests). */
   receive(msg: Buffer, address: string, port: number): void {
-    const len = msg.length;
+    this.receiveAt(msg, 0, msg.length, address, port);
+  }
+
+  /** Handles the UDP payload buf[off, off+len) from address:port. */
+  receiveAt(buf: Buffer, off: number, len: number, address: string, port: number): void {
     this.counters.rxPackets++;
     this.counters.rxBytes += len;
     if (len < VXLAN_MIN_PACKET) {
       this.rxDrop('truncated', null, 0, address, port, len);
       return;
     }
-    if ((msg[0] & VXLAN_FLAG_I) === 0) {
+    if ((buf[off] & VXLAN_FLAG_I) === 0) {
       this.rxDrop('no-i-flag', null, 0, address, port, len);
       return;
     }
-    const vni = vxlanVni(msg, 0);
+    const vni = vxlanVni(buf, off);
     const t = this.tunnels.get(vni);
     if (t === undefined) {
       this.rxDrop('unknown-vni', null, vni, address, port, len);
@@ -277,7 +297,7 @@ export class Vtep {
       return;
     }
     if (this.observer !== null) this.trace('decap', vni, address, port, len - VXLAN_HEADER_LEN, '', remote);
-    t.receive(msg, VXLAN_HEADER_LEN, len - VXLAN_HEADER_LEN, remote);
+    t.receive(buf, off + VXLAN_HEADER_LEN, len - VXLAN_HEADER_LEN, remote);
   }
 
   private rxDrop(reason: VtepDropReason, t: VtepTunnel | null, vni: number, address: string, port: number, len: number): void {

@@ -14,6 +14,7 @@ import { macValue } from './mac.js';
 import { ArpProxyTable } from './overlay-arp-proxy.js';
 import { clampMss, MSS_CLAMPED } from './overlay-mss-clamp.js';
 import { TokenBucket } from './overlay-token-bucket.js';
+import { sealDropReason, SEAL_AAD_LEN, type OverlaySealer } from './overlay-crypto.js';
 import { countDrop, newCounters, REMOTE_ALL, type FrameSink, type Port, type PortCounters } from './port.js';
 import { flowSlot, innerFlowHash } from './vxlan-flow-hash.js';
 import type { Vtep, VtepTunnel } from './vtep.js';
@@ -56,6 +57,9 @@ export interface VxlanPortOptions {
   floodBurst?: number;
   /** Milliseconds, monotonic (default performance.now), for the flood token bucket. */
   clock?: () => number;
+  /** `-o encrypted` networks: seals every packet sent and opens every packet received
+   *  (overlay-crypto.ts); unsealed or failing packets are dropped and counted ('crypto-*'). */
+  sealer?: OverlaySealer;
 }
 
 export interface VxlanPeer {
@@ -88,6 +92,8 @@ export class VxlanPort implements Port, VtepTunnel {
   /** Proxy-ARP answers for remote endpoints (see overlay-ingress.ts). */
   readonly arp = new ArpProxyTable();
   readonly mtu: number;
+  /** Encryption of this network's packets, or null (see VxlanPortOptions.sealer). */
+  readonly sealer: OverlaySealer | null;
   private readonly vtep: Vtep;
   private readonly clamp: boolean;
   private readonly bucket: TokenBucket;
@@ -102,6 +108,8 @@ export class VxlanPort implements Port, VtepTunnel {
   private readonly byAddr = new Map<string, number>();
   private readonly endpoints = new Map<number, VxlanRemoteEndpoint>();
   private readonly peerRemovedHooks: Array<(peer: VxlanPeer) => void> = [];
+  /** Length of the packet the sealer left in sealer.out for this output. */
+  private sealedLen = 0;
 
   constructor(opts: VxlanPortOptions) {
     if (!Number.isInteger(opts.vni) || opts.vni < 0 || opts.vni > VXLAN_VNI_MAX) {
@@ -116,6 +124,7 @@ export class VxlanPort implements Port, VtepTunnel {
     this.name = opts.name ?? `vxlan${opts.vni}`;
     this.mtu = mtu;
     this.clamp = opts.mssClamp ?? true;
+    this.sealer = opts.sealer ?? null;
     this.bucket = new TokenBucket({
       ratePerSec: opts.floodRatePerSec ?? DEFAULT_FLOOD_RATE_PER_SEC,
       burst: opts.floodBurst ?? DEFAULT_FLOOD_BURST,
@@ -275,7 +284,7 @@ export class VxlanPort implements Port, VtepTunnel {
         return;
       }
       this.stats.floods++;
-      this.prepare(buf, off, len);
+      if (!this.prepare(buf, off, len)) return;
       const slot = flowSlot(innerFlowHash(buf, off, len), this.vtep.sendSlots);
       for (let k = 0; k < active.length; k++) this.sendTo(active[k], slot, buf, off, len);
       return;
@@ -284,17 +293,32 @@ export class VxlanPort implements Port, VtepTunnel {
       this.dropTx('unknown-remote');
       return;
     }
-    this.prepare(buf, off, len);
+    if (!this.prepare(buf, off, len)) return;
     this.sendTo(remote, flowSlot(innerFlowHash(buf, off, len), this.vtep.sendSlots), buf, off, len);
   }
 
-  private prepare(buf: Buffer, off: number, len: number): void {
+  /** False if the frame was dropped (it could not be sealed). */
+  private prepare(buf: Buffer, off: number, len: number): boolean {
     if (this.clamp && clampMss(buf, off, len, this.mtu) === MSS_CLAMPED) this.stats.mssClampedTx++;
     writeVxlanHeader(buf, off - VXLAN_HEADER_LEN, this.vni);
+    // ---- encryption: the sealed packet goes to sealer.out (buf stays plain for other ports)
+    if (this.sealer !== null) {
+      const n = this.sealer.seal(buf, off - VXLAN_HEADER_LEN, len + VXLAN_HEADER_LEN);
+      if (n < 0) {
+        this.dropTx(sealDropReason(n));
+        return false;
+      }
+      this.sealedLen = n;
+    }
+    return true;
   }
 
   private sendTo(i: number, slot: number, buf: Buffer, off: number, len: number): void {
-    if (!this.vtep.send(slot, buf, off - VXLAN_HEADER_LEN, len + VXLAN_HEADER_LEN, this.ports[i], this.addrs[i])) {
+    const sealer = this.sealer;
+    const sent = sealer === null
+      ? this.vtep.send(slot, buf, off - VXLAN_HEADER_LEN, len + VXLAN_HEADER_LEN, this.ports[i], this.addrs[i])
+      : this.vtep.send(slot, sealer.out, 0, this.sealedLen, this.ports[i], this.addrs[i]);
+    if (!sent) {
       countDrop(this.counters, 'not-started');
       return;
     }
@@ -305,6 +329,19 @@ export class VxlanPort implements Port, VtepTunnel {
 
   /** A decapsulated frame from member `remote` (called by the VTEP). */
   receive(buf: Buffer, off: number, len: number, remote: number): void {
+    // ---- encryption: authenticate and decrypt in place; the frame then starts after the seal header
+    if (this.sealer !== null) {
+      const n = this.sealer.open(buf, off - VXLAN_HEADER_LEN, len + VXLAN_HEADER_LEN, remote, this.addrs[remote]);
+      if (n < 0) {
+        const reason = sealDropReason(n);
+        countDrop(this.counters, reason);
+        this.vtep.drop(reason);
+        if (this.vtep.observed) this.vtep.trace('drop', this.vni, this.addrs[remote], this.ports[remote], len, reason, remote);
+        return;
+      }
+      off = off - VXLAN_HEADER_LEN + SEAL_AAD_LEN;
+      len = n;
+    }
     this.counters.rxFrames++;
     this.counters.rxBytes += len;
     const sink = this.sink;

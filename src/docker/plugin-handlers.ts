@@ -34,6 +34,8 @@ export interface PluginVerb {
 export interface PluginOptions {
   /** Docker's scope for the driver: local (default) or global (needs Docker's own cluster store) */
   scope?: Scope;
+  /** called after each successful Join (the plugin then learns the container's name from dockerd) */
+  onJoined?: (endpointId: string, sandboxKey: string) => void;
 }
 
 const need = <T>(body: unknown, verb: string, fields: string[]) => parseDockerBody<T>(body, verb, fields);
@@ -56,7 +58,10 @@ export function pluginVerbs(api: ApiClient, opts: PluginOptions = {}): Map<strin
       '/NetworkDriver.Join',
       net((b) => {
         const req = need<JoinRequest>(b, 'Join', ['NetworkID', 'EndpointID', 'SandboxKey']);
-        return api.post(DOCKER_API.join(req.EndpointID), req);
+        return api.post(DOCKER_API.join(req.EndpointID), req).then((answer) => {
+          opts.onJoined?.(req.EndpointID, req.SandboxKey);
+          return answer;
+        });
       }),
     ],
     ['/NetworkDriver.Leave', net((b) => api.post(DOCKER_API.leave(need<EndpointRef>(b, 'Leave', ['NetworkID', 'EndpointID']).EndpointID), {}))],

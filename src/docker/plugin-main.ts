@@ -9,14 +9,15 @@ import { DEFAULT_SOCKET } from '../api/client.js';
 import { asTsnetError, badRequest, CATEGORY_EXIT_CODE } from '../errors.js';
 import { DEFAULT_PLUGIN_SOCKET, startPluginServer } from './plugin-server.js';
 
-const USAGE = `Usage: plugin-main [--api SOCKET] [--plugin-socket PATH] [--scope local|global]
+const USAGE = `Usage: plugin-main [--api SOCKET] [--plugin-socket PATH] [--scope local|global] [--docker-socket PATH]
 
   --api SOCKET          the tsnet daemon's API socket (default ${DEFAULT_SOCKET}, or $TSNET_SOCKET)
   --plugin-socket PATH  where dockerd finds the plugin (default ${DEFAULT_PLUGIN_SOCKET}: driver "tsnet")
-  --scope SCOPE         the scope reported to Docker: local (default) or global`;
+  --scope SCOPE         the scope reported to Docker: local (default) or global
+  --docker-socket PATH  dockerd's API, asked for container names (default: beside dockerd's exec root)`;
 
 export async function pluginMain(argv: string[]): Promise<number> {
-  const a = parseArgs(argv, { api: { type: 'string' }, 'plugin-socket': { type: 'string' }, scope: { type: 'string' }, help: { type: 'boolean' } }, 'plugin-main');
+  const a = parseArgs(argv, { api: { type: 'string' }, 'plugin-socket': { type: 'string' }, scope: { type: 'string' }, 'docker-socket': { type: 'string' }, help: { type: 'boolean' } }, 'plugin-main');
   if (a.flags.help) {
     process.stdout.write(USAGE + '\n');
     return 0;
@@ -29,6 +30,7 @@ export async function pluginMain(argv: string[]): Promise<number> {
     apiSocket: str(a, 'api') ?? process.env.TSNET_SOCKET ?? DEFAULT_SOCKET,
     socketPath: str(a, 'plugin-socket') ?? DEFAULT_PLUGIN_SOCKET,
     scope,
+    dockerSocket: str(a, 'docker-socket'),
     log,
   });
   await new Promise<void>((resolve) => {

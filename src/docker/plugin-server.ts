@@ -13,6 +13,7 @@ import { ApiClient } from '../api/client.js';
 import { readJsonBody, sendJson } from '../api/http-json.js';
 import { asTsnetError, unavailable } from '../errors.js';
 import { pluginVerbs, type PluginOptions } from './plugin-handlers.js';
+import { createEndpointNamer } from './endpoint-names.js';
 
 // --- from the spec (Docker plugin discovery: docs/extend/plugin_api.md) ---
 export const DEFAULT_PLUGIN_SOCKET = '/run/docker/plugins/tsnet.sock';
@@ -22,6 +23,8 @@ export interface PluginServerOptions extends PluginOptions {
   socketPath?: string;
   /** the tsnet daemon's API socket */
   apiSocket: string;
+  /** dockerd's API socket, asked for container names (default: found from the SandboxKey, see dockerd-api.ts) */
+  dockerSocket?: string;
   log?: (msg: string) => void;
 }
 
@@ -44,7 +47,9 @@ function socketIsLive(path: string): Promise<boolean> {
 export async function startPluginServer(opts: PluginServerOptions): Promise<PluginServer> {
   const socketPath = opts.socketPath ?? DEFAULT_PLUGIN_SOCKET;
   const log = opts.log ?? (() => undefined);
-  const verbs = pluginVerbs(new ApiClient(opts.apiSocket), opts);
+  const api = new ApiClient(opts.apiSocket);
+  const namer = createEndpointNamer({ api, dockerSocket: opts.dockerSocket, log });
+  const verbs = pluginVerbs(api, { ...opts, onJoined: (id, key) => namer.joined(id, key) });
   await mkdir(dirname(socketPath), { recursive: true, mode: 0o755 });
   if (await socketIsLive(socketPath)) {
     throw unavailable('EPLUGIN_SOCKET_IN_USE', `another plugin already listens on ${socketPath}; stop it or pass another --plugin-socket.`);
@@ -89,6 +94,7 @@ export async function startPluginServer(opts: PluginServerOptions): Promise<Plug
     socketPath,
     stop: () =>
       new Promise<void>((resolve) => {
+        namer.stop();
         server.close(() => resolve());
         server.closeAllConnections();
       }).then(() => unlink(socketPath).catch(() => undefined)),

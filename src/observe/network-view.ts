@@ -7,7 +7,7 @@ import type { Port, PortCounters } from '../dataplane/port.js';
 import type { Switch, SwitchCounters } from '../dataplane/switch.js';
 import type { FdbStats } from '../dataplane/fdb.js';
 import { latencySummaryOf, type LatencySummary } from './latency-meter.js';
-import { isRemoteNamed, type PortDescription, type PortNaming } from './port-naming.js';
+import { remoteName, type PortDescription, type PortNaming } from './port-naming.js';
 
 export interface EndpointInfo {
   id: string;
@@ -50,7 +50,7 @@ export function namingFor(input: NetworkObserveInput): PortNaming {
   }
   return {
     describe: (port) => byPort.get(port) ?? { label: port.name, names: [port.name] },
-    remote: (port, r) => (r >= 0 && isRemoteNamed(port) ? port.remoteAddress(r) ?? `remote#${r}` : ''),
+    remote: remoteName,
   };
 }
 

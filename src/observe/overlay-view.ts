@@ -22,6 +22,21 @@ import type { NetworkObserveInput, NetworkPortsLike } from './network-view.js';
 import { switchTap } from './switch-tap.js';
 import type { ObserveSession } from './trace-session.js';
 import { synthesiseVxlanPacket } from './underlay-synth.js';
+import { summariseFrame } from './frame-summary.js';
+import type { CompiledFilter } from './trace-filter.js';
+import { plainNaming, type PortNaming } from './port-naming.js';
+import type { SwitchEvent } from '../dataplane/switch.js';
+
+const NONE: readonly string[] = [];
+
+function innerMatches(filter: CompiledFilter, naming: PortNaming, ev: SwitchEvent): boolean {
+  const ctx = {
+    action: ev.action,
+    inNames: ev.inPort ? naming.describe(ev.inPort).names : NONE,
+    outNames: ev.outPort ? naming.describe(ev.outPort).names : NONE,
+  };
+  return filter.test(summariseFrame(ev.buf!, ev.off, ev.len), ctx);
+}
 
 /** What the cluster knows about a host (src/control/cluster.ts ClusterHost fits). */
 export interface HostLiveness {
@@ -181,6 +196,9 @@ export async function prepareUnderlay(ports: NetworkPortsLike | undefined, netwo
 
 export interface UnderlayCaptureOptions {
   ctx: UnderlayContext;
+  /** applied to the inner frame and what the switch did with it (see trace-filter.ts) */
+  filter?: CompiledFilter;
+  naming?: PortNaming;
   writer: PcapWriter;
   count?: number;
   onDone?(): void;
@@ -224,6 +242,12 @@ export function startUnderlayCapture(o: UnderlayCaptureOptions): ObserveSession 
   const unVtep = subscribeVtep(vtep, onVtep);
   const unSwitch = switchTap(o.ctx.sw).subscribe((ev) => {
     if (ev.buf === null || ev.action === 'learned' || ev.action === 'moved') return;
+    if (o.filter && o.filter.text !== '' && !innerMatches(o.filter, o.naming ?? plainNaming, ev)) {
+      pendAddr.length = 0;
+      pendPort.length = 0;
+      decapAddr = '';
+      return;
+    }
     if ((ev.inPort as Port | null) === vx) {
       if (decapAddr !== '') write(decapAddr, decapPort, local(decapAddr), localPort, ev.buf, ev.off, ev.len);
       decapAddr = '';

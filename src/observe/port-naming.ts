@@ -4,6 +4,7 @@
 // the controller's state; the views here only call it. A tunnel port that can say which VTEP stands
 // behind a remote index implements RemoteNamedPort.
 import type { Port } from '../dataplane/port.js';
+import { VxlanPort } from '../dataplane/vxlan-port.js';
 
 export interface PortDescription {
   /** short display label, e.g. "rose:eth0" */
@@ -27,10 +28,21 @@ export function isRemoteNamed(p: Port): p is RemoteNamedPort {
   return typeof (p as Partial<RemoteNamedPort>).remoteAddress === 'function';
 }
 
+/** "10.0.0.2:4789" for a VXLAN port's remote (its peer table), or what a RemoteNamedPort says; '' if none. */
+export function remoteName(p: Port, remote: number): string {
+  if (remote < 0) return '';
+  if (p instanceof VxlanPort) {
+    const peer = p.peer(remote);
+    if (peer === null) return `remote#${remote}`;
+    return peer.address.includes(':') ? `[${peer.address}]:${peer.port}` : `${peer.address}:${peer.port}`;
+  }
+  return isRemoteNamed(p) ? p.remoteAddress(remote) ?? `remote#${remote}` : `remote#${remote}`;
+}
+
 /** Names ports by their own name only (tests, `tsnet switch`); remote names from the port if it can. */
 export const plainNaming: PortNaming = {
   describe: (p) => ({ label: p.name, names: [p.name] }),
-  remote: (p, r) => (r >= 0 && isRemoteNamed(p) ? p.remoteAddress(r) ?? `remote#${r}` : ''),
+  remote: remoteName,
 };
 
 /** Wraps a naming with a per-port cache (ports never change names). */

@@ -1,0 +1,608 @@
+/* The VTEP's underlay UDP sockets (used only by src/native/udp.ts, for src/dataplane/vtep.ts): one
+ * listening socket plus a pool of send sockets on kernel-chosen ports, opened and bound here; a
+ * batched receiver (recvmmsg into memory JS allocated once, one slot per datagram with headroom in
+ * front) driven by uv_poll on the event-loop thread, waking JS once per burst (convention 4); and
+ * sendto straight from a JS Buffer, with no per-packet objects or callbacks (dgram allocates a
+ * request, a callback and an address lookup per send).
+ *
+ * Busy-poll window: after a datagram is sent or received, the event loop keeps polling without
+ * sleeping (an active uv_idle handle makes libuv poll with timeout 0) for `busyPollUs`
+ * microseconds. A reply to what was just sent, or the next frame of a burst on any fd of the loop
+ * (the TAP readers too), is then picked up without a scheduler wakeup, which is most of a
+ * userspace hop's latency on a VM. 0 turns it off.
+ *
+ * Per-slot metadata (Int32Array, UDP_META_INTS per slot): [length or -1 if dropped (truncated),
+ * family 4|6, source port, address words a0..a3 (IPv4: a0 = address, host order; IPv6: the 16
+ * bytes as 4 big-endian words)]. No parsing, no policy: errors go back as {errno, syscall}.
+ * Exports: udpOpen, udpSockaddr, udpSend, udpStartReading, udpSetBusyPoll, udpStats, udpClose. */
+#include "common.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <uv.h>
+
+/* Our choice: send sockets in one endpoint at most (the VTEP uses 8, src/dataplane/vtep.ts). */
+#define UDP_MAX_POOL 64
+/* Our choice (bench/tap-read.ts, same as the TAP reader): recvmmsg batches per wakeup before
+ * yielding to the loop; level-triggered polling brings us back. */
+#define UDP_MAX_BATCHES_PER_WAKEUP 4
+/* Int32 words of metadata per receive slot (see the header comment; one word of padding). */
+#define UDP_META_INTS 8
+
+struct udp_ep {
+  uv_poll_t poll;
+  uv_idle_t idle;
+  napi_env env;
+  int fds[1 + UDP_MAX_POOL];
+  int nfds;
+  int family;            /* AF_INET or AF_INET6 */
+  int refs;              /* the JS external + each uv handle not yet closed */
+  int handles_open;      /* uv handles initialised and not yet closed */
+  int closed;            /* fds closed, handles closing: never touch them again */
+  int poll_init;
+  int in_callback;
+  int js_released;       /* reader references released (or never taken) */
+  int idle_active;
+  uint8_t *base;
+  int32_t *meta;
+  int32_t frames, slot, headroom;
+  struct mmsghdr *msgs;
+  struct iovec *iov;
+  struct sockaddr_storage *addrs;
+  napi_ref buf_ref, meta_ref, on_batch, on_error;
+  napi_async_context actx;
+  napi_async_cleanup_hook_handle cleanup;
+  uint64_t spin_ns, spin_until;
+  double wakeups, batches, packets, drops, sent, send_errors, spin_windows;
+};
+
+static void ep_unref(struct udp_ep *e) {
+  if (--e->refs > 0) return;
+  free(e->msgs);
+  free(e->iov);
+  free(e->addrs);
+  free(e);
+}
+
+static void on_handle_closed(uv_handle_t *h) {
+  struct udp_ep *e = h->data;
+  /* No N-API call here but removing the cleanup hook (this may run during teardown). */
+  if (--e->handles_open == 0 && e->cleanup) {
+    napi_remove_async_cleanup_hook(e->cleanup);
+    e->cleanup = NULL;
+  }
+  ep_unref(e);
+}
+
+static void release_js(struct udp_ep *e) {
+  if (e->js_released) return;
+  e->js_released = 1;
+  napi_delete_reference(e->env, e->buf_ref);
+  napi_delete_reference(e->env, e->meta_ref);
+  napi_delete_reference(e->env, e->on_batch);
+  napi_delete_reference(e->env, e->on_error);
+  napi_async_destroy(e->env, e->actx);
+}
+
+static void ep_close(struct udp_ep *e) {
+  if (e->closed) return;
+  e->closed = 1;
+  /* uv_close stops the poll handle and removes the fd from epoll at once, so closing the fds
+   * right after is safe. */
+  if (e->poll_init) uv_close((uv_handle_t *)&e->poll, on_handle_closed);
+  uv_close((uv_handle_t *)&e->idle, on_handle_closed);
+  for (int i = 0; i < e->nfds; i++) close(e->fds[i]);
+  e->nfds = 0;
+}
+
+static void async_cleanup(napi_async_cleanup_hook_handle handle, void *arg) {
+  struct udp_ep *e = arg;
+  (void)handle;
+  e->js_released = 1; /* JS references die with the environment */
+  ep_close(e);
+}
+
+/* ---------------------------------------------------------------- busy-poll window */
+
+static void on_idle(uv_idle_t *h) {
+  struct udp_ep *e = h->data;
+  if (uv_hrtime() < e->spin_until) {
+    /* let a runnable peer (often woken onto this very CPU by what we just sent) go first */
+    sched_yield();
+    return;
+  }
+  uv_idle_stop(h);
+  e->idle_active = 0;
+}
+
+static inline void kick(struct udp_ep *e) {
+  if (e->spin_ns == 0 || e->closed) return;
+  e->spin_until = uv_hrtime() + e->spin_ns;
+  if (!e->idle_active) {
+    e->idle_active = 1;
+    e->spin_windows++;
+    uv_idle_start(&e->idle, on_idle);
+  }
+}
+
+/* ---------------------------------------------------------------- open, addresses */
+
+static int parse_addr(int family, const char *s, int port, struct sockaddr_storage *ss, socklen_t *len) {
+  memset(ss, 0, sizeof *ss);
+  if (family == AF_INET) {
+    struct sockaddr_in *a = (struct sockaddr_in *)ss;
+    a->sin_family = AF_INET;
+    a->sin_port = htons((uint16_t)port);
+    if (inet_pton(AF_INET, s, &a->sin_addr) != 1) return -1;
+    *len = sizeof *a;
+    return 0;
+  }
+  struct sockaddr_in6 *a = (struct sockaddr_in6 *)ss;
+  a->sin6_family = AF_INET6;
+  a->sin6_port = htons((uint16_t)port);
+  if (inet_pton(AF_INET6, s, &a->sin6_addr) == 1) {
+    *len = sizeof *a;
+    return 0;
+  }
+  struct in_addr v4; /* an IPv4 peer of an IPv6 socket: v4-mapped */
+  if (inet_pton(AF_INET, s, &v4) != 1) return -1;
+  a->sin6_addr.s6_addr[10] = 0xff;
+  a->sin6_addr.s6_addr[11] = 0xff;
+  memcpy(&a->sin6_addr.s6_addr[12], &v4, 4);
+  *len = sizeof *a;
+  return 0;
+}
+
+static int get_string(napi_env env, napi_value v, const char *what, char *out, size_t cap) {
+  size_t n;
+  if (napi_get_value_string_utf8(env, v, out, cap, &n) != napi_ok) {
+    char msg[96];
+    snprintf(msg, sizeof msg, "tsnet_native: %s must be a string", what);
+    napi_throw_type_error(env, NULL, msg);
+    return -1;
+  }
+  return 0;
+}
+
+static int bound_port(int fd) {
+  struct sockaddr_storage ss;
+  socklen_t len = sizeof ss;
+  if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0) return -1;
+  return ntohs(ss.ss_family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port : ((struct sockaddr_in6 *)&ss)->sin6_port);
+}
+
+/* Opens and binds one non-blocking socket; returns the fd or -errno with *syscall set. */
+static int open_socket(int family, const struct sockaddr_storage *ss, socklen_t len, int rcvbuf, int sndbuf, const char **syscall) {
+  int fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    *syscall = "socket";
+    return -errno;
+  }
+  /* the kernel caps both at net.core.[rw]mem_max; a failure leaves the default, which still works */
+  if (rcvbuf > 0) setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+  if (sndbuf > 0) setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
+  if (bind(fd, (const struct sockaddr *)ss, len) < 0) {
+    int err = errno;
+    close(fd);
+    *syscall = "bind";
+    return -err;
+  }
+  return fd;
+}
+
+static void finalize_ep(napi_env env, void *data, void *hint) {
+  struct udp_ep *e = data;
+  (void)env;
+  (void)hint;
+  ep_close(e);
+  if (!e->in_callback) release_js(e);
+  ep_unref(e);
+}
+
+/* udpOpen(family 4|6, address, port, poolSize, rcvbuf, sndbuf)
+ *   -> {handle, port, poolPorts: number[]} | {errno, syscall} */
+static napi_value js_open(napi_env env, napi_callback_info info) {
+  size_t argc = 6;
+  napi_value argv[6];
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 6) {
+    napi_throw_type_error(env, NULL, "tsnet_native: udpOpen(family, address, port, poolSize, rcvbuf, sndbuf)");
+    return NULL;
+  }
+  int32_t fam, port, pool, rcvbuf, sndbuf;
+  char addr[64];
+  if (tsnet_arg_int32(env, argv[0], "family", &fam) < 0 || get_string(env, argv[1], "address", addr, sizeof addr) < 0 ||
+      tsnet_arg_int32(env, argv[2], "port", &port) < 0 || tsnet_arg_int32(env, argv[3], "poolSize", &pool) < 0 ||
+      tsnet_arg_int32(env, argv[4], "rcvbuf", &rcvbuf) < 0 || tsnet_arg_int32(env, argv[5], "sndbuf", &sndbuf) < 0)
+    return NULL;
+  if ((fam != 4 && fam != 6) || port < 0 || port > 65535 || pool < 0 || pool > UDP_MAX_POOL) {
+    napi_throw_range_error(env, NULL, "tsnet_native: udpOpen family must be 4 or 6, port 0-65535, poolSize 0-64");
+    return NULL;
+  }
+  int family = fam == 4 ? AF_INET : AF_INET6;
+  struct sockaddr_storage ss;
+  socklen_t sslen;
+  if (parse_addr(family, addr, port, &ss, &sslen) < 0) return tsnet_failure(env, EINVAL, "inet_pton");
+
+  uv_loop_t *loop;
+  NAPI_CALL(env, napi_get_uv_event_loop(env, &loop));
+  struct udp_ep *e = calloc(1, sizeof *e);
+  if (!e) return tsnet_failure(env, ENOMEM, "calloc");
+  e->env = env;
+  e->family = family;
+  e->js_released = 1;
+  const char *syscall = "socket";
+  for (int i = 0; i <= pool; i++) {
+    if (i == 1) { /* pool sockets: same address, kernel-chosen port */
+      if (family == AF_INET) ((struct sockaddr_in *)&ss)->sin_port = 0;
+      else ((struct sockaddr_in6 *)&ss)->sin6_port = 0;
+    }
+    int fd = open_socket(family, &ss, sslen, rcvbuf, sndbuf, &syscall);
+    if (fd < 0) {
+      for (int k = 0; k < e->nfds; k++) close(e->fds[k]);
+      free(e);
+      return tsnet_failure(env, -fd, syscall);
+    }
+    e->fds[e->nfds++] = fd;
+  }
+  uv_idle_init(loop, &e->idle);
+  e->idle.data = e;
+  e->handles_open = 1;
+  e->refs = 2; /* the external + the idle handle */
+  if (napi_add_async_cleanup_hook(env, async_cleanup, e, &e->cleanup) != napi_ok) e->cleanup = NULL;
+
+  napi_value result, handle, portv, ports;
+  if (napi_create_external(env, e, finalize_ep, NULL, &handle) != napi_ok) {
+    e->refs--; /* no external: only the idle handle keeps it */
+    ep_close(e);
+    tsnet_throw_last(env, "napi_create_external");
+    return NULL;
+  }
+  NAPI_CALL(env, napi_create_object(env, &result));
+  NAPI_CALL(env, napi_create_int32(env, bound_port(e->fds[0]), &portv));
+  NAPI_CALL(env, napi_create_array_with_length(env, (size_t)pool, &ports));
+  for (int i = 1; i <= pool; i++) {
+    napi_value p;
+    NAPI_CALL(env, napi_create_int32(env, bound_port(e->fds[i]), &p));
+    NAPI_CALL(env, napi_set_element(env, ports, (uint32_t)(i - 1), p));
+  }
+  NAPI_CALL(env, napi_set_named_property(env, result, "handle", handle));
+  NAPI_CALL(env, napi_set_named_property(env, result, "port", portv));
+  NAPI_CALL(env, napi_set_named_property(env, result, "poolPorts", ports));
+  return result;
+}
+
+/* udpSockaddr(family 4|6, address, port) -> Buffer holding the sockaddr to pass to udpSend, or
+ * {errno: EINVAL, syscall: 'inet_pton'} for an address that is not an IP literal of that family. */
+static napi_value js_sockaddr(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int32_t fam, port;
+  char addr[64];
+  if (argc < 3 || tsnet_arg_int32(env, argv[0], "family", &fam) < 0 ||
+      get_string(env, argv[1], "address", addr, sizeof addr) < 0 || tsnet_arg_int32(env, argv[2], "port", &port) < 0)
+    return NULL;
+  struct sockaddr_storage ss;
+  socklen_t len;
+  if ((fam != 4 && fam != 6) || port < 0 || port > 65535 || parse_addr(fam == 4 ? AF_INET : AF_INET6, addr, port, &ss, &len) < 0)
+    return tsnet_failure(env, EINVAL, "inet_pton");
+  napi_value buf;
+  void *data;
+  NAPI_CALL(env, napi_create_buffer_copy(env, len, &ss, &data, &buf));
+  return buf;
+}
+
+static struct udp_ep *get_ep(napi_env env, napi_value v) {
+  void *p = NULL;
+  napi_valuetype t;
+  if (napi_typeof(env, v, &t) != napi_ok || t != napi_external || napi_get_value_external(env, v, &p) != napi_ok) {
+    napi_throw_type_error(env, NULL, "tsnet_native: expected a UDP endpoint handle from udpOpen()");
+    return NULL;
+  }
+  return p;
+}
+
+/* ---------------------------------------------------------------- send */
+
+/* udpSend(handle, slot, buf, off, len, sockaddr) -> bytes sent, or -errno (-EAGAIN: socket buffer
+ * full; -EBADF: closed). slot -1 = the listening socket, 0.. = a pool socket. */
+static napi_value js_send(napi_env env, napi_callback_info info) {
+  size_t argc = 6;
+  napi_value argv[6];
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 6) {
+    napi_throw_type_error(env, NULL, "tsnet_native: udpSend(handle, slot, buf, off, len, sockaddr)");
+    return NULL;
+  }
+  struct udp_ep *e = get_ep(env, argv[0]);
+  int32_t slot, off, len;
+  uint8_t *data, *sa;
+  size_t cap, salen;
+  if (!e || tsnet_arg_int32(env, argv[1], "slot", &slot) < 0 || tsnet_arg_buffer(env, argv[2], "buf", &data, &cap) < 0 ||
+      tsnet_arg_int32(env, argv[3], "off", &off) < 0 || tsnet_arg_int32(env, argv[4], "len", &len) < 0 ||
+      tsnet_arg_buffer(env, argv[5], "sockaddr", &sa, &salen) < 0)
+    return NULL;
+  if (off < 0 || len < 0 || (uint64_t)off + (uint64_t)len > cap || salen < sizeof(struct sockaddr_in) ||
+      salen > sizeof(struct sockaddr_storage)) {
+    napi_throw_range_error(env, NULL, "tsnet_native: udpSend (offset, length) lies outside the buffer, or bad sockaddr");
+    return NULL;
+  }
+  int32_t r;
+  if (e->closed) {
+    r = -EBADF;
+  } else {
+    int fd = e->fds[(slot >= 0 && slot + 1 < e->nfds) ? slot + 1 : 0];
+    ssize_t n;
+    do {
+      n = sendto(fd, data + off, (size_t)len, 0, (const struct sockaddr *)sa, (socklen_t)salen);
+    } while (n < 0 && errno == EINTR);
+    if (n >= 0) {
+      e->sent++;
+      r = (int32_t)n;
+    } else {
+      e->send_errors++;
+      r = -errno;
+    }
+    kick(e);
+  }
+  napi_value rv;
+  NAPI_CALL(env, napi_create_int32(env, r, &rv));
+  return rv;
+}
+
+/* ---------------------------------------------------------------- receive */
+
+static void call_js(struct udp_ep *e, napi_value fn, size_t argc, napi_value *argv) {
+  napi_value recv, result;
+  napi_get_global(e->env, &recv);
+  e->in_callback = 1;
+  napi_status st = napi_make_callback(e->env, e->actx, recv, fn, argc, argv, &result);
+  e->in_callback = 0;
+  if (st == napi_pending_exception) {
+    napi_value exc;
+    napi_get_and_clear_last_exception(e->env, &exc);
+    napi_fatal_exception(e->env, exc); /* a bug in the JS callback: surfaces as uncaughtException */
+  }
+}
+
+static void fill_meta(struct udp_ep *e, int32_t i, int32_t len) {
+  int32_t *m = e->meta + (size_t)i * UDP_META_INTS;
+  const struct sockaddr_storage *ss = &e->addrs[i];
+  m[0] = len;
+  if (ss->ss_family == AF_INET) {
+    const struct sockaddr_in *a = (const struct sockaddr_in *)ss;
+    m[1] = 4;
+    m[2] = ntohs(a->sin_port);
+    m[3] = (int32_t)ntohl(a->sin_addr.s_addr);
+    m[4] = m[5] = m[6] = 0;
+  } else {
+    const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)ss;
+    uint32_t w[4];
+    memcpy(w, &a->sin6_addr, 16);
+    m[1] = 6;
+    m[2] = ntohs(a->sin6_port);
+    for (int k = 0; k < 4; k++) m[3 + k] = (int32_t)ntohl(w[k]);
+  }
+}
+
+/* One recvmmsg into the slots. Returns the datagrams received (0 when none is ready); a fatal
+ * errno is left in *err. */
+static int32_t drain(struct udp_ep *e, int *err) {
+  *err = 0;
+  for (int32_t i = 0; i < e->frames; i++) {
+    e->msgs[i].msg_hdr.msg_namelen = sizeof(struct sockaddr_storage);
+    e->msgs[i].msg_hdr.msg_flags = 0;
+  }
+  int n;
+  do {
+    n = recvmmsg(e->fds[0], e->msgs, (unsigned)e->frames, MSG_DONTWAIT, NULL);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) {
+    /* EAGAIN: drained. ICMP errors and memory pressure are not the socket's end. */
+    if (errno != EAGAIN && errno != ECONNREFUSED && errno != EHOSTUNREACH && errno != ENETUNREACH &&
+        errno != ENOBUFS && errno != ENOMEM)
+      *err = errno;
+    return 0;
+  }
+  for (int32_t i = 0; i < n; i++) {
+    int trunc = (e->msgs[i].msg_hdr.msg_flags & MSG_TRUNC) != 0;
+    if (trunc) e->drops++;
+    fill_meta(e, i, trunc ? -1 : (int32_t)e->msgs[i].msg_len);
+  }
+  return n;
+}
+
+static void on_poll(uv_poll_t *h, int status, int events) {
+  struct udp_ep *e = h->data;
+  (void)events;
+  if (e->closed) return;
+  napi_handle_scope scope;
+  if (napi_open_handle_scope(e->env, &scope) != napi_ok) return;
+  napi_value fn, argv[2];
+  if (status < 0) {
+    napi_get_reference_value(e->env, e->on_error, &fn);
+    napi_create_int32(e->env, -status, &argv[0]);
+    napi_create_string_utf8(e->env, "uv_poll", NAPI_AUTO_LENGTH, &argv[1]);
+    call_js(e, fn, 2, argv);
+  } else {
+    e->wakeups++;
+    for (int round = 0; round < UDP_MAX_BATCHES_PER_WAKEUP && !e->closed; round++) {
+      int err;
+      int32_t n = drain(e, &err);
+      if (n > 0) {
+        e->batches++;
+        e->packets += n;
+        kick(e);
+        napi_get_reference_value(e->env, e->on_batch, &fn);
+        napi_create_int32(e->env, n, &argv[0]);
+        call_js(e, fn, 1, argv);
+      }
+      if (e->closed) break; /* JS closed the endpoint during the callback */
+      if (err) {
+        napi_get_reference_value(e->env, e->on_error, &fn);
+        napi_create_int32(e->env, err, &argv[0]);
+        napi_create_string_utf8(e->env, "recvmmsg", NAPI_AUTO_LENGTH, &argv[1]);
+        uv_poll_stop(&e->poll);
+        call_js(e, fn, 2, argv);
+        break;
+      }
+      if (n < e->frames) break;
+    }
+  }
+  if (e->closed) release_js(e);
+  napi_close_handle_scope(e->env, scope);
+}
+
+static int get_function(napi_env env, napi_value v, const char *what, napi_ref *out) {
+  napi_valuetype t;
+  if (napi_typeof(env, v, &t) != napi_ok || t != napi_function) {
+    char msg[96];
+    snprintf(msg, sizeof msg, "tsnet_native: %s must be a function", what);
+    napi_throw_type_error(env, NULL, msg);
+    return -1;
+  }
+  return napi_create_reference(env, v, 1, out) == napi_ok ? 0 : -1;
+}
+
+/* udpStartReading(handle, buffer, meta, frames, slotSize, headroom, onBatch(count),
+ *                 onError(errno, syscall)) -> undefined | {errno, syscall}. Once per endpoint. */
+static napi_value js_start_reading(napi_env env, napi_callback_info info) {
+  size_t argc = 8;
+  napi_value argv[8];
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 8) {
+    napi_throw_type_error(env, NULL, "tsnet_native: udpStartReading(handle, buffer, meta, frames, slotSize, headroom, onBatch, onError)");
+    return NULL;
+  }
+  struct udp_ep *e = get_ep(env, argv[0]);
+  int32_t frames, slot, headroom;
+  uint8_t *base;
+  size_t cap, nmeta;
+  int32_t *meta;
+  if (!e || tsnet_arg_buffer(env, argv[1], "buffer", &base, &cap) < 0 ||
+      tsnet_arg_int32array(env, argv[2], "meta", &meta, &nmeta) < 0 ||
+      tsnet_arg_int32(env, argv[3], "frames", &frames) < 0 || tsnet_arg_int32(env, argv[4], "slotSize", &slot) < 0 ||
+      tsnet_arg_int32(env, argv[5], "headroom", &headroom) < 0)
+    return NULL;
+  if (frames <= 0 || headroom < 0 || slot <= headroom || (uint64_t)frames * (uint64_t)slot > cap ||
+      (uint64_t)frames * UDP_META_INTS > nmeta) {
+    napi_throw_range_error(env, NULL, "tsnet_native: UDP read batch geometry does not fit its buffers");
+    return NULL;
+  }
+  if (e->closed) return tsnet_failure(env, EBADF, "udpStartReading");
+  if (e->poll_init) return tsnet_failure(env, EBUSY, "udpStartReading");
+  e->msgs = calloc((size_t)frames, sizeof *e->msgs);
+  e->iov = calloc((size_t)frames, sizeof *e->iov);
+  e->addrs = calloc((size_t)frames, sizeof *e->addrs);
+  if (!e->msgs || !e->iov || !e->addrs) return tsnet_failure(env, ENOMEM, "calloc");
+  for (int32_t i = 0; i < frames; i++) {
+    e->iov[i].iov_base = base + (size_t)i * (size_t)slot + (size_t)headroom;
+    e->iov[i].iov_len = (size_t)(slot - headroom);
+    e->msgs[i].msg_hdr.msg_name = &e->addrs[i];
+    e->msgs[i].msg_hdr.msg_iov = &e->iov[i];
+    e->msgs[i].msg_hdr.msg_iovlen = 1;
+  }
+  e->base = base;
+  e->meta = meta;
+  e->frames = frames;
+  e->slot = slot;
+  e->headroom = headroom;
+  napi_value resource_name;
+  NAPI_CALL(env, napi_create_string_utf8(env, "tsnet:udp-reader", NAPI_AUTO_LENGTH, &resource_name));
+  e->on_batch = e->on_error = e->buf_ref = e->meta_ref = NULL;
+  if (get_function(env, argv[6], "onBatch", &e->on_batch) < 0 || get_function(env, argv[7], "onError", &e->on_error) < 0 ||
+      napi_create_reference(env, argv[1], 1, &e->buf_ref) != napi_ok ||
+      napi_create_reference(env, argv[2], 1, &e->meta_ref) != napi_ok ||
+      napi_async_init(env, NULL, resource_name, &e->actx) != napi_ok) {
+    if (e->on_batch) napi_delete_reference(env, e->on_batch);
+    if (e->on_error) napi_delete_reference(env, e->on_error);
+    if (e->buf_ref) napi_delete_reference(env, e->buf_ref);
+    if (e->meta_ref) napi_delete_reference(env, e->meta_ref);
+    tsnet_throw_last(env, "udpStartReading");
+    return NULL;
+  }
+  e->js_released = 0;
+  uv_loop_t *loop;
+  NAPI_CALL(env, napi_get_uv_event_loop(env, &loop));
+  int rc = uv_poll_init(loop, &e->poll, e->fds[0]);
+  if (rc < 0) {
+    release_js(e);
+    return tsnet_failure(env, -rc, "uv_poll_init");
+  }
+  e->poll.data = e;
+  e->poll_init = 1;
+  e->handles_open++;
+  e->refs++;
+  rc = uv_poll_start(&e->poll, UV_READABLE, on_poll);
+  if (rc < 0) return tsnet_failure(env, -rc, "uv_poll_start");
+  return NULL;
+}
+
+/* udpSetBusyPoll(handle, microseconds): the busy-poll window after each send/receive; 0 = off. */
+static napi_value js_set_busy_poll(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  struct udp_ep *e = argc >= 2 ? get_ep(env, argv[0]) : NULL;
+  int32_t us;
+  if (!e || tsnet_arg_int32(env, argv[1], "microseconds", &us) < 0) return NULL;
+  e->spin_ns = us > 0 ? (uint64_t)us * 1000u : 0;
+  return NULL;
+}
+
+static int set_number(napi_env env, napi_value obj, const char *key, double v) {
+  napi_value n;
+  if (napi_create_double(env, v, &n) != napi_ok) return -1;
+  return napi_set_named_property(env, obj, key, n) == napi_ok ? 0 : -1;
+}
+
+/* udpStats(handle) -> {wakeups, batches, packets, drops, sent, sendErrors, busyPollWindows} */
+static napi_value js_stats(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  struct udp_ep *e = argc ? get_ep(env, argv[0]) : NULL;
+  if (!e) return NULL;
+  napi_value obj;
+  NAPI_CALL(env, napi_create_object(env, &obj));
+  if (set_number(env, obj, "wakeups", e->wakeups) < 0 || set_number(env, obj, "batches", e->batches) < 0 ||
+      set_number(env, obj, "packets", e->packets) < 0 || set_number(env, obj, "drops", e->drops) < 0 ||
+      set_number(env, obj, "sent", e->sent) < 0 || set_number(env, obj, "sendErrors", e->send_errors) < 0 ||
+      set_number(env, obj, "busyPollWindows", e->spin_windows) < 0)
+    return NULL;
+  return obj;
+}
+
+/* udpClose(handle): stops reading and closes every socket; safe twice and from inside callbacks. */
+static napi_value js_close(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  struct udp_ep *e = argc ? get_ep(env, argv[0]) : NULL;
+  if (!e) return NULL;
+  ep_close(e);
+  if (!e->in_callback) release_js(e);
+  return NULL;
+}
+
+napi_value tsnet_register_udp(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+      {"udpOpen", NULL, js_open, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"udpSockaddr", NULL, js_sockaddr, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"udpSend", NULL, js_send, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"udpStartReading", NULL, js_start_reading, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"udpSetBusyPoll", NULL, js_set_busy_poll, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"udpStats", NULL, js_stats, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"udpClose", NULL, js_close, NULL, NULL, NULL, napi_enumerable, NULL},
+  };
+  NAPI_CALL(env, napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
+  return exports;
+}

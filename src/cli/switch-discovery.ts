@@ -1,0 +1,185 @@
+// `tsnet switch --join PEER`: the foreground switch finds its network's peers through the cluster's
+// DHT instead of a static --peer list, with no daemon. It starts a discovery node (src/discovery),
+// looks the global network up by name (created by any daemon of the cluster: its VNI and subnet are
+// used), joins it, keeps the tunnel port's peers equal to the network's live members and its
+// static FDB/proxy-ARP entries equal to the other hosts' endpoints, and publishes each --attach'ed
+// namespace as an endpoint (name = namespace name, the MAC and IPv4 of its eth0), claiming the name
+// and checking the address against every host's endpoints first. Used by switch-command.ts.
+import { createDiscoveryNode, type DiscoveryNode, type EndpointRecord, type NetworkDefinition } from '../discovery/index.js';
+import { badRequest, conflict, notFound } from '../errors.js';
+import { createHash } from 'node:crypto';
+import { hostname } from 'node:os';
+import { macFor, type AttachSpec } from './switch-attach.js';
+
+// ---- our choice ----
+/** TCP port of the discovery node when --advertise gives none (the daemon's default too). */
+export const DEFAULT_CLUSTER_PORT = 7946;
+/** How long to look for the network in the cluster before giving up (catalogue gossip + DHT get). */
+const FIND_NETWORK_TIMEOUT_MS = 20_000;
+const FIND_NETWORK_RETRY_MS = 250;
+
+/** The parts of the tunnel port (dataplane/vxlan-port.ts VxlanPort) discovery drives. */
+export interface DiscoveryTunnel {
+  addPeer(address: string, port?: number): number;
+  removePeer(address: string): boolean;
+  addRemoteEndpoint(mac: string, ip: string | null, vtep: string, vtepPort?: number): void;
+  removeRemoteEndpoint(mac: string): void;
+}
+
+/** One attached namespace, as published: name = namespace name. */
+export interface AttachedEndpoint {
+  name: string;
+  /** IPv4 without prefix */
+  ipv4: string;
+  mac: string;
+}
+
+export interface SwitchDiscoveryOptions {
+  network: string;
+  /** cluster members to dial: 'host:port' */
+  join: string[];
+  /** 'IP' or 'IP:PORT': where other hosts reach this one (VTEP and discovery) */
+  advertise: string | undefined;
+  /** --vni, if given: must match the network's */
+  vni?: number;
+  /** TCP 'IP:PORT' the discovery node listens on (default 0.0.0.0:<advertise port>) */
+  clusterListen?: string;
+  /** this switch's VTEP UDP port */
+  vtepPort: number;
+  log: (line: string) => void;
+}
+
+export interface SwitchDiscovery {
+  readonly network: NetworkDefinition;
+  readonly vtep: string;
+  /** Applies the members and remote endpoints to the tunnel, and follows their changes. */
+  follow(tun: DiscoveryTunnel): void;
+  /** Checks and claims the attached namespaces, then publishes them as endpoints. */
+  publish(eps: AttachedEndpoint[]): Promise<void>;
+  /** follow(tun), then publish every --attach that has an address. */
+  connect(tun: DiscoveryTunnel, attaches: AttachSpec[]): Promise<void>;
+  /** Withdraws the published endpoints and names, then stops the node. */
+  stop(): Promise<void>;
+}
+
+function splitHostPort(text: string, defPort: number, what: string): { host: string; port: number } {
+  const m = /^\[?([0-9a-fA-F.:]+?)\]?(?::(\d+))?$/.exec(text.trim());
+  const port = m?.[2] ? Number(m[2]) : defPort;
+  if (!m || port < 1 || port > 65535) throw badRequest('EBAD_FLAG', `${what} "${text}" is not IP or IP:PORT, like 10.210.0.3 or 10.210.0.3:7946.`);
+  return { host: m[1]!, port };
+}
+
+const ipToInt = (ip: string) => ip.split('.').reduce((a, o) => a * 256 + Number(o), 0);
+
+function inSubnet(ip: string, subnet: string): boolean {
+  const [base, len] = subnet.split('/');
+  const bits = Number(len);
+  const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
+  return ((ipToInt(ip) & mask) >>> 0) === ((ipToInt(base!) & mask) >>> 0);
+}
+
+/** A stable endpoint id (64 hex) for an attached namespace on this switch's VTEP. */
+const endpointIdOf = (networkId: string, vtep: string, name: string) => createHash('sha256').update(`${networkId}/${vtep}/${name}`).digest('hex');
+
+async function findNetwork(node: DiscoveryNode, name: string): Promise<NetworkDefinition> {
+  const deadline = Date.now() + FIND_NETWORK_TIMEOUT_MS;
+  for (;;) {
+    const def = await node.findNetwork(name).catch(() => null);
+    if (def) return def;
+    if (Date.now() > deadline) {
+      throw notFound('ENETWORK_NOT_FOUND', `no global network named ${name} was found in the cluster; create it on a daemon with \`tsnet network create ${name}\`, or check --join.`);
+    }
+    await new Promise((r) => setTimeout(r, FIND_NETWORK_RETRY_MS));
+  }
+}
+
+/** Starts the discovery node, finds and joins the network. */
+export async function startSwitchDiscovery(opts: SwitchDiscoveryOptions): Promise<SwitchDiscovery> {
+  if (opts.join.length === 0) throw badRequest('EBAD_FLAG', '--join needs at least one cluster member, like --join 10.210.0.1:7946.');
+  if (!opts.advertise) throw badRequest('EBAD_FLAG', '--join needs --advertise IP: the address other hosts reach this switch at.');
+  const adv = splitHostPort(opts.advertise, DEFAULT_CLUSTER_PORT, '--advertise');
+  const vtep = `${adv.host}:${opts.vtepPort}`;
+  const node = await createDiscoveryNode({
+    listen: [opts.clusterListen ?? `0.0.0.0:${adv.port}`],
+    advertise: `${adv.host}:${adv.port}`,
+    join: opts.join,
+    vtep,
+    hostname: `${hostname()}/switch`,
+    logger: { debug: () => undefined, info: (m) => opts.log(m), warn: (m) => opts.log(m) },
+  });
+  await node.start();
+  let network: NetworkDefinition;
+  try {
+    network = await findNetwork(node, opts.network);
+    if (opts.vni !== undefined && opts.vni !== network.vni) {
+      throw badRequest('EBAD_FLAG', `network ${network.name} has VNI ${network.vni} in the cluster, not ${opts.vni}; drop --vni.`);
+    }
+    await node.joinNetwork(network.id);
+  } catch (err) {
+    await node.stop();
+    throw err;
+  }
+  opts.log(`joined global network ${network.name} (${network.subnet}, VNI ${network.vni}) as host ${node.peerId}`);
+  const published: AttachedEndpoint[] = [];
+  const unsubscribe: Array<() => void> = [];
+  const remoteOf = (r: EndpointRecord) => r.hostId !== node.peerId;
+
+  const d: SwitchDiscovery = {
+    network,
+    vtep,
+    async connect(tun, attaches) {
+      d.follow(tun);
+      await d.publish(attaches.filter((s) => s.cidr !== null).map((s) => ({ name: s.netns, ipv4: s.cidr!.split('/')[0]!, mac: macFor(s.cidr) })));
+    },
+    follow(tun) {
+      const apply = (r: EndpointRecord, kind: 'upsert' | 'delete') => {
+        try {
+          if (kind === 'upsert') {
+            const v = splitHostPort(r.vtep, opts.vtepPort, 'VTEP');
+            tun.addRemoteEndpoint(r.mac, r.ipv4.split('/')[0]!, v.host, v.port);
+            opts.log(`endpoint ${r.name} ${r.ipv4} ${r.mac} at VTEP ${r.vtep}`);
+          } else {
+            tun.removeRemoteEndpoint(r.mac);
+            opts.log(`endpoint ${r.name} ${r.ipv4} gone`);
+          }
+        } catch (err) {
+          opts.log(`endpoint ${r.name}: ${(err as Error).message}`);
+        }
+      };
+      const member = (v: string, kind: 'up' | 'down') => {
+        const p = splitHostPort(v, opts.vtepPort, 'VTEP');
+        if (kind === 'up') tun.addPeer(p.host, p.port);
+        else tun.removePeer(p.host);
+        opts.log(`member VTEP ${v} ${kind}`);
+      };
+      unsubscribe.push(node.onMember((nid, h, kind) => nid === network.id && member(h.vtep, kind)));
+      unsubscribe.push(node.onEndpoint((nid, r, kind) => nid === network.id && remoteOf(r) && apply(r, kind)));
+      for (const h of node.membersOf(network.id)) member(h.vtep, 'up');
+      for (const r of node.endpoints(network.id)) if (remoteOf(r)) apply(r, 'upsert');
+    },
+    async publish(eps) {
+      for (const ep of eps) {
+        if (!inSubnet(ep.ipv4, network.subnet)) {
+          throw badRequest('EBAD_ATTACH', `${ep.name}'s address ${ep.ipv4} is outside network ${network.name}'s subnet ${network.subnet}; pick one inside it.`);
+        }
+        if (ep.ipv4 === network.gateway) throw conflict('EADDR_IN_USE', `${ep.ipv4} is the gateway of network ${network.name}; pick another address.`);
+        const other = node.addressInUse(network.id, ep.ipv4);
+        if (other && other.hostId !== node.peerId) throw conflict('EADDR_IN_USE', `address ${ep.ipv4} is already used by ${other.name} on another host; pick another.`);
+        await node.claimName(network.id, ep.name, endpointIdOf(network.id, vtep, ep.name));
+        await node.publishEndpoint({ networkId: network.id, endpointId: endpointIdOf(network.id, vtep, ep.name), name: ep.name, aliases: [], ipv4: ep.ipv4, mac: ep.mac, vtep });
+        published.push(ep);
+        opts.log(`published ${ep.name} ${ep.ipv4} ${ep.mac} on ${network.name}`);
+      }
+    },
+    async stop() {
+      for (const u of unsubscribe) u();
+      for (const ep of published) {
+        await node.removeEndpoint(network.id, endpointIdOf(network.id, vtep, ep.name)).catch(() => undefined);
+        await node.releaseName(network.id, ep.name).catch(() => undefined);
+      }
+      await node.leaveNetwork(network.id).catch(() => undefined);
+      await node.stop();
+    },
+  };
+  return d;
+}
