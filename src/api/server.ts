@@ -15,7 +15,7 @@ export interface ApiServer {
 }
 
 /** True when something already answers on the socket (another daemon). */
-function socketIsLive(path: string): Promise<boolean> {
+export function socketIsLive(path: string): Promise<boolean> {
   return new Promise((resolve) => {
     const s = connect(path);
     s.once('connect', () => {

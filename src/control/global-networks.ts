@@ -9,7 +9,7 @@ import type { ClusterEndpoint, GlobalNetworkDef } from './cluster.js';
 import { allocate, createPool, release, type IpamPool } from './ipam.js';
 import { hostIfNameFor } from './ids.js';
 import type { EndpointRecord, NetworkRecord, SandboxRecord } from './model.js';
-import { destroyNetworkPorts, openNetwork } from './networks.js';
+import { addNetwork, destroyNetworkPorts } from './networks.js';
 import { DEFAULT_BRIDGE_MTU, mtuOption, VXLAN_OVERHEAD } from './options.js';
 import { addPeer, addRemoteEndpoint, removePeer, removeRemoteEndpoint } from './overlay.js';
 
@@ -43,20 +43,8 @@ async function materialise(core: ControllerCore, def: GlobalNetworkDef): Promise
     hostIfName: hostIfNameFor(def.id),
     vni: def.vni,
     createdAt: new Date(def.createdAt).toISOString(),
-    pending: true,
   };
-  core.state.networks.push(net);
-  await core.save();
-  try {
-    await openNetwork(core, net);
-  } catch (err) {
-    await destroyNetworkPorts(core, net);
-    core.state.networks = core.state.networks.filter((n) => n !== net);
-    await core.save();
-    throw err;
-  }
-  delete net.pending;
-  await core.save();
+  await addNetwork(core, net);
   core.deps.log(`global network ${def.name} (${def.subnet}, VNI ${def.vni}) is now available here`);
 }
 

@@ -100,8 +100,16 @@ export async function createNetwork(core: ControllerCore, req: NetworkCreateRequ
     vni,
     peers: req.peers?.length ? [...req.peers] : undefined,
     createdAt: new Date().toISOString(),
-    pending: true,
   };
+  await addNetwork(core, net);
+  core.deps.log(`network ${name} created: ${driver}, ${pool.subnet}, gateway ${pool.gateway}, host port ${net.hostIfName}`);
+  return net;
+}
+
+/** Adds a new network record: saved as pending, its data path opened, then saved as ready; if
+ *  opening fails, everything is undone (a crash in between is rolled back by recovery.ts). */
+export async function addNetwork(core: ControllerCore, net: NetworkRecord): Promise<void> {
+  net.pending = true;
   core.state.networks.push(net);
   await core.save();
   try {
@@ -114,8 +122,6 @@ export async function createNetwork(core: ControllerCore, req: NetworkCreateRequ
   }
   delete net.pending;
   await core.save();
-  core.deps.log(`network ${name} created: ${driver}, ${pool.subnet}, gateway ${pool.gateway}, host port ${net.hostIfName}`);
-  return net;
 }
 
 /** Closes a network's data path and deletes its host interface. */

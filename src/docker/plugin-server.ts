@@ -8,9 +8,9 @@
 import { createServer, type Server } from 'node:http';
 import { chmod, mkdir, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { connect } from 'node:net';
 import { ApiClient } from '../api/client.js';
 import { readJsonBody, sendJson } from '../api/http-json.js';
+import { socketIsLive } from '../api/server.js';
 import { asTsnetError, unavailable } from '../errors.js';
 import { pluginVerbs, type PluginOptions } from './plugin-handlers.js';
 import { createEndpointNamer } from './endpoint-names.js';
@@ -31,17 +31,6 @@ export interface PluginServerOptions extends PluginOptions {
 export interface PluginServer {
   readonly socketPath: string;
   stop(): Promise<void>;
-}
-
-function socketIsLive(path: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect(path);
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
 }
 
 export async function startPluginServer(opts: PluginServerOptions): Promise<PluginServer> {

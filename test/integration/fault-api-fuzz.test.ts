@@ -67,6 +67,14 @@ function raw(socketPath: string, method: string, path: string, body?: Buffer): P
   });
 }
 
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
 /** A path parameter: random, or the name of something real only where that cannot change state. */
 function ref(r: Rng, method: string, path: string): string {
   let v = String(r.pick(['x', 'nosuch', '', '0', 'ffff', '..', '%2e%2e', '%00', 'a'.repeat(2000), '💥', 'ts-000000000000', JSON.stringify(randomJson(r)) ?? 'u']));
@@ -125,11 +133,11 @@ t(`${API_REQUESTS} hostile API requests and ${PLUGIN_REQUESTS} hostile plugin ca
       const a = await raw(d.socket, method, path, b).catch((e: Error) => ({ status: -1, body: e.message }));
       statuses[a.status] = (statuses[a.status] ?? 0) + 1;
       if (a.status === -1 && b && b.length > 1 << 20) continue; // the server may close on an oversized body after answering
+      if (a.status === 431 || a.status === 414) continue; // Node's HTTP parser refuses a URL over 16 KB before any handler runs
       if (a.status >= 500 || a.status < 200) serverErrors.push(`${method} ${pattern} ${b?.subarray(0, 200).toString() ?? ''} -> ${a.status} ${a.body.slice(0, 200)}`);
       else if (a.status >= 400) {
-        const e = JSON.parse(a.body) as { code?: unknown; message?: unknown };
-        assert.type(e.code, 'string', `${method} ${pattern}: error without a code: ${a.body.slice(0, 200)}`);
-        assert.type(e.message, 'string');
+        const e = parseJson(a.body) as { code?: unknown; message?: unknown } | undefined;
+        if (typeof e?.code !== 'string' || typeof e.message !== 'string') serverErrors.push(`${method} ${path.slice(0, 100)} -> ${a.status} without {code, message}: ${a.body.slice(0, 200)}`);
       }
     }
     // the plugin: every verb, random bodies
@@ -139,7 +147,7 @@ t(`${API_REQUESTS} hostile API requests and ${PLUGIN_REQUESTS} hostile plugin ca
       const b = r.bool(0.1) ? r.bytes(r.int(200)) : Buffer.from(JSON.stringify(randomJson(r)) ?? 'null');
       const a = await raw(plugin.socketPath, r.bool(0.95) ? 'POST' : 'GET', verb, b);
       const field = verb.startsWith('/IpamDriver.') ? 'Error' : 'Err';
-      const answer = JSON.parse(a.body) as Record<string, unknown>;
+      const answer = (parseJson(a.body) ?? {}) as Record<string, unknown>;
       if (a.status !== 200 || !CONSTANT_VERBS.has(verb)) {
         const ok = typeof answer[field] === 'string' && (answer[field] as string).length > 0;
         // RequestPool with a body that happens to be a valid request gets a pool: that is not an error
@@ -151,7 +159,7 @@ t(`${API_REQUESTS} hostile API requests and ${PLUGIN_REQUESTS} hostile plugin ca
     await new Promise((ok) => ping.once('exit', ok));
   }
   console.log(`    API statuses: ${JSON.stringify(statuses)}`);
-  assert.equal(serverErrors, [], `requests the daemon or plugin did not answer with a clean error:\n${serverErrors.join('\n')}`);
+  assert.equal(serverErrors, [], `requests the daemon or plugin did not answer with a clean error:\n${serverErrors.slice(0, 20).join('\n')}\n--- daemon log ---\n${d.log.slice(-20).join('')}`);
   const m = /(\d+) packets transmitted, (\d+) received/.exec(pingOut);
   assert.ok(m, `ping summary: ${pingOut.slice(-300)}`);
   const [sent, got] = [Number(m![1]), Number(m![2])];
