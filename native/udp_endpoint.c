@@ -428,6 +428,7 @@ static void on_poll(uv_poll_t *h, int status, int events) {
   if (napi_open_handle_scope(e->env, &scope) != napi_ok) return;
   napi_value fn, argv[2];
   if (status < 0) {
+    uv_poll_stop(&e->poll);
     napi_get_reference_value(e->env, e->on_error, &fn);
     napi_create_int32(e->env, -status, &argv[0]);
     napi_create_string_utf8(e->env, "uv_poll", NAPI_AUTO_LENGTH, &argv[1]);

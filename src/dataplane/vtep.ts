@@ -32,10 +32,12 @@ export const DEFAULT_SEND_SOCKETS = 8;
 /** Socket buffer sizes asked for (the kernel caps them at net.core.[rw]mem_max). A large send buffer
  *  keeps sendto from returning EAGAIN (counted as 'tx-would-block'). */
 export const DEFAULT_SOCKET_BUFFER_BYTES = 4 << 20;
-/** Busy-poll window after traffic, microseconds (bench/e2e: ping and prober p50 of the tsnet path;
- *  see bench/results/e2e.md). Long enough to cover the peer's wakeup and turnaround, so the reply
- *  to a packet just sent arrives while we still poll; short enough to cost little CPU when idle. */
-export const DEFAULT_BUSY_POLL_US = 0;
+/** Busy-poll window after traffic, microseconds. Chosen by bench/e2e (`--quick --paths tinc,tsnet`,
+ *  3 alternating runs each of 0, 100 and 300 us): tsnet/tinc ping56 p50 ratio 1.22-1.41 with 300 us
+ *  against 1.43-1.81 with 0 and 1.52-2.41 with 100 (load 6-10, so noisy). It covers the peer's
+ *  wakeup and turnaround, so the reply to a packet just sent is read while we still poll; the
+ *  native side yields the CPU on every idle turn, so a runnable peer is not held up. */
+export const DEFAULT_BUSY_POLL_US = 300;
 
 export type VtepDropReason = 'truncated' | 'no-i-flag' | 'unknown-vni' | 'not-member' | 'tx-error' | 'not-started'
   | 'tx-would-block' | 'bad-address' | 'oversize' | 'socket-error';
@@ -141,7 +143,7 @@ export class Vtep {
     }
     this.recvBufferBytes = opts.recvBufferBytes ?? DEFAULT_SOCKET_BUFFER_BYTES;
     this.sendBufferBytes = opts.sendBufferBytes ?? DEFAULT_SOCKET_BUFFER_BYTES;
-    this.busyPollUs = opts.busyPollUs ?? (Number(process.env.TSNET_BUSY_POLL_US ?? NaN) || DEFAULT_BUSY_POLL_US);
+    this.busyPollUs = opts.busyPollUs ?? DEFAULT_BUSY_POLL_US;
   }
 
   /** Binds the listening socket and the send pool. Throws EVTEP_PORT_IN_USE, EVTEP_BAD_ADDRESS... */

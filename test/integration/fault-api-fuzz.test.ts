@@ -20,7 +20,7 @@ import { pluginVerbs } from '../../src/docker/plugin-handlers.js';
 import { ApiClient } from '../../src/api/client.js';
 
 // --- our choice: budgets ---
-const API_REQUESTS = 1500;
+const API_REQUESTS = Number(process.env.FUZZ_API_REQUESTS ?? 1500);
 const PLUGIN_REQUESTS = 800;
 /** Verbs whose answer is a constant: any body gets the same success answer. */
 const CONSTANT_VERBS = new Set([
@@ -55,7 +55,7 @@ interface Answer {
 
 function raw(socketPath: string, method: string, path: string, body?: Buffer): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const req = request({ socketPath, method, path, headers: body ? { 'Content-Length': body.length } : {} }, (res) => {
+    const req = request({ socketPath, method, path, agent: false, headers: body ? { 'Content-Length': body.length } : {} }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
@@ -134,7 +134,7 @@ t(`${API_REQUESTS} hostile API requests and ${PLUGIN_REQUESTS} hostile plugin ca
       statuses[a.status] = (statuses[a.status] ?? 0) + 1;
       if (a.status === -1 && b && b.length > 1 << 20) continue; // the server may close on an oversized body after answering
       if (a.status === 431 || a.status === 414) continue; // Node's HTTP parser refuses a URL over 16 KB before any handler runs
-      if (a.status >= 500 || a.status < 200) serverErrors.push(`${method} ${pattern} ${b?.subarray(0, 200).toString() ?? ''} -> ${a.status} ${a.body.slice(0, 200)}`);
+      if (a.status >= 500 || a.status < 200) serverErrors.push(`#${i} ${method} ${pattern} ${b?.subarray(0, 200).toString() ?? ''} -> ${a.status} ${a.body.slice(0, 200)}`);
       else if (a.status >= 400) {
         const e = parseJson(a.body) as { code?: unknown; message?: unknown } | undefined;
         if (typeof e?.code !== 'string' || typeof e.message !== 'string') serverErrors.push(`${method} ${path.slice(0, 100)} -> ${a.status} without {code, message}: ${a.body.slice(0, 200)}`);

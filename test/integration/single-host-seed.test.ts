@@ -5,14 +5,33 @@
 // still pingable afterwards.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { cleanupAll } from '../helpers/netns.js';
+import { spawn } from 'node:child_process';
+import { cleanupAll, ip, makeNetns, makeVeth, onCleanup, sh, uniqueName } from '../helpers/netns.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 
 const t = suite('single-host seed session');
 let d: TestDaemon;
 
+// A real upstream name server the daemon forwards to: dnsmasq in a namespace of its own, reached
+// from the daemon's "host" namespace over a veth (10.253.0.1 -> 10.253.0.2).
+async function startUpstreamDns(hostNs: string): Promise<string> {
+  const dnsNs = makeNetns('tdns');
+  makeVeth({ name: uniqueName('vd'), ns: hostNs }, { name: uniqueName('vu'), ns: dnsNs });
+  const [hostIf] = JSON.parse(sh('ip', ['-n', hostNs, '-j', 'link', 'show', 'type', 'veth'])) as Array<{ ifname: string }>;
+  const [dnsIf] = JSON.parse(sh('ip', ['-n', dnsNs, '-j', 'link', 'show', 'type', 'veth'])) as Array<{ ifname: string }>;
+  ip('-n', hostNs, 'addr', 'add', '10.253.0.1/30', 'dev', hostIf!.ifname);
+  ip('-n', hostNs, 'link', 'set', hostIf!.ifname, 'up');
+  ip('-n', dnsNs, 'addr', 'add', '10.253.0.2/30', 'dev', dnsIf!.ifname);
+  ip('-n', dnsNs, 'link', 'set', dnsIf!.ifname, 'up');
+  const dnsmasq = spawn('ip', ['netns', 'exec', dnsNs, 'dnsmasq', '--no-daemon', '--no-resolv', '--no-hosts', '--listen-address=10.253.0.2', '--bind-interfaces', '--address=/upstream.example/192.0.2.7'], { stdio: 'ignore' });
+  onCleanup(() => dnsmasq.kill('SIGKILL'));
+  return '10.253.0.2';
+}
+
 t.before(async () => {
-  d = await startTestDaemon();
+  const hostNs = makeNetns('th');
+  const upstream = await startUpstreamDns(hostNs);
+  d = await startTestDaemon({ hostNs, extraArgs: ['--dns', upstream] });
 });
 t.after(() => cleanupAll());
 
@@ -87,6 +106,20 @@ t('isolation: a container only on backend cannot reach rose on frontend nor reso
   assert.is(tulip.stdout.trim(), '', 'a name of frontend only must not resolve on backend');
   assert.is(d.inContainer('rose', 'dig', ['+short', '+time=2', '+tries=1', 'tulip']).status, 0);
   d.ok('rm', '-f', 'lily', 'tulip');
+});
+
+t('names tsnet does not own are forwarded to the upstream resolver; TTL of our names is at most 5 s', async () => {
+  let r = d.inContainer('rose', 'dig', ['+time=2', '+tries=2', '+noall', '+answer', 'upstream.example']);
+  for (let i = 0; i < 20 && !r.stdout.includes('192.0.2.7'); i++) {
+    await new Promise((res) => setTimeout(res, 250)); // dnsmasq may still be starting
+    r = d.inContainer('rose', 'dig', ['+time=2', '+tries=2', '+noall', '+answer', 'upstream.example']);
+  }
+  assert.match(r.stdout, /upstream\.example\.\s+\d+\s+IN\s+A\s+192\.0\.2\.7/);
+  const own = d.inContainer('rose', 'dig', ['+time=2', '+tries=1', '+noall', '+answer', 'rose']).stdout;
+  const ttl = Number(/^rose\.\s+(\d+)/m.exec(own)?.[1]);
+  assert.ok(ttl >= 0 && ttl <= 5, `TTL ${ttl}`);
+  const ptr = d.inContainer('rose', 'dig', ['+short', '+time=2', '+tries=1', '-x', (JSON.parse(d.ok('inspect', 'rose')) as Array<any>)[0].NetworkSettings.Networks.frontend.IPAddress]).stdout;
+  assert.match(ptr, /^rose\.?$/m);
 });
 
 t('disconnect rose from backend: eth1 is gone', () => {
