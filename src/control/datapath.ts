@@ -8,6 +8,8 @@ import type { Port } from '../dataplane/port.js';
 import type { Vtep } from '../dataplane/vtep.js';
 import { createVxlanPort, type VxlanPort } from '../dataplane/vxlan-port.js';
 import { createOverlayIngress, type OverlayIngress } from '../dataplane/overlay-ingress.js';
+import type { OverlaySealer } from '../dataplane/overlay-crypto.js';
+import { createPortSecurity, type PortSecurity, type PortSecurityOptions } from '../dataplane/port-security.js';
 import { TapDevice } from '../native/tap.js';
 import { unavailable, type TsnetError } from '../errors.js';
 
@@ -23,17 +25,24 @@ export interface NetworkPorts {
   readonly extra: Set<Port>;
   /** overlay networks: the VXLAN tunnel port and the ARP-proxy ingress in front of the switch */
   overlay?: { tunnel: VxlanPort; ingress: OverlayIngress };
+  /** port security in front of endpoint ports (endpoint id -> guard), see attachEndpoint */
+  readonly guards?: Map<string, PortSecurity>;
 }
+
+/** Port security of one endpoint: its MAC and IPv4 address, and the network's settings
+ *  (options.ts portSecurityOption). */
+export type EndpointGuardOptions = Pick<PortSecurityOptions, 'mac' | 'ipv4' | 'checkSources' | 'broadcastRatePerSec'>;
 
 export interface Datapath {
   openNetwork(net: { id: string; name: string; hostIfName: string; agingMs?: number; maxMacs?: number }): NetworkPorts;
   network(id: string): NetworkPorts | undefined;
   /** destroy=true deletes the host interface; false only closes our fd (daemon shutdown). */
   closeNetwork(id: string, destroy: boolean): void;
-  attachEndpoint(networkId: string, endpointId: string, device: TapDevice): void;
+  /** With `guard`, the port sends only as that MAC/address and its broadcasts are rate-limited. */
+  attachEndpoint(networkId: string, endpointId: string, device: TapDevice, guard?: EndpointGuardOptions): void;
   detachEndpoint(networkId: string, endpointId: string, destroy: boolean): void;
   /** Makes a network an overlay: a tunnel port on the daemon's VTEP, local ports behind the ARP proxy. */
-  openOverlay(networkId: string, opts: { vni: number; mtu: number }): VxlanPort;
+  openOverlay(networkId: string, opts: { vni: number; mtu: number; sealer?: OverlaySealer }): VxlanPort;
   attachPort(networkId: string, port: Port): void;
   detachPort(networkId: string, port: Port): void;
   stop(): void;
@@ -61,7 +70,7 @@ export function createDatapath(opts: { vtep?: Vtep; onPortError?: (where: string
       const sw = createSwitch({ name: net.name, agingMs: net.agingMs, maxMacs: net.maxMacs });
       const hostPort = createTapPort(device, { name: `host:${net.hostIfName}`, onError: report(`network ${net.name} host port`) });
       sw.addPort(hostPort);
-      const ports: NetworkPorts = { sw, hostPort, endpoints: new Map(), extra: new Set() };
+      const ports: NetworkPorts = { sw, hostPort, endpoints: new Map(), extra: new Set(), guards: new Map() };
       networks.set(net.id, ports);
       return ports;
     },
@@ -82,12 +91,19 @@ export function createDatapath(opts: { vtep?: Vtep; onPortError?: (where: string
       closeTap(n.hostPort, destroy);
       networks.delete(id);
     },
-    attachEndpoint(networkId, endpointId, device) {
+    attachEndpoint(networkId, endpointId, device, guardOpts) {
       const n = networks.get(networkId);
       if (!n) throw new Error(`datapath: network ${networkId} is not open`);
       const port = createTapPort(device, { name: `${device.name}:${endpointId.slice(0, 12)}`, onError: report(`endpoint ${endpointId.slice(0, 12)}`) });
       n.sw.addPort(port);
       n.overlay?.ingress.attach(port);
+      if (guardOpts) {
+        // port security goes first: port -> guard -> (overlay ARP proxy ->) switch
+        const guard = createPortSecurity(n.sw, guardOpts);
+        if (n.overlay) guard.next = n.overlay.ingress;
+        guard.attach(port);
+        n.guards?.set(endpointId, guard);
+      }
       n.endpoints.set(endpointId, port);
     },
     detachEndpoint(networkId, endpointId, destroy) {
@@ -96,6 +112,7 @@ export function createDatapath(opts: { vtep?: Vtep; onPortError?: (where: string
       if (!n || !port) return;
       n.sw.removePort(port);
       n.endpoints.delete(endpointId);
+      n.guards?.delete(endpointId);
       closeTap(port, destroy);
     },
     openOverlay(networkId, o) {
@@ -103,11 +120,15 @@ export function createDatapath(opts: { vtep?: Vtep; onPortError?: (where: string
       if (!n) throw new Error(`datapath: network ${networkId} is not open`);
       if (n.overlay) return n.overlay.tunnel;
       if (!opts.vtep) throw unavailable('ENO_VTEP', 'this daemon has no VXLAN endpoint; overlay networks need one (see --vxlan-port).');
-      const tunnel = createVxlanPort({ vtep: opts.vtep, vni: o.vni, mtu: o.mtu });
+      const tunnel = createVxlanPort({ vtep: opts.vtep, vni: o.vni, mtu: o.mtu, sealer: o.sealer });
       const ingress = createOverlayIngress(n.sw, tunnel.arp);
       tunnel.attach(n.sw);
       ingress.attach(n.hostPort);
-      for (const p of n.endpoints.values()) ingress.attach(p);
+      for (const [id, p] of n.endpoints) {
+        const guard = n.guards?.get(id);
+        if (guard) guard.next = ingress;
+        else ingress.attach(p);
+      }
       n.overlay = { tunnel, ingress };
       return tunnel;
     },

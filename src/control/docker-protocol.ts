@@ -126,7 +126,11 @@ export interface ReleaseAddressRequest {
   Address: string;
 }
 
-/** Checks that `body` is an object whose `required` fields are non-empty strings. */
+/** Fields Docker always sends as strings (when it sends them); any other type is a malformed request. */
+const STRING_FIELDS = ['NetworkID', 'EndpointID', 'SandboxKey', 'PoolID', 'AddressSpace', 'Pool', 'SubPool', 'Address'] as const;
+
+/** Checks that `body` is an object whose `required` fields are non-empty strings and whose other
+ *  string fields, when present, are strings. */
 export function parseDockerBody<T>(body: unknown, verb: string, required: readonly string[]): T {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw badRequest('EDOCKER_BAD_REQUEST', `${verb}: the request body must be a JSON object.`);
@@ -134,6 +138,9 @@ export function parseDockerBody<T>(body: unknown, verb: string, required: readon
   const o = body as Record<string, unknown>;
   for (const f of required) {
     if (typeof o[f] !== 'string' || o[f] === '') throw badRequest('EDOCKER_BAD_REQUEST', `${verb}: the request has no ${f}.`);
+  }
+  for (const f of STRING_FIELDS) {
+    if (o[f] !== undefined && o[f] !== null && typeof o[f] !== 'string') throw badRequest('EDOCKER_BAD_REQUEST', `${verb}: ${f} must be a string.`);
   }
   return body as T;
 }

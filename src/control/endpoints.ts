@@ -8,8 +8,8 @@ import type { ControllerCore } from './controller-core.js';
 import { allocate, macFromIp, release, type IpamPool } from './ipam.js';
 import { newId, NAME_RE } from './ids.js';
 import type { EndpointRecord, NetworkRecord, SandboxRecord } from './model.js';
-import type { NsRef } from './netns-exec.js';
-import { configureLink, deleteDefaultRoute, deleteLink, listLinks, setDefaultRoute } from './netns.js';
+import { runIpBatch, type NsRef } from './netns-exec.js';
+import { deleteDefaultRoute, deleteLink, listLinks, setDefaultRoute } from './netns.js';
 import { writeSandboxEtc } from './sandbox-etc.js';
 import { allocateGlobal, claimGlobalName, publishLocalEndpoint, releaseGlobalName, unpublishLocalEndpoint } from './global-networks.js';
 
@@ -17,7 +17,7 @@ export const nsRefOf = (s: SandboxRecord): NsRef => s.netnsName ?? s.netnsPath;
 
 /** MAC, MTU, address and up state of an endpoint's interface inside its sandbox. */
 export function configureEndpointLink(ns: NsRef, ep: EndpointRecord, mtu: number): Promise<void> {
-  return configureLink({ ns, name: ep.ifName, mac: ep.mac, mtu, addresses: [`${ep.ipv4}/${ep.prefixLen}`], up: true });
+  return runIpBatch(ns, [`link set dev ${ep.ifName} address ${ep.mac} mtu ${mtu} up`, `addr replace ${ep.ipv4}/${ep.prefixLen} dev ${ep.ifName}`], `configuring ${ep.ifName}`, 'ELINK_CONFIG');
 }
 
 /** The first ethN name not used by any link in the sandbox's namespace. */

@@ -73,6 +73,17 @@ export async function runIp(ns: NsRef, args: readonly string[], what: string, co
   }
 }
 
+/** Runs several `ip` commands in one process (`ip -batch -`): one fork instead of one per step,
+ *  for the endpoint set-up on the connect path (bench/attach.ts). Stops at the first failing line. */
+export async function runIpBatch(ns: NsRef, lines: readonly string[], what: string, code = 'ENETNS_COMMAND'): Promise<void> {
+  const [file, argv] = ipArgv(ns, ['-batch', '-']);
+  try {
+    await execProgram(file, argv, lines.join('\n') + '\n');
+  } catch (err) {
+    throw foldError(err, `${what} failed in ${describeNs(ns)}`, code);
+  }
+}
+
 /** Runs an `ip -j` command and parses its JSON output (empty output is an empty list). */
 export async function runIpJson<T>(ns: NsRef, args: readonly string[], what: string, code = 'ENETNS_COMMAND'): Promise<T[]> {
   const out = await runIp(ns, ['-j', ...args], what, code);

@@ -4,7 +4,9 @@
 // before libp2p (Node 20).
 import { hostname as osHostname } from 'node:os';
 import { createDiscoveryNode, type DiscoveryNode, type NetworkDefinition } from '../discovery/index.js';
-import type { Cluster, ClusterEndpoint, ClusterHost, GlobalNetworkDef } from '../control/cluster.js';
+import { createNetworkKeyService } from '../discovery/keys.js';
+import type { ClusterEndpoint, ClusterHost, GlobalNetworkDef } from '../control/cluster.js';
+import type { ClusterWithKeys } from '../control/encryption.js';
 
 export interface ClusterOptions {
   /** 'ip:port' the libp2p node listens on (TCP) */
@@ -14,12 +16,14 @@ export interface ClusterOptions {
   vxlanPort: number;
   join: string[];
   keyFile: string;
+  /** --cluster-key: the libp2p private-network key (src/discovery/pnet.ts readClusterKey) */
+  clusterKey?: Uint8Array;
   log: (msg: string) => void;
 }
 
 const toDef = (d: NetworkDefinition): GlobalNetworkDef => ({ id: d.id, name: d.name, subnet: d.subnet, gateway: d.gateway, vni: d.vni, options: { ...d.options }, createdAt: d.createdAt });
 
-export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
+export async function startCluster(opts: ClusterOptions): Promise<ClusterWithKeys> {
   const advertiseHost = opts.advertise.replace(/:\d+$/, '');
   const listenPort = opts.listen.match(/:(\d+)$/)?.[1] ?? '7946';
   const vtep = `${advertiseHost}:${opts.vxlanPort}`;
@@ -30,9 +34,16 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     vtep,
     hostname: osHostname(),
     keyFile: opts.keyFile,
+    clusterKey: opts.clusterKey,
     logger: { debug: () => undefined, info: (m) => opts.log(m), warn: (m) => opts.log(m) },
   });
   await node.start();
+  const logger = { debug: () => undefined, info: (m: string) => opts.log(m), warn: (m: string) => opts.log(m) };
+  const keys = createNetworkKeyService({ node, log: logger });
+  await keys.start().catch(async (err) => {
+    await node.stop();
+    throw err;
+  });
   const hostId = node.peerId;
   const vtepOf = (v: string) => v;
   return {
@@ -73,6 +84,16 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     onMember: (fn) => {
       node.onMember((networkId, host, kind) => fn(networkId, vtepOf(host.vtep), kind));
     },
-    stop: () => node.stop(),
+    keys: {
+      want: (id) => keys.want(id),
+      forget: (id) => keys.forget(id),
+      keys: (id) => keys.keys(id),
+      onKeys: (fn) => keys.onKeys(fn),
+      rotate: (id) => keys.rotate(id),
+    },
+    stop: async () => {
+      await keys.stop();
+      await node.stop();
+    },
   };
 }

@@ -132,8 +132,13 @@ t(`${API_REQUESTS} hostile API requests and ${PLUGIN_REQUESTS} hostile plugin ca
       const b = method === 'GET' || method === 'DELETE' ? (r.bool(0.1) ? body(r, method, pattern) : undefined) : body(r, method, pattern);
       const a = await raw(d.socket, method, path, b).catch((e: Error) => ({ status: -1, body: e.message }));
       statuses[a.status] = (statuses[a.status] ?? 0) + 1;
-      if (a.status === -1 && b && b.length > 1 << 20) continue; // the server may close on an oversized body after answering
       if (a.status === 431 || a.status === 414) continue; // Node's HTTP parser refuses a URL over 16 KB before any handler runs
+      if (a.status === -1) {
+        // the HTTP layer closed the connection (an answer sent before a body was read): the daemon must still be there
+        const alive = await raw(d.socket, 'GET', '/v1/info').catch(() => ({ status: -1, body: '' }));
+        if (alive.status !== 200) serverErrors.push(`#${i} ${method} ${pattern}: the daemon stopped answering after ${a.body}`);
+        continue;
+      }
       if (a.status >= 500 || a.status < 200) serverErrors.push(`#${i} ${method} ${pattern} ${b?.subarray(0, 200).toString() ?? ''} -> ${a.status} ${a.body.slice(0, 200)}`);
       else if (a.status >= 400) {
         const e = parseJson(a.body) as { code?: unknown; message?: unknown } | undefined;
