@@ -6,7 +6,9 @@
 // switch and returns it as SrcName: Docker moves it into the container, renames it eth0/ethN and sets
 // the address. The fd keeps working after the move; after a daemon restart docker-recovery.ts opens it
 // again from inside the container's namespace (SandboxKey). Leave detaches it from the switch (Docker
-// has moved it back), DeleteEndpoint deletes it and releases the address. Callers hold the lock.
+// has moved it back), DeleteEndpoint deletes it and releases the address. On a global network the
+// joined endpoint is also published to the cluster and withdrawn at Leave/DeleteEndpoint
+// (docker-cluster.ts). Callers hold the lock.
 import { badRequest, conflict } from '../errors.js';
 import { TapDevice } from '../native/tap.js';
 import type { ControllerCore } from './controller-core.js';

@@ -54,7 +54,12 @@ export async function requestPool(core: ControllerCore, req: RequestPoolRequest)
   if (named) {
     // --ipam-opt tsnet.network=NAME: the pool is that existing tsnet network's subnet
     const net = core.findNetwork(named);
-    if (req.Pool && req.Pool !== net.ipam.subnet) {
+    // Docker re-requests a pool it finds on a local route (the network's own gateway interface is one)
+    // unless --subnet was given: without it Docker would loop on RequestPool forever
+    if (!req.Pool) {
+      throw badRequest('EDOCKER_NEEDS_SUBNET', `with --ipam-opt ${TSNET_NETWORK_OPTION}=${net.name} also pass --subnet ${net.ipam.subnet} (Docker refuses a pool it sees on a local interface otherwise).`);
+    }
+    if (req.Pool !== net.ipam.subnet) {
       throw conflict('EDOCKER_SUBNET_MISMATCH', `tsnet network ${net.name} has subnet ${net.ipam.subnet}, not ${req.Pool}; drop --subnet or give that one.`);
     }
     st.pools.push({ id, addressSpace: space, subnet: net.ipam.subnet, networkId: net.id });

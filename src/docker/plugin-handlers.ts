@@ -1,7 +1,9 @@
 // The Docker plugin's verbs: each /NetworkDriver.* and /IpamDriver.* call Docker makes is answered
 // here, either from constants (capabilities, address spaces, the connectivity calls tsnet has nothing
 // to do for) or by exactly one daemon API call through the typed client (convention 5: the plugin is
-// a thin translator; the work happens in src/control/docker-*.ts). Used by plugin-server.ts.
+// a thin translator; the work happens in src/control/docker-*.ts). After a successful Join the
+// server's onJoined hook starts learning the container's name from dockerd (endpoint-names.ts), which
+// Docker's protocol never carries. Used by plugin-server.ts.
 import type { ApiClient } from '../api/client.js';
 import {
   DOCKER_API,

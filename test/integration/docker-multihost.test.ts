@@ -3,7 +3,7 @@
 // `docker network create -d tsnet -o tsnet.network=multi` on each host maps both Docker networks onto
 // one global tsnet overlay; addresses come from each host's claimed block through tsnet's IPAM
 // driver, so the hosts never hand out the same address; containers on the two hosts ping each other
-// by IP and by name (`docker exec a ping b`: Docker's embedded DNS forwards names it does not know
+// by IP and by name (`docker exec ca ping cb`: Docker's embedded DNS forwards names it does not know
 // to the container's --dns, tsnet's name server on the overlay gateway, which has the other host's
 // containers because each plugin learns its containers' names from its dockerd and publishes them).
 import { suite } from 'uvu';
@@ -48,53 +48,68 @@ t('docker network create -d tsnet on host 1 makes the global overlay multi; host
   assert.is(net!.Scope, 'global');
   assert.is(net!.Driver, 'overlay');
   await until('multi on host 2', () => h2.daemon.ok('network', 'ls').includes('multi'));
-  h2.dockerd.ok('network', 'create', '-d', 'tsnet', '--ipam-driver', 'tsnet', '--ipam-opt', 'tsnet.network=multi', '-o', 'tsnet.network=multi', 'dmulti');
+  const noSubnet = h2.dockerd.docker('network', 'create', '-d', 'tsnet', '--ipam-driver', 'tsnet', '--ipam-opt', 'tsnet.network=multi', '-o', 'tsnet.network=multi', 'dmulti');
+  assert.is.not(noSubnet.status, 0);
+  assert.match(noSubnet.stderr, /also pass --subnet 10\.77\.0\.0\/24/);
+  h2.dockerd.ok('network', 'create', '-d', 'tsnet', '--ipam-driver', 'tsnet', '--ipam-opt', 'tsnet.network=multi', '--subnet', SUBNET, '-o', 'tsnet.network=multi', 'dmulti');
   const [dnet] = JSON.parse(h2.dockerd.ok('network', 'inspect', 'dmulti')) as Array<Record<string, any>>;
   assert.is(dnet!.IPAM.Config[0].Subnet, SUBNET);
 });
 
-t('containers on the two hosts get addresses from different blocks of the subnet', () => {
-  for (const [i, name] of ['a', 'b'].entries()) {
+t('containers on the two hosts get addresses from different blocks of the subnet', async () => {
+  for (const [i, name] of ['ca', 'cb'].entries()) {
     hosts[i]!.dockerd.ok('run', '-d', '--name', name, '--net', 'dmulti', '--dns', GATEWAY, 'busybox', 'sleep', '600');
     ips[name] = ipOf(hosts[i]!, name);
   }
-  assert.is.not(ips.a, ips.b);
+  // Docker's Join carries no name: each plugin asks its dockerd and tells its tsnet daemon
+  for (const [i, name] of ['ca', 'cb'].entries()) {
+    await until(`host ${i + 1} learns the name ${name}`, () => hosts[i]!.daemon.log.join('').includes(`belongs to container ${name}`));
+  }
+  assert.is.not(ips.ca, ips.cb);
   // per-host blocks are /28 for a /24: the two addresses are in different blocks
-  assert.is.not(ipToInt(ips.a!) >> 4, ipToInt(ips.b!) >> 4, `${ips.a} and ${ips.b} come from different blocks`);
+  assert.is.not(ipToInt(ips.ca!) >> 4, ipToInt(ips.cb!) >> 4, `${ips.ca} and ${ips.cb} come from different blocks`);
 });
 
-t('docker exec a ping b (and back) by IP across hosts', async () => {
+t('docker exec ca ping cb (and back) by IP across hosts', async () => {
   const [h1, h2] = hosts as [DockerHost, DockerHost];
-  await until(`a -> ${ips.b}`, () => h1.dockerd.docker('exec', 'a', 'ping', '-c', '1', '-W', '2', ips.b!).status === 0);
-  await until(`b -> ${ips.a}`, () => h2.dockerd.docker('exec', 'b', 'ping', '-c', '1', '-W', '2', ips.a!).status === 0);
+  await until(`ca -> ${ips.cb}`, () => h1.dockerd.docker('exec', 'ca', 'ping', '-c', '1', '-W', '2', ips.cb!).status === 0);
+  await until(`cb -> ${ips.ca}`, () => h2.dockerd.docker('exec', 'cb', 'ping', '-c', '1', '-W', '2', ips.ca!).status === 0);
 });
 
-t('docker exec a ping b by name across hosts (embedded DNS forwards to tsnet on the gateway)', async () => {
+t('docker exec ca ping cb by name across hosts (embedded DNS forwards to tsnet on the gateway)', async () => {
   const [h1, h2] = hosts as [DockerHost, DockerHost];
-  const ab = await until('a pings b by name', () => {
-    const r = h1.dockerd.docker('exec', 'a', 'ping', '-c', '1', '-W', '2', 'b');
+  const ab = await until('ca pings cb by name', () => {
+    const r = h1.dockerd.docker('exec', 'ca', 'ping', '-c', '1', '-W', '2', 'cb');
     return r.status === 0 ? r : undefined;
   });
-  assert.match(ab.stdout, new RegExp(`PING b \\(${ips.b!.replace(/\./g, '\\.')}\\)`));
-  const ba = await until('b pings a by name', () => {
-    const r = h2.dockerd.docker('exec', 'b', 'ping', '-c', '1', '-W', '2', 'a');
+  assert.match(ab.stdout, new RegExp(`PING cb \\(${ips.cb!.replace(/\./g, '\\.')}\\)`));
+  const ba = await until('cb pings ca by name', () => {
+    const r = h2.dockerd.docker('exec', 'cb', 'ping', '-c', '1', '-W', '2', 'ca');
     return r.status === 0 ? r : undefined;
   });
-  assert.match(ba.stdout, new RegExp(`PING a \\(${ips.a!.replace(/\./g, '\\.')}\\)`));
+  assert.match(ba.stdout, new RegExp(`PING ca \\(${ips.ca!.replace(/\./g, '\\.')}\\)`));
 });
 
 t("an address another host's container holds is refused", () => {
-  const r = hosts[0]!.dockerd.docker('run', '--rm', '--net', 'dmulti', '--ip', ips.b!, 'busybox', 'true');
+  const r = hosts[0]!.dockerd.docker('run', '--rm', '--net', 'dmulti', '--ip', ips.cb!, 'busybox', 'true');
   assert.is.not(r.status, 0);
-  assert.match(r.stderr, new RegExp(`${ips.b!.replace(/\./g, '\\.')} is already used by b on another host`));
+  assert.match(r.stderr, new RegExp(`${ips.cb!.replace(/\./g, '\\.')} is already used by cb on another host`));
 });
 
-t('docker rm -f b: its name and address disappear on host 1; networks are removed on both hosts', async () => {
+t('kill -9 of host 2\'s tsnet daemon: after its restart ca reaches cb by name again (republished)', async () => {
   const [h1, h2] = hosts as [DockerHost, DockerHost];
-  h2.dockerd.ok('rm', '-f', 'b');
-  await until('b no longer resolving from a', () => h1.dockerd.docker('exec', 'a', 'nslookup', 'b', GATEWAY).status !== 0);
+  await h2.daemon.kill('SIGKILL');
+  await until('cb gone from host 1 (host 2 down)', () => h1.dockerd.docker('exec', 'ca', 'nslookup', 'cb', GATEWAY).status !== 0, 60_000);
+  await h2.daemon.start();
+  await until('ca pings cb by name again', () => h1.dockerd.docker('exec', 'ca', 'ping', '-c', '1', '-W', '2', 'cb').status === 0, 60_000);
+});
+
+t('docker rm -f cb: its name and address disappear on host 1; networks are removed on both hosts', async () => {
+  const [h1, h2] = hosts as [DockerHost, DockerHost];
+  h2.dockerd.ok('rm', '-f', 'cb');
+  await until('cb no longer resolving from ca', () => h1.dockerd.docker('exec', 'ca', 'nslookup', 'cb', GATEWAY).status !== 0);
   h2.dockerd.ok('network', 'rm', 'dmulti');
-  h1.dockerd.ok('rm', '-f', 'a');
+  h1.dockerd.ok('rm', '-f', 'ca');
   await until('host 1 may remove multi (no endpoints left in the cluster)', () => h1.dockerd.docker('network', 'rm', 'dmulti').status === 0);
   for (const h of hosts) await until(`multi gone on ${h.ns}`, () => !h.daemon.ok('network', 'ls').includes('multi'));
 });
