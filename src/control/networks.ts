@@ -111,7 +111,10 @@ export async function createNetwork(core: ControllerCore, req: NetworkCreateRequ
 export async function addNetwork(core: ControllerCore, net: NetworkRecord): Promise<void> {
   net.pending = true;
   core.state.networks.push(net);
-  await core.save();
+  await core.save().catch((err: unknown) => {
+    core.state.networks = core.state.networks.filter((n) => n !== net); // not saved (disk full): forget it
+    throw err;
+  });
   try {
     await openNetwork(core, net);
   } catch (err) {

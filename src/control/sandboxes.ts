@@ -51,7 +51,10 @@ export async function runSandbox(core: ControllerCore, req: RunRequest): Promise
     pending: true,
   };
   core.state.sandboxes.push(s);
-  await core.save();
+  await core.save().catch((err: unknown) => {
+    core.state.sandboxes = core.state.sandboxes.filter((x) => x !== s); // not saved (disk full): forget it
+    throw err;
+  });
   try {
     await ensureNamedNetns(netnsName);
     await writeSandboxEtc(core, s);
