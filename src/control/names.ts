@@ -30,7 +30,8 @@ function entries(core: ControllerCore): NameEntry[] {
   }
   out.push(...dockerNameEntries(core)); // Docker containers (the plugin learns their names)
   for (const [networkId, eps] of core.remote) {
-    for (const r of eps.values()) out.push({ networkId, sandboxId: null, name: r.name, aliases: r.aliases, ipv4: r.ipv4.split('/')[0]! });
+    // a Docker endpoint is published before the plugin learns its container's name: skip it until then
+    for (const r of eps.values()) if (r.name) out.push({ networkId, sandboxId: null, name: r.name, aliases: r.aliases, ipv4: r.ipv4.split('/')[0]! });
   }
   return out;
 }

@@ -22,13 +22,14 @@ const DAEMON_USAGE = `Usage: tsnet daemon [--state-dir DIR] [--socket PATH] [--n
   --join HOST:PORT       a member of the cluster to join (any member; repeat for more); no consul or etcd
   --docker-plugin        also serve Docker's network and IPAM plugin API on /run/docker/plugins/tsnet.sock
   --docker-plugin-socket PATH   the plugin socket (implies --docker-plugin)
+  --docker-socket PATH   dockerd's API socket, asked for container names (default: found from the sandbox path)
   --metrics IP:PORT      serve Prometheus metrics at http://IP:PORT/metrics (off by default; e.g. 127.0.0.1:9523)
   --dashboard IP:PORT    serve the live dashboard at http://IP:PORT/ (off by default; e.g. 127.0.0.1:9524)`;
 
 export async function daemonCommand(argv: string[], socketFromCli: string): Promise<number> {
   const a = parseArgs(
     argv,
-    { 'state-dir': { type: 'string' }, socket: { type: 'string' }, 'netns-prefix': { type: 'string' }, dns: { type: 'string', multiple: true }, 'docker-plugin': { type: 'boolean' }, 'vxlan-port': { type: 'string' }, 'vxlan-bind': { type: 'string' }, advertise: { type: 'string' }, listen: { type: 'string' }, join: { type: 'string', multiple: true }, 'docker-plugin-socket': { type: 'string' }, metrics: { type: 'string' }, dashboard: { type: 'string' }, help: { type: 'boolean' } },
+    { 'state-dir': { type: 'string' }, socket: { type: 'string' }, 'netns-prefix': { type: 'string' }, dns: { type: 'string', multiple: true }, 'docker-plugin': { type: 'boolean' }, 'vxlan-port': { type: 'string' }, 'vxlan-bind': { type: 'string' }, advertise: { type: 'string' }, listen: { type: 'string' }, join: { type: 'string', multiple: true }, 'docker-plugin-socket': { type: 'string' }, 'docker-socket': { type: 'string' }, metrics: { type: 'string' }, dashboard: { type: 'string' }, help: { type: 'boolean' } },
     'tsnet daemon',
   );
   if (a.flags.help) {
@@ -54,6 +55,7 @@ export async function daemonCommand(argv: string[], socketFromCli: string): Prom
     socketPath: str(a, 'socket') ?? socketFromCli,
     netnsPrefix: str(a, 'netns-prefix') ?? '',
     dnsUpstreams: list(a, 'dns').length ? list(a, 'dns') : undefined,
+    dockerSocket: str(a, 'docker-socket'),
     dockerPluginSocket: a.flags['docker-plugin'] || str(a, 'docker-plugin-socket') ? (str(a, 'docker-plugin-socket') ?? DEFAULT_PLUGIN_SOCKET) : undefined,
     log,
   });

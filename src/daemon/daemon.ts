@@ -33,6 +33,8 @@ export interface DaemonOptions {
   dnsUpstreams?: string[];
   /** also serve Docker's network + IPAM plugin protocol on this socket */
   dockerPluginSocket?: string;
+  /** dockerd's API socket (the plugin asks it for container names) */
+  dockerSocket?: string;
   /** UDP port of the VTEP (4789) and the address it binds (all addresses by default) */
   vxlanPort: number;
   vxlanBind?: string;
@@ -107,7 +109,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   }
   let plugin: PluginServer | undefined;
   try {
-    plugin = opts.dockerPluginSocket ? await startPluginServer({ apiSocket: opts.socketPath, socketPath: opts.dockerPluginSocket, log: opts.log }) : undefined;
+    plugin = opts.dockerPluginSocket ? await startPluginServer({ apiSocket: opts.socketPath, socketPath: opts.dockerPluginSocket, dockerSocket: opts.dockerSocket, log: opts.log }) : undefined;
   } catch (err) {
     await api.stop();
     ctl.stop();

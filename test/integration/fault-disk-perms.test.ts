@@ -60,10 +60,16 @@ t('a full state directory: create fails with a clear error, no corruption, state
   assert.is(r.stderr.trim().split('\n').length, 1, 'one sentence');
   assert.is(d.ok('network', 'ls'), lsBefore, 'nothing half-made is listed');
   assert.equal(stateProblems(d), [], 'no orphan host port, the saved state still matches the kernel');
+  const big = ['run', '-d', '--name', 'big', '--net', 'before', '--', 'sh', '-c', 'sleep 3600', 'n'.repeat(8192)];
+  const r2 = d.cli(...big);
+  assert.is.not(r2.status, 0, 'run on a full disk must fail');
+  assert.match(r2.stderr, /no space left on device/);
+  assert.equal(stateProblems(d), [], 'no leftover namespace or interface from the failed run');
 
   rmSync(filler);
   // the same names work again once there is space
   d.ok(...during);
+  d.ok(...big);
   d.ok('run', '-d', '--name', 'during', '--net', 'during', '--', 'sleep', '3600');
   await d0.kill('SIGKILL');
   await d0.start();
@@ -73,7 +79,8 @@ t('a full state directory: create fails with a clear error, no corruption, state
   assert.match(ls, /\bduring\b/);
   assert.match(d.ok('ps'), /keep/);
   assert.is(d.cli('run', '--rm', '--net', 'before', '--', 'ping', '-c', '1', '-W', '3', 'keep').status, 0, 'keep still reachable after the restart');
-  d.ok('rm', '-f', 'keep', 'during');
+  assert.match(d.ok('ps'), /big/);
+  d.ok('rm', '-f', 'keep', 'big', 'during');
   d.ok('network', 'rm', 'before', 'during');
   await d0.kill('SIGTERM');
 });
