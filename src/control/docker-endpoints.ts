@@ -18,6 +18,7 @@ import { allocate, isAllocated, macFromIp, release, type IpamPool } from './ipam
 import type { NetworkRecord } from './model.js';
 import { configureLink, deleteLink, listLinks } from './netns.js';
 import { checkDockerAddress, publishDockerEndpoint, unpublishDockerEndpoint } from './docker-cluster.js';
+import { portSecurityOption } from './options.js';
 
 // --- our choice ---
 /** Prefix of the TAPs made for Docker endpoints (tsd + 12 hex of the endpoint id = 15 bytes). */
@@ -79,7 +80,7 @@ async function attachInDaemonNs(core: ControllerCore, ep: DockerEndpointRecord, 
   const device = TapDevice.open({ name: ep.tapName, persist: true });
   try {
     await configureLink({ ns: null, name: ep.tapName, mac: ep.mac, mtu: net.mtu });
-    core.deps.datapath.attachEndpoint(net.id, ep.id, device);
+    core.deps.datapath.attachEndpoint(net.id, ep.id, device, { mac: ep.mac, ipv4: ep.ipv4, ...portSecurityOption(net.options) });
   } catch (err) {
     device.setPersist(false);
     device.close();

@@ -5,6 +5,7 @@
 // container namespace is gone stay recorded but unattached (Docker's DeleteEndpoint cleans them up,
 // a new Join makes a fresh TAP). tsd* TAPs that no endpoint owns (a crash in the middle of Join or
 // DeleteEndpoint) are deleted. Docker records pointing at a removed tsnet network are dropped.
+import { portSecurityOption } from './options.js';
 import { existsSync } from 'node:fs';
 import { TapDevice } from '../native/tap.js';
 import type { ControllerCore } from './controller-core.js';
@@ -68,7 +69,7 @@ export async function recoverDockerEndpoints(core: ControllerCore): Promise<void
     try {
       const device = await reopen(ep, inDaemonNs, log);
       if (!device) continue;
-      core.deps.datapath.attachEndpoint(ep.networkId, ep.id, device);
+      core.deps.datapath.attachEndpoint(ep.networkId, ep.id, device, { mac: ep.mac, ipv4: ep.ipv4, ...portSecurityOption(core.state.networks.find((n) => n.id === ep.networkId)?.options ?? {}) });
       log(`docker endpoint ${ep.id.slice(0, 12)} re-attached (${ep.ifName && !inDaemonNs.has(ep.tapName) ? `${ep.ifName} in ${ep.sandboxKey}` : ep.tapName})`);
     } catch (err) {
       log(`docker endpoint ${ep.id.slice(0, 12)} could not be re-attached: ${(err as Error).message}`);

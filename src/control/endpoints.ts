@@ -2,6 +2,7 @@
 // the sandbox's namespace as eth0, eth1... in connect order, MAC 02:42 + IPv4 bytes, MTU, address, and
 // the default route via the gateway of the sandbox's first network) and disconnect it (the interface
 // is deleted). Every step is undone when a later one fails (libnetwork osl/ does the same).
+import { portSecurityOption } from './options.js';
 import { TapDevice } from '../native/tap.js';
 import { badRequest, conflict } from '../errors.js';
 import type { ControllerCore } from './controller-core.js';
@@ -76,7 +77,7 @@ export async function connectEndpoint(core: ControllerCore, net: NetworkRecord, 
     await core.save();
     device = TapDevice.open({ name: ep.ifName, persist: true, netnsPath: s.netnsPath });
     await configureEndpointLink(nsRefOf(s), ep, net.mtu);
-    core.deps.datapath.attachEndpoint(net.id, ep.id, device);
+    core.deps.datapath.attachEndpoint(net.id, ep.id, device, { mac: ep.mac, ipv4: ep.ipv4, ...portSecurityOption(net.options) });
     delete ep.pending;
     await refreshDefaultRoute(core, s);
     await writeSandboxEtc(core, s);

@@ -10,7 +10,7 @@ import { allocate, createPool, release, type IpamPool } from './ipam.js';
 import { hostIfNameFor } from './ids.js';
 import type { EndpointRecord, NetworkRecord, SandboxRecord } from './model.js';
 import { addNetwork, destroyNetworkPorts } from './networks.js';
-import { DEFAULT_BRIDGE_MTU, mtuOption, VXLAN_OVERHEAD } from './options.js';
+import { defaultOverlayMtu, mtuOption } from './options.js';
 import { addPeer, addRemoteEndpoint, removePeer, removeRemoteEndpoint } from './overlay.js';
 
 // --- our choice ---
@@ -39,7 +39,7 @@ async function materialise(core: ControllerCore, def: GlobalNetworkDef): Promise
     ipam: { subnet: pool.subnet, gateway: pool.gateway, auxAddresses: {}, userSubnet: false },
     pool,
     options: { ...def.options },
-    mtu: mtuOption(def.options) ?? DEFAULT_BRIDGE_MTU - VXLAN_OVERHEAD,
+    mtu: mtuOption(def.options) ?? defaultOverlayMtu(def.options),
     hostIfName: hostIfNameFor(def.id),
     vni: def.vni,
     createdAt: new Date(def.createdAt).toISOString(),

@@ -13,7 +13,7 @@ import { removeGlobalNetwork } from './global-networks.js';
 import { hostIfNameFor, NAME_RE, newId } from './ids.js';
 import type { NetworkRecord } from './model.js';
 import { dockerEndpointsOfNetwork } from './docker-state.js';
-import { agingOption, DEFAULT_BRIDGE_MTU, driverName, GLOBAL_POOLS, MAX_VNI, mtuOption, VXLAN_OVERHEAD, vniOption } from './options.js';
+import { agingOption, DEFAULT_BRIDGE_MTU, defaultOverlayMtu, driverName, encryptionOption, GLOBAL_POOLS, MAX_VNI, maxMacsOption, mtuOption, portSecurityOption, vniOption } from './options.js';
 
 /** Brings a network's host port up with the gateway address; forwarding off on it, so tsnet networks
  *  are isolated from each other and from the host's other interfaces (no routing between them). */
@@ -28,7 +28,7 @@ async function configureHostPort(net: NetworkRecord): Promise<void> {
 /** Opens the data path of a network: host TAP (created if missing), switch, name server listener. */
 export async function openNetwork(core: ControllerCore, net: NetworkRecord): Promise<void> {
   const aging = agingOption(net.options);
-  core.deps.datapath.openNetwork({ id: net.id, name: net.name, hostIfName: net.hostIfName, agingMs: aging ? aging * 1000 : undefined });
+  core.deps.datapath.openNetwork({ id: net.id, name: net.name, hostIfName: net.hostIfName, agingMs: aging ? aging * 1000 : undefined, maxMacs: maxMacsOption(net.options) });
   await configureHostPort(net);
   if (net.driver === 'overlay') openOverlay(core, net);
   await core.deps.resolver?.addListener(net.ipam.gateway, 53);
@@ -68,8 +68,11 @@ export async function createNetwork(core: ControllerCore, req: NetworkCreateRequ
   const global = wantsGlobal(core, req);
   const driver = global ? 'overlay' : driverName(req.driver, 'bridge');
   const options = { ...(req.options ?? {}) };
-  const mtu = mtuOption(options) ?? (driver === 'overlay' ? DEFAULT_BRIDGE_MTU - VXLAN_OVERHEAD : DEFAULT_BRIDGE_MTU);
+  const mtu = mtuOption(options) ?? (driver === 'overlay' ? defaultOverlayMtu(options) : DEFAULT_BRIDGE_MTU);
   agingOption(options);
+  maxMacsOption(options);
+  portSecurityOption(options);
+  if (encryptionOption(options) && driver !== 'overlay') throw badRequest('EBAD_OPTION', '-o encrypted applies to overlay networks only; add -d overlay.');
   if (req.peers?.length && driver !== 'overlay') throw badRequest('EBAD_PEER', '--peer applies to overlay networks only; add -d overlay.');
   for (const p of req.peers ?? []) parseHostPort(p);
   if (global && core.deps.cluster!.listNetworks().some((n) => n.name === name)) throw conflict('ENETWORK_EXISTS', `network with name ${name} already exists in the cluster.`);

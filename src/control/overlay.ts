@@ -7,6 +7,7 @@ import type { ClusterEndpoint } from './cluster.js';
 import { macFromIp } from './ipam.js';
 import type { NetworkRecord } from './model.js';
 import { badRequest } from '../errors.js';
+import { overlaySealerFor } from './encryption.js';
 
 /** RFC 7348 section 5: the IANA port. */
 const VXLAN_PORT = 4789;
@@ -24,7 +25,7 @@ export const gatewayMacOf = (net: NetworkRecord): string => macFromIp(net.ipam.g
 export function openOverlay(core: ControllerCore, net: NetworkRecord): void {
   const ports = core.deps.datapath.network(net.id);
   if (!ports || net.vni === undefined) return;
-  const tun = core.deps.datapath.openOverlay(net.id, { vni: net.vni, mtu: net.mtu });
+  const tun = core.deps.datapath.openOverlay(net.id, { vni: net.vni, mtu: net.mtu, sealer: overlaySealerFor(core, net) });
   const gwMac = gatewayMacOf(net);
   ports.sw.setStatic(gwMac, ports.hostPort);
   tun.arp.set(net.ipam.gateway, gwMac);

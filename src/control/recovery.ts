@@ -2,6 +2,7 @@
 // interfaces, then re-open every network's switch and re-attach every endpoint's persistent TAP from
 // inside its sandbox's namespace, so running containers keep their interfaces and connectivity comes
 // back within seconds of a restart, also after kill -9.
+import { portSecurityOption } from './options.js';
 import { existsSync } from 'node:fs';
 import { TapDevice } from '../native/tap.js';
 import type { ControllerCore } from './controller-core.js';
@@ -111,7 +112,7 @@ export async function recover(core: ControllerCore): Promise<void> {
       await configureEndpointLink(nsRefOf(s), ep, net.mtu);
       log(`re-created missing interface ${ep.ifName} in ${s.name}`);
     }
-    core.deps.datapath.attachEndpoint(net.id, ep.id, device);
+    core.deps.datapath.attachEndpoint(net.id, ep.id, device, { mac: ep.mac, ipv4: ep.ipv4, ...portSecurityOption(net.options) });
   }
   for (const s of st.sandboxes) {
     if (s.endpoints.length) await refreshDefaultRoute(core, s).catch(() => undefined);

@@ -4,6 +4,7 @@ import type { ContainerInspect, ContainerSummary, EndpointSettings, NetworkInspe
 import type { ControllerCore } from './controller-core.js';
 import type { NetworkRecord, SandboxRecord } from './model.js';
 import { refreshSandboxState } from './sandboxes.js';
+import { encryptionView } from './encryption.js';
 import { latencySummaryOf } from '../observe/latency-meter.js';
 import { attachedIfacesOf } from './attached-ifaces.js';
 
@@ -22,6 +23,7 @@ export function switchStats(core: ControllerCore, n: NetworkRecord): Record<stri
     Vni: n.vni,
     Switch: { ...sw.counters, dropped: { ...sw.counters.dropped } },
     Fdb: sw.fdbStats,
+    Encryption: encryptionView(ports.overlay?.tunnel),
     Ports: sw.ports().map((p) => ({ Name: p.name, Kind: p.kind, Counters: sw.portCounters(p) })),
     /** per-frame processing time (mean of each burst), microseconds; null when not measured */
     Latency: latencySummaryOf(sw),

@@ -6,6 +6,7 @@ import { badRequest, forbidden } from '../errors.js';
 /** TCP port of the libp2p node when --listen gives none (our choice; serf/docker used 7946). */
 const DEFAULT_CLUSTER_PORT = 7946;
 import { startDaemon } from './daemon.js';
+import { readClusterKey } from '../discovery/pnet.js';
 import { DEFAULT_PLUGIN_SOCKET } from '../docker/plugin-server.js';
 
 export const DEFAULT_STATE_DIR = '/var/lib/tsnet';
@@ -20,6 +21,7 @@ const DAEMON_USAGE = `Usage: tsnet daemon [--state-dir DIR] [--socket PATH] [--n
   --advertise IP[:PORT]  join a cluster: the address other hosts reach this one at (like --cluster-advertise)
   --listen IP:PORT       where the cluster node listens (TCP, default 0.0.0.0:7946)
   --join HOST:PORT       a member of the cluster to join (any member; repeat for more); no consul or etcd
+  --cluster-key FILE     private cluster: only hosts with this key file can connect (libp2p pnet swarm.key)
   --docker-plugin        also serve Docker's network and IPAM plugin API on /run/docker/plugins/tsnet.sock
   --docker-plugin-socket PATH   the plugin socket (implies --docker-plugin)
   --docker-socket PATH   dockerd's API socket, asked for container names (default: found from the sandbox path)
@@ -29,7 +31,7 @@ const DAEMON_USAGE = `Usage: tsnet daemon [--state-dir DIR] [--socket PATH] [--n
 export async function daemonCommand(argv: string[], socketFromCli: string): Promise<number> {
   const a = parseArgs(
     argv,
-    { 'state-dir': { type: 'string' }, socket: { type: 'string' }, 'netns-prefix': { type: 'string' }, dns: { type: 'string', multiple: true }, 'docker-plugin': { type: 'boolean' }, 'vxlan-port': { type: 'string' }, 'vxlan-bind': { type: 'string' }, advertise: { type: 'string' }, listen: { type: 'string' }, join: { type: 'string', multiple: true }, 'docker-plugin-socket': { type: 'string' }, 'docker-socket': { type: 'string' }, metrics: { type: 'string' }, dashboard: { type: 'string' }, help: { type: 'boolean' } },
+    { 'state-dir': { type: 'string' }, socket: { type: 'string' }, 'netns-prefix': { type: 'string' }, dns: { type: 'string', multiple: true }, 'docker-plugin': { type: 'boolean' }, 'vxlan-port': { type: 'string' }, 'vxlan-bind': { type: 'string' }, advertise: { type: 'string' }, listen: { type: 'string' }, join: { type: 'string', multiple: true }, 'docker-plugin-socket': { type: 'string' }, 'docker-socket': { type: 'string' }, 'cluster-key': { type: 'string' }, metrics: { type: 'string' }, dashboard: { type: 'string' }, help: { type: 'boolean' } },
     'tsnet daemon',
   );
   if (a.flags.help) {
@@ -44,13 +46,16 @@ export async function daemonCommand(argv: string[], socketFromCli: string): Prom
   const advertise = str(a, 'advertise');
   const join = list(a, 'join');
   if (join.length && !advertise) throw badRequest('EBAD_FLAG', '--join needs --advertise ADDR: the address other hosts reach this one at.');
+  const clusterKeyFile = str(a, 'cluster-key');
+  if (clusterKeyFile && !advertise) throw badRequest('EBAD_FLAG', '--cluster-key needs --advertise ADDR: it protects the cluster connections.');
+  const clusterKey = clusterKeyFile ? readClusterKey(clusterKeyFile) : undefined;
   if (advertise && !/^[0-9a-fA-F.:[\]]+$/.test(advertise)) throw badRequest('EBAD_FLAG', `--advertise takes an IP address (optionally IP:PORT), not "${advertise}".`);
   const daemon = await startDaemon({
     vxlanPort,
     vxlanBind: str(a, 'vxlan-bind'),
     metricsListen: str(a, 'metrics'),
     dashboardListen: str(a, 'dashboard'),
-    cluster: advertise ? { advertise, listen: str(a, 'listen') ?? `0.0.0.0:${DEFAULT_CLUSTER_PORT}`, join } : undefined,
+    cluster: advertise ? { advertise, listen: str(a, 'listen') ?? `0.0.0.0:${DEFAULT_CLUSTER_PORT}`, join, clusterKey } : undefined,
     stateDir: str(a, 'state-dir') ?? DEFAULT_STATE_DIR,
     socketPath: str(a, 'socket') ?? socketFromCli,
     netnsPrefix: str(a, 'netns-prefix') ?? '',

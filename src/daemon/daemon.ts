@@ -42,7 +42,7 @@ export interface DaemonOptions {
   metricsListen?: string;
   dashboardListen?: string;
   /** multi-host: present when the daemon joins or founds a cluster */
-  cluster?: { advertise: string; listen: string; join: string[] };
+  cluster?: { advertise: string; listen: string; join: string[]; clusterKey?: Uint8Array };
   log: (msg: string) => void;
 }
 

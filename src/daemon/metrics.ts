@@ -6,7 +6,7 @@
 // counters: nothing is kept between scrapes.
 import type { NetworkController } from '../control/controller.js';
 import type { InfoResponse } from '../api/types.js';
-import type { Port } from '../dataplane/port.js';
+import type { FrameSink, Port } from '../dataplane/port.js';
 import { observeInput } from '../api/observe-routes.js';
 import { LATENCY_BUCKETS_NS, LatencyMeters, latencyOf } from '../observe/latency-meter.js';
 import { namingFor } from '../observe/network-view.js';
@@ -29,7 +29,13 @@ export function startLatencyMeters(ctl: NetworkController): { stop(): void } {
       // overlay networks put an ARP-proxy ingress between local ports and the switch: keep it
       const ingress = ports.overlay?.ingress;
       const local = new Set<Port>([ports.hostPort, ...ports.endpoints.values()]);
-      meters.sync(ports.sw, (p) => (p.kind === 'vxlan' ? null : ingress && local.has(p) ? ingress : ports.sw));
+      // endpoint ports may have port security in front (datapath guards): the meter goes before it
+      const guardOf = new Map<Port, FrameSink>();
+      for (const [id, p] of ports.endpoints) {
+        const g = ports.guards?.get(id);
+        if (g) guardOf.set(p, g);
+      }
+      meters.sync(ports.sw, (p) => (p.kind === 'vxlan' ? null : guardOf.get(p) ?? (ingress && local.has(p) ? ingress : ports.sw)));
     }
   };
   sync();

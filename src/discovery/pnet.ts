@@ -40,7 +40,7 @@ export function parseClusterKey(content: Uint8Array, where = 'the cluster key'):
     return new Uint8Array(content);
   }
   if (hex === undefined || !/^[0-9a-fA-F]{64}$/.test(hex)) {
-    throw badRequest('ECLUSTER_KEY', `${where} is not a cluster key; create one with \`tsnet cluster-key > FILE\` (64 hex digits, or a libp2p swarm.key).`);
+    throw badRequest('ECLUSTER_KEY', `${where} is not a cluster key; write 64 hex digits, e.g. \`head -c32 /dev/urandom | od -An -tx1 | tr -d ' \\n' > FILE\`, or use a libp2p swarm.key.`);
   }
   return new Uint8Array(Buffer.from(hex, 'hex'));
 }

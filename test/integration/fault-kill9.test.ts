@@ -49,8 +49,11 @@ t(`${ITERATIONS} operations interrupted by kill -9; state consistent and restore
     ];
     if (ctrs.length) choices.push(() => ['rm', '-f', r.pick(ctrs)]);
     if (nets.length) {
-      choices.push(() => ['network', 'connect', r.pick(nets), r.pick(['anchor', ...ctrs])]);
-      choices.push(() => ['network', 'disconnect', r.pick(nets), r.pick(['anchor', ...ctrs])]);
+      // connect and disconnect have the most steps (IPAM, TAP, address, route, /etc/hosts): weight them up
+      for (let k = 0; k < 2; k++) {
+        choices.push(() => ['network', 'connect', r.pick(nets), r.pick(['anchor', ...ctrs])]);
+        choices.push(() => ['network', 'disconnect', r.pick(nets), r.pick(['anchor', ...ctrs])]);
+      }
       choices.push(() => ['network', 'rm', r.pick(nets)]);
     }
     const args = r.pick(choices)();

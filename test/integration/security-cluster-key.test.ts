@@ -17,8 +17,9 @@ const t = suite('private cluster');
 let members: TestDaemon[] = [];
 let outsider: TestDaemon;
 let ul: Underlay;
-const dir = mkdtempSync(join(tmpdir(), 'tsnet-ck-'));
-onCleanup(() => rmSync(dir, { recursive: true, force: true }));
+/** made in before(): uvu imports every test file first, and another suite's cleanupAll would
+ *  run a cleanup registered at import time */
+let dir = '';
 
 async function until<T>(what: string, fn: () => T | undefined | false, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -34,6 +35,8 @@ const upHosts = (d: TestDaemon) => (d.ok('info').match(/\(up,/g) ?? []).length;
 const knownHosts = (d: TestDaemon) => (d.ok('info').match(/\((up|down),/g) ?? []).length;
 
 t.before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'tsnet-ck-'));
+  onCleanup(() => rmSync(dir, { recursive: true, force: true }));
   ul = makeUnderlay(3);
   const good = join(dir, 'good.key');
   const wrong = join(dir, 'wrong.key');

@@ -1,0 +1,57 @@
+// Key material and options of the security features: static-overlay key files (control/encryption.ts
+// parseKeyFile), cluster key files (discovery/pnet.ts), the -o options (control/options.ts) and the
+// MTU they imply (must match the sealer's real overhead).
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { randomBytes } from 'node:crypto';
+import { parseKeyFile } from '../../src/control/encryption.js';
+import { defaultOverlayMtu, ENCRYPTION_OVERHEAD, encryptionOption, maxMacsOption, portSecurityOption } from '../../src/control/options.js';
+import { SEAL_OVERHEAD } from '../../src/dataplane/overlay-crypto.js';
+import { clusterProtector, generateClusterKey, parseClusterKey } from '../../src/discovery/pnet.js';
+
+const code = (c: string) => (e: Error & { code?: string }) => e.code === c;
+
+test('key file: bare keys, ids, activation times, comments; bad lines refused', () => {
+  const a = randomBytes(32);
+  const b = randomBytes(32);
+  const keys = parseKeyFile(`# overlay keys\n${a.toString('base64')}\n\n7 ${b.toString('hex')} 2030-01-01T00:00:00Z\n`, 'k');
+  assert.is(keys.length, 2);
+  assert.equal({ id: keys[0]!.id, from: keys[0]!.activeFrom }, { id: 1, from: 0 });
+  assert.equal(Buffer.from(keys[0]!.key), a);
+  assert.equal({ id: keys[1]!.id, from: keys[1]!.activeFrom }, { id: 7, from: Date.parse('2030-01-01T00:00:00Z') });
+  assert.throws(() => parseKeyFile('', 'k'), code('EKEY_FILE'));
+  assert.throws(() => parseKeyFile('c2hvcnQ=', 'k'), code('EKEY_FILE'));
+  assert.throws(() => parseKeyFile(`0 ${a.toString('hex')}`, 'k'), code('EKEY_FILE'));
+  assert.throws(() => parseKeyFile(`1 ${a.toString('hex')}\n1 ${b.toString('hex')}`, 'k'), code('EKEY_FILE'));
+});
+
+test('cluster key: swarm.key, bare hex and raw bytes give the same key; junk refused', () => {
+  const text = generateClusterKey();
+  assert.match(text, /^\/key\/swarm\/psk\/1\.0\.0\/\n\/base16\/\n[0-9a-f]{64}\n$/);
+  const k = parseClusterKey(Buffer.from(text));
+  assert.is(k.length, 32);
+  assert.equal(parseClusterKey(Buffer.from(Buffer.from(k).toString('hex'))), k);
+  assert.equal(parseClusterKey(Buffer.from(k)), k);
+  assert.throws(() => parseClusterKey(Buffer.from('not a key')), code('ECLUSTER_KEY'));
+  assert.type(clusterProtector(k), 'function');
+  assert.is(clusterProtector(undefined), undefined);
+});
+
+test('options: -o encrypted, key-file, max-macs, port-security, broadcast-rate; MTU leaves room', () => {
+  assert.is(encryptionOption({}), null);
+  assert.equal(encryptionOption({ encrypted: 'true' }), {});
+  assert.equal(encryptionOption({ encrypted: '' }), {});
+  assert.equal(encryptionOption({ 'key-file': '/etc/tsnet/k' }), { keyFile: '/etc/tsnet/k' });
+  assert.is(encryptionOption({ encrypted: 'false' }), null);
+  assert.throws(() => encryptionOption({ encrypted: 'maybe' }), code('EBAD_OPTION'));
+  assert.throws(() => encryptionOption({ 'key-file': 'relative' }), code('EBAD_OPTION'));
+  assert.is(ENCRYPTION_OVERHEAD, SEAL_OVERHEAD);
+  assert.is(defaultOverlayMtu({}), 1450);
+  assert.is(defaultOverlayMtu({ encrypted: 'true' }), 1450 - SEAL_OVERHEAD);
+  assert.is(maxMacsOption({ 'max-macs': '64' }), 64);
+  assert.throws(() => maxMacsOption({ 'max-macs': '0' }), code('EBAD_OPTION'));
+  assert.equal(portSecurityOption({}), { checkSources: true, broadcastRatePerSec: undefined });
+  assert.equal(portSecurityOption({ 'port-security': 'false', 'broadcast-rate': '50' }), { checkSources: false, broadcastRatePerSec: 50 });
+});
+
+test.run();
