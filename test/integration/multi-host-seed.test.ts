@@ -9,19 +9,11 @@ import { spawn } from 'node:child_process';
 import { cleanupAll } from '../helpers/netns.js';
 import { CLI, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { makeUnderlay } from '../helpers/underlay.js';
+import { until } from '../helpers/until.js';
 
 const t = suite('multi-host seed demo');
 let hosts: TestDaemon[] = [];
 
-async function until<T>(what: string, fn: () => T | undefined | false, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 function cliAsync(d: TestDaemon, ...args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {

@@ -12,6 +12,7 @@ import { cleanupAll, onCleanup, trySh } from '../helpers/netns.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { makeUnderlay, type Underlay } from '../helpers/underlay.js';
 import { generateClusterKey } from '../../src/discovery/pnet.js';
+import { until } from '../helpers/until.js';
 
 const t = suite('private cluster');
 let members: TestDaemon[] = [];
@@ -21,15 +22,6 @@ let ul: Underlay;
  *  run a cleanup registered at import time */
 let dir = '';
 
-async function until<T>(what: string, fn: () => T | undefined | false, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 const upHosts = (d: TestDaemon) => (d.ok('info').match(/\(up,/g) ?? []).length;
 const knownHosts = (d: TestDaemon) => (d.ok('info').match(/\((up|down),/g) ?? []).length;

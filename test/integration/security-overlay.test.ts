@@ -15,6 +15,7 @@ import { cleanupAll, onCleanup } from '../helpers/netns.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { makeUnderlay, type Underlay } from '../helpers/underlay.js';
 import { generateClusterKey } from '../../src/discovery/pnet.js';
+import { until } from '../helpers/until.js';
 
 const t = suite('encrypted overlay');
 let hosts: TestDaemon[] = [];
@@ -25,15 +26,6 @@ let dir = '';
 /** The ICMP payload pattern ping repeats (ping -p): easy to find in a capture. */
 const PATTERN = '5ec0de5ec0de5ec0de5ec0de5ec0de5e';
 
-async function until<T>(what: string, fn: () => T | undefined | false, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 const upHosts = (d: TestDaemon) => (d.ok('info').match(/\(up,/g) ?? []).length;
 

@@ -8,19 +8,11 @@ import * as assert from 'uvu/assert';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { cleanupAll, onCleanup } from '../helpers/netns.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { until } from '../helpers/until.js';
 
 const t = suite('port security');
 let d: TestDaemon;
 
-async function until<T>(what: string, fn: () => T | undefined | false, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 interface Port { Name: string; Counters: { rxFrames: number; drops: Record<string, number> } }
 
