@@ -69,6 +69,12 @@ export class ControllerCore {
     throw notFound('ECONTAINER_NOT_FOUND', `container ${ref} not found.`);
   }
 
+  /** A sandbox by container name/id, or by the namespace it lives in (a name or a /proc/PID/ns/net path). */
+  findSandboxOrNamespace(ref: string): SandboxRecord {
+    const byNs = this.state.sandboxes.find((s) => !s.pending && (s.netnsPath === ref || (s.external && s.netnsName === ref)));
+    return byNs ?? this.findSandbox(ref);
+  }
+
   endpointsOfNetwork(networkId: string): EndpointRecord[] {
     return this.state.endpoints.filter((e) => e.networkId === networkId && !e.pending);
   }

@@ -63,7 +63,7 @@ export class NetworkController {
   disconnect(networkRef: string, req: DisconnectRequest) {
     return this.core.lock.run(async () => {
       const net = this.core.findNetwork(networkRef);
-      const s = this.core.findSandbox(req.container);
+      const s = this.core.findSandboxOrNamespace(req.container);
       await disconnectEndpoint(this.core, net, s);
       await forgetIfUnused(this.core, s);
       return {};

@@ -78,10 +78,8 @@ export async function runSandbox(core: ControllerCore, req: RunRequest): Promise
 
 /** `network connect NET TARGET`: TARGET is a container, a named namespace, or a namespace path. */
 export async function sandboxForConnect(core: ControllerCore, target: string): Promise<SandboxRecord> {
-  const known = core.state.sandboxes.find((s) => !s.pending && (s.name === target || s.id === target || s.netnsPath === target));
-  if (known) return known;
   try {
-    return core.findSandbox(target);
+    return core.findSandboxOrNamespace(target);
   } catch {
     /* not a container: maybe a namespace of the user's */
   }
