@@ -11,6 +11,14 @@
  * (the TAP readers too), is then picked up without a scheduler wakeup, which is most of a
  * userspace hop's latency on a VM. 0 turns it off.
  *
+ * The window yields the CPU on every idle turn. When a sched_yield takes long, something else on
+ * this CPU runs whole time slices (other processes competing for the CPU): spinning then hurts,
+ * because a runnable task that yields is not woken (and so not preempted in) when a packet
+ * arrives; it waits behind the other task's slice (a tsnet ping p50 of 7.8 ms instead of 0.1 ms
+ * with two busy loops on this 2-core VM). So a long yield ends the window and turns busy-polling
+ * off for a hold-off that doubles while the contention lasts (sleeping in epoll is then the fast
+ * path: a wakeup preempts the busy task). The first window after a hold-off probes again.
+ *
  * Per-slot metadata (Int32Array, UDP_META_INTS per slot): [length or -1 if dropped (truncated),
  * family 4|6, source port, address words a0..a3 (IPv4: a0 = address, host order; IPv6: the 16
  * bytes as 4 big-endian words)]. No parsing, no policy: errors go back as {errno, syscall}.
@@ -60,7 +68,9 @@ struct udp_ep {
   napi_async_context actx;
   napi_async_cleanup_hook_handle cleanup;
   uint64_t spin_ns, spin_until;
-  double wakeups, batches, packets, drops, sent, send_errors, spin_windows;
+  uint64_t spin_turn;                 /* end of the last busy-poll turn */
+  uint64_t holdoff_until, holdoff_ns; /* busy-polling off until then; next hold-off length */
+  double wakeups, batches, packets, drops, sent, send_errors, spin_windows, spin_contended;
 };
 
 static void ep_unref(struct udp_ep *e) {
@@ -111,12 +121,35 @@ static void async_cleanup(napi_async_cleanup_hook_handle handle, void *arg) {
 
 /* ---------------------------------------------------------------- busy-poll window */
 
+/* Our choice (bench/e2e `--quick --paths tinc,tsnet` with and without two `yes` loops): a yield or
+ * loop turn longer than this means another task ran a time slice (EEVDF's base slice is 0.75 ms and
+ * more), not a peer's turnaround (tens of us). */
+#define SPIN_CONTENDED_YIELD_NS 50000u
+/* Our choice (same benchmark): the first hold-off and its cap. Each probe under contention costs
+ * one late packet, so probes must be rarer than 1 in 1000 packets of a 2 ms ping (p99.9). */
+#define SPIN_HOLDOFF_MIN_NS 2000000000u
+#define SPIN_HOLDOFF_MAX_NS 32000000000u
+
 static void on_idle(uv_idle_t *h) {
   struct udp_ep *e = h->data;
-  if (uv_hrtime() < e->spin_until) {
-    /* let a runnable peer (often woken onto this very CPU by what we just sent) go first */
-    sched_yield();
-    return;
+  uint64_t now = uv_hrtime();
+  if (now < e->spin_until) {
+    /* one loop turn (poll, callbacks, our last yield) took a time slice: we were preempted */
+    int contended = now - e->spin_turn >= SPIN_CONTENDED_YIELD_NS;
+    if (!contended) {
+      /* let a runnable peer (often woken onto this very CPU by what we just sent) go first */
+      sched_yield();
+      e->spin_turn = uv_hrtime();
+      contended = e->spin_turn - now >= SPIN_CONTENDED_YIELD_NS;
+    }
+    if (!contended) return;
+    /* the CPU is contended: stop spinning for a while (see the header) */
+    e->spin_contended++;
+    uint64_t after = uv_hrtime();
+    e->holdoff_until = after + e->holdoff_ns;
+    e->holdoff_ns = e->holdoff_ns >= SPIN_HOLDOFF_MAX_NS / 2 ? SPIN_HOLDOFF_MAX_NS : e->holdoff_ns * 2;
+  } else {
+    e->holdoff_ns = SPIN_HOLDOFF_MIN_NS; /* a whole window without contention */
   }
   uv_idle_stop(h);
   e->idle_active = 0;
@@ -124,7 +157,10 @@ static void on_idle(uv_idle_t *h) {
 
 static inline void kick(struct udp_ep *e) {
   if (e->spin_ns == 0 || e->closed) return;
-  e->spin_until = uv_hrtime() + e->spin_ns;
+  uint64_t now = uv_hrtime();
+  if (now < e->holdoff_until) return;
+  e->spin_until = now + e->spin_ns;
+  e->spin_turn = now;
   if (!e->idle_active) {
     e->idle_active = 1;
     e->spin_windows++;
@@ -235,6 +271,7 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   NAPI_CALL(env, napi_get_uv_event_loop(env, &loop));
   struct udp_ep *e = calloc(1, sizeof *e);
   if (!e) return tsnet_failure(env, ENOMEM, "calloc");
+  e->holdoff_ns = SPIN_HOLDOFF_MIN_NS;
   e->env = env;
   e->family = family;
   e->js_released = 1;
@@ -565,7 +602,8 @@ static int set_number(napi_env env, napi_value obj, const char *key, double v) {
   return napi_set_named_property(env, obj, key, n) == napi_ok ? 0 : -1;
 }
 
-/* udpStats(handle) -> {wakeups, batches, packets, drops, sent, sendErrors, busyPollWindows} */
+/* udpStats(handle) -> {wakeups, batches, packets, drops, sent, sendErrors, busyPollWindows,
+ *                     busyPollContended} */
 static napi_value js_stats(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -577,7 +615,8 @@ static napi_value js_stats(napi_env env, napi_callback_info info) {
   if (set_number(env, obj, "wakeups", e->wakeups) < 0 || set_number(env, obj, "batches", e->batches) < 0 ||
       set_number(env, obj, "packets", e->packets) < 0 || set_number(env, obj, "drops", e->drops) < 0 ||
       set_number(env, obj, "sent", e->sent) < 0 || set_number(env, obj, "sendErrors", e->send_errors) < 0 ||
-      set_number(env, obj, "busyPollWindows", e->spin_windows) < 0)
+      set_number(env, obj, "busyPollWindows", e->spin_windows) < 0 ||
+      set_number(env, obj, "busyPollContended", e->spin_contended) < 0)
     return NULL;
   return obj;
 }

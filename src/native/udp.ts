@@ -35,6 +35,8 @@ export interface UdpEndpointStats {
   sent: number;
   sendErrors: number;
   busyPollWindows: number;
+  /** busy-poll windows ended early because the CPU was contended (busy-polling then pauses) */
+  busyPollContended: number;
 }
 
 /** The addon's UDP functions (see native/udp_endpoint.c for each one's contract). */

@@ -121,7 +121,7 @@ t(`${API_REQUESTS} hostile API requests and ${PLUGIN_REQUESTS} hostile plugin ca
   const psBefore = await containers();
   const target = (JSON.parse(d.ok('inspect', 'ponger')) as Array<{ NetworkSettings: { Networks: Record<string, { IPAddress: string }> } }>)[0]!.NetworkSettings.Networks.fz!.IPAddress;
   // the ping runs for the whole fuzz, from one container to the other through the daemon's switch
-  const ping = spawn('ip', ['netns', 'exec', d.prefix + 'pinger', 'ping', '-i', '0.2', '-W', '2', target], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const ping = spawn('ip', ['netns', 'exec', d.prefix + 'pinger', 'ping', '-i', '0.2', '-W', '5', target], { stdio: ['ignore', 'pipe', 'pipe'] });
   let pingOut = '';
   ping.stdout.on('data', (b: Buffer) => (pingOut += b.toString()));
   const serverErrors: string[] = [];
@@ -169,7 +169,7 @@ t(`${API_REQUESTS} hostile API requests and ${PLUGIN_REQUESTS} hostile plugin ca
   const m = /(\d+) packets transmitted, (\d+) received/.exec(pingOut);
   assert.ok(m, `ping summary: ${pingOut.slice(-300)}`);
   const [sent, got] = [Number(m![1]), Number(m![2])];
-  assert.ok(sent >= 5 && got >= sent - 2, `pings during the fuzz: ${got} of ${sent} answered`);
+  assert.ok(sent >= 5 && got >= sent * 0.9, `pings during the fuzz: ${got} of ${sent} answered`);
   assert.is(d.cli('info').status, 0, 'the daemon still answers');
   assert.is(d.ok('network', 'ls'), lsBefore, 'network ls unchanged');
   assert.is(await containers(), psBefore, 'the containers are unchanged');
