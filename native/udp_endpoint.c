@@ -124,7 +124,7 @@ static void async_cleanup(napi_async_cleanup_hook_handle handle, void *arg) {
 /* Our choice (bench/e2e `--quick --paths tinc,tsnet` with and without two `yes` loops): a yield or
  * loop turn longer than this means another task ran a time slice (EEVDF's base slice is 0.75 ms and
  * more), not a peer's turnaround (tens of us). */
-#define SPIN_CONTENDED_YIELD_NS 50000u
+#define SPIN_CONTENDED_YIELD_NS 250000u
 /* Our choice (same benchmark): the first hold-off and its cap. Each probe under contention costs
  * one late packet, so probes must be rarer than 1 in 1000 packets of a 2 ms ping (p99.9). */
 #define SPIN_HOLDOFF_MIN_NS 2000000000u

@@ -19,7 +19,7 @@ import { dhtGet, dhtGetRaw, dhtPut, networkCid } from './dht-client.js';
 import { loadIdentity } from './identity.js';
 import { createLibp2pHost, type Services } from './libp2p-host.js';
 import { Membership } from './membership.js';
-import { compareForName, validateNetwork } from './rules.js';
+import { compareForName, isValidEndpointRecord, validateNetwork } from './rules.js';
 import { decodeSigned, open, sign, type Signed } from './signed.js';
 import { request, serveSync, type SyncMessage } from './sync-protocol.js';
 import type {
@@ -422,7 +422,7 @@ export class DiscoveryNode {
 
   private onEndpoints(from: string, networkId: string, records: EndpointRecord[], full: boolean): void {
     if (!this.joined.has(networkId) || !Array.isArray(records)) return;
-    const ok = records.filter((r) => r && r.hostId === from && r.networkId === networkId && typeof r.version === 'number' && typeof r.endpointId === 'string');
+    const ok = records.filter((r) => isValidEndpointRecord(r) && r.hostId === from && r.networkId === networkId);
     if (full) this.endpointsTable.replaceOwnerSet(networkId, from, ok);
     else for (const r of ok) this.endpointsTable.apply(r);
   }

@@ -79,3 +79,24 @@ export function validateNetwork(def: NetworkRecord): void {
   if (typeof def.createdAt !== 'number' || typeof def.createdBy !== 'string') throw bad('createdAt and createdBy are required');
   if (typeof def.options !== 'object' || def.options === null) throw bad('options must be an object');
 }
+
+const MAC_RE = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i;
+const NAME_RE = /^[a-zA-Z0-9_.-]{0,63}$/;
+
+/** True when an endpoint record from another host is well-formed in every field (the sync protocol
+ *  drops the others): ids, name and aliases, an IPv4 address (optionally with a prefix), a MAC, a
+ *  VTEP 'ip:port', a numeric version, and an optional boolean tombstone. */
+export function isValidEndpointRecord(r: unknown): boolean {
+  if (typeof r !== 'object' || r === null) return false;
+  const e = r as Record<string, unknown>;
+  if (typeof e.networkId !== 'string' || !/^[0-9a-f]{64}$/.test(e.networkId)) return false;
+  if (typeof e.endpointId !== 'string' || e.endpointId.length === 0 || e.endpointId.length > 128) return false;
+  if (typeof e.hostId !== 'string' || typeof e.version !== 'number' || !Number.isFinite(e.version)) return false;
+  if (typeof e.name !== 'string' || !NAME_RE.test(e.name)) return false;
+  if (!Array.isArray(e.aliases) || e.aliases.length > 64 || !e.aliases.every((a) => typeof a === 'string' && NAME_RE.test(a))) return false;
+  if (typeof e.ipv4 !== 'string' || !ipaddr.IPv4.isValid(e.ipv4.split('/')[0]!) || !ipaddr.IPv4.isValidFourPartDecimal(e.ipv4.split('/')[0]!)) return false;
+  if (typeof e.mac !== 'string' || !MAC_RE.test(e.mac)) return false;
+  if (typeof e.vtep !== 'string' || !/^[0-9a-fA-F.:[\]]+:\d{1,5}$/.test(e.vtep)) return false;
+  if (e.deleted !== undefined && typeof e.deleted !== 'boolean') return false;
+  return true;
+}
