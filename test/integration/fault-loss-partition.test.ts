@@ -11,21 +11,14 @@ import { spawn } from 'node:child_process';
 import { cleanupAll, sh, trySh } from '../helpers/netns.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { makeUnderlay } from '../helpers/underlay.js';
+import { until as waitUntil } from '../helpers/until.js';
 
 const t = suite('loss and partition on the underlay');
 let h1: TestDaemon;
 let h2: TestDaemon;
 let ul: ReturnType<typeof makeUnderlay>;
 
-async function until<T>(what: string, fn: () => T | undefined | false, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+const until = <T>(what: string, fn: () => T | undefined | false, timeoutMs = 60_000) => waitUntil(what, fn, timeoutMs);
 
 const upHosts = (d: TestDaemon) => (d.ok('info').match(/\(up,/g) ?? []).length;
 
