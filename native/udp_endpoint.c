@@ -11,13 +11,13 @@
  * (the TAP readers too), is then picked up without a scheduler wakeup, which is most of a
  * userspace hop's latency on a VM. 0 turns it off.
  *
- * The window yields the CPU on every idle turn. When a sched_yield takes long, something else on
- * this CPU runs whole time slices (other processes competing for the CPU): spinning then hurts,
- * because a runnable task that yields is not woken (and so not preempted in) when a packet
- * arrives; it waits behind the other task's slice (a tsnet ping p50 of 7.8 ms instead of 0.1 ms
- * with two busy loops on this 2-core VM). So a long yield ends the window and turns busy-polling
- * off for a hold-off that doubles while the contention lasts (sleeping in epoll is then the fast
- * path: a wakeup preempts the busy task). The first window after a hold-off probes again.
+ * The window yields the CPU on every idle turn. When a yield or a loop turn takes a time slice,
+ * other processes compete for this CPU and spinning hurts: a runnable task is not woken (and so
+ * not preempted in) when a packet arrives, it waits behind the other task's slice (tsnet ping p50
+ * 3.9-7.8 ms instead of ~0.12 ms with two `yes` loops on this 2-core VM, udp-rr p50 7.7 ms). So
+ * such a turn ends the window and turns busy-polling off for a hold-off that doubles while the
+ * contention lasts (sleeping in epoll is then the fast path: a wakeup preempts the busy task).
+ * The first window after a hold-off probes again; busyPollContended counts the windows cut.
  *
  * Per-slot metadata (Int32Array, UDP_META_INTS per slot): [length or -1 if dropped (truncated),
  * family 4|6, source port, address words a0..a3 (IPv4: a0 = address, host order; IPv6: the 16
@@ -121,13 +121,15 @@ static void async_cleanup(napi_async_cleanup_hook_handle handle, void *arg) {
 
 /* ---------------------------------------------------------------- busy-poll window */
 
-/* Our choice (bench/e2e `--quick --paths tinc,tsnet` with and without two `yes` loops): a yield or
- * loop turn longer than this means another task ran a time slice (EEVDF's base slice is 0.75 ms and
- * more), not a peer's turnaround (tens of us). */
-#define SPIN_CONTENDED_YIELD_NS 250000u
-/* Our choice (same benchmark): the first hold-off and its cap. Each probe under contention costs
- * one late packet, so probes must be rarer than 1 in 1000 packets of a 2 ms ping (p99.9). */
-#define SPIN_HOLDOFF_MIN_NS 2000000000u
+/* Our choice (bench/e2e `--paths tinc,tsnet --rounds 1 --count 1000 --probes 1000 --seconds 1`, idle
+ * and with two `yes` loops): a loop turn or yield this long means another task ran a time slice
+ * (EEVDF's base slice is 0.75 ms x (1 + log2 CPUs), 1.5 ms here), not a peer's turnaround (tens
+ * of us). 250 us also fired without load and cost the idle machine its busy-poll gain. */
+#define SPIN_CONTENDED_NS 1000000u
+/* Our choice (same runs): the first hold-off and its cap. Under contention each probe (a window
+ * after a hold-off) can cost one late packet, so the hold-off doubles while contention lasts; a
+ * clean window resets it, so a one-off stall (GC, a peer's long turn) costs only 200 ms. */
+#define SPIN_HOLDOFF_MIN_NS 200000000u
 #define SPIN_HOLDOFF_MAX_NS 32000000000u
 
 static void on_idle(uv_idle_t *h) {
@@ -135,12 +137,12 @@ static void on_idle(uv_idle_t *h) {
   uint64_t now = uv_hrtime();
   if (now < e->spin_until) {
     /* one loop turn (poll, callbacks, our last yield) took a time slice: we were preempted */
-    int contended = now - e->spin_turn >= SPIN_CONTENDED_YIELD_NS;
+    int contended = now - e->spin_turn >= SPIN_CONTENDED_NS;
     if (!contended) {
       /* let a runnable peer (often woken onto this very CPU by what we just sent) go first */
       sched_yield();
       e->spin_turn = uv_hrtime();
-      contended = e->spin_turn - now >= SPIN_CONTENDED_YIELD_NS;
+      contended = e->spin_turn - now >= SPIN_CONTENDED_NS;
     }
     if (!contended) return;
     /* the CPU is contended: stop spinning for a while (see the header) */

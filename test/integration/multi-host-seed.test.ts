@@ -95,6 +95,16 @@ t('a host killed with SIGKILL disappears with its names, and returns on restart'
   await until('host 3 up again', () => upHosts(hosts[0]!) === 2);
 });
 
+t('the cluster survives the loss of the host everyone joined through, which rejoins on restart', async () => {
+  const h1 = hosts[0]!;
+  await h1.kill('SIGKILL');
+  await until('hosts 2 and 3 see host 1 down', () => upHosts(hosts[1]!) === 1 && upHosts(hosts[2]!) === 1);
+  await until('demo2 still pings demo3', () => hosts[1]!.inContainer('demo2', 'ping', ['-c', '1', '-W', '2', 'demo3']).status === 0);
+  await h1.start(); // no --join: the others redial it
+  await until('host 1 sees both others again', () => upHosts(h1) === 2, 60_000);
+  await until('demo3 pings demo1 again', () => hosts[2]!.inContainer('demo3', 'ping', ['-c', '1', '-W', '2', 'demo1']).status === 0, 60_000);
+});
+
 t('network rm multi is refused while endpoints remain, then removes it everywhere', async () => {
   const r = hosts[0]!.cli('network', 'rm', 'multi');
   assert.is.not(r.status, 0);
