@@ -1,0 +1,51 @@
+// `tsnet run` options on real namespaces: --ip, --alias, --hostname, the exit code of a foreground
+// command, `exec` entering the container's UTS namespace, `ps -a`, and `rm` of a running container.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { cleanupAll } from '../helpers/netns.js';
+import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
+
+const t = suite('run options');
+let d: TestDaemon;
+
+t.before(async () => {
+  d = await startTestDaemon();
+  d.ok('network', 'create', '--subnet', '10.88.0.0/24', '--ip-range', '10.88.0.128/25', 'opts');
+});
+t.after(() => cleanupAll());
+
+t('--ip, --alias and --hostname are honoured', () => {
+  d.ok('run', '-d', '--name', 'db', '--net', 'opts', '--ip', '10.88.0.5', '--alias', 'database', '--hostname', 'dbhost', '--', 'sleep', '600');
+  const [c] = JSON.parse(d.ok('inspect', 'db')) as Array<any>;
+  assert.is(c.NetworkSettings.Networks.opts.IPAddress, '10.88.0.5');
+  assert.equal(c.NetworkSettings.Networks.opts.Aliases, ['database']);
+  assert.is(d.cli('exec', 'db', '--', 'hostname').stdout.trim(), 'dbhost');
+  const r = d.cli('run', '--rm', '--net', 'opts', '--', 'dig', '+short', '+time=2', '+tries=1', 'database');
+  assert.is(r.stdout.trim(), '10.88.0.5', r.stderr);
+});
+
+t('automatic addresses come from --ip-range', () => {
+  d.ok('run', '-d', '--name', 'web', '--net', 'opts', '--', 'sleep', '600');
+  const ip = (JSON.parse(d.ok('inspect', 'web')) as Array<any>)[0].NetworkSettings.Networks.opts.IPAddress as string;
+  assert.ok(Number(ip.split('.')[3]) >= 128, ip);
+});
+
+t('a foreground command gives its exit code; --rm removes the container', () => {
+  const r = d.cli('run', '--rm', '--name', 'once', '--net', 'opts', '--', 'sh', '-c', 'exit 3');
+  assert.is(r.status, 3);
+  assert.not.match(d.ok('ps', '-a'), /\bonce\b/);
+  const kept = d.cli('run', '--name', 'kept', '--', 'true');
+  assert.is(kept.status, 0);
+  assert.match(d.ok('ps', '-a'), /Exited \(0\)\s+kept|kept/);
+});
+
+t('rm of a running container needs -f; ps shows it until then', () => {
+  const r = d.cli('rm', 'web');
+  assert.is.not(r.status, 0);
+  assert.match(r.stderr, /is running/);
+  assert.match(d.ok('ps'), /\bweb\b/);
+  d.ok('rm', '-f', 'web', 'db', 'kept');
+  assert.is(d.ok('ps', '-a', '-q').trim(), '');
+});
+
+t.run();
