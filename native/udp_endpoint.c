@@ -11,7 +11,8 @@
  * (the TAP readers too), is then picked up without a scheduler wakeup, which is most of a
  * userspace hop's latency on a VM. 0 turns it off.
  *
- * The window yields the CPU on every idle turn. When a yield or a loop turn takes a time slice,
+ * The window yields the CPU on every idle turn. When the thread spends a time slice off the CPU
+ * in one yield or loop turn (wall clock minus thread CPU time, so our own JS and GC do not count),
  * other processes compete for this CPU and spinning hurts: a runnable task is not woken (and so
  * not preempted in) when a packet arrives, it waits behind the other task's slice (tsnet ping p50
  * 3.9-7.8 ms instead of ~0.12 ms with two `yes` loops on this 2-core VM, udp-rr p50 7.7 ms). So
@@ -33,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 #include <uv.h>
 
@@ -68,7 +70,7 @@ struct udp_ep {
   napi_async_context actx;
   napi_async_cleanup_hook_handle cleanup;
   uint64_t spin_ns, spin_until;
-  uint64_t spin_turn;                 /* end of the last busy-poll turn */
+  uint64_t spin_off;                  /* off_cpu_ns() at the end of the last busy-poll turn */
   uint64_t holdoff_until, holdoff_ns; /* busy-polling off until then; next hold-off length */
   double wakeups, batches, packets, drops, sent, send_errors, spin_windows, spin_contended;
 };
@@ -122,9 +124,10 @@ static void async_cleanup(napi_async_cleanup_hook_handle handle, void *arg) {
 /* ---------------------------------------------------------------- busy-poll window */
 
 /* Our choice (bench/e2e `--paths tinc,tsnet --rounds 1 --count 1000 --probes 1000 --seconds 1`, idle
- * and with two `yes` loops): a loop turn or yield this long means another task ran a time slice
- * (EEVDF's base slice is 0.75 ms x (1 + log2 CPUs), 1.5 ms here), not a peer's turnaround (tens
- * of us). 250 us also fired without load and cost the idle machine its busy-poll gain. */
+ * and with two `yes` loops): this much time off the CPU in one loop turn or one yield means another
+ * task ran a time slice (EEVDF's base slice is 0.75 ms x (1 + log2 CPUs), 1.5 ms here), not a
+ * peer's turnaround (tens of us). 250 us also fired without load and cost the idle machine its
+ * busy-poll gain. */
 #define SPIN_CONTENDED_NS 1000000u
 /* Our choice (same runs): the first hold-off and its cap. Under contention each probe (a window
  * after a hold-off) can cost one late packet, so the hold-off doubles while contention lasts; a
@@ -132,23 +135,32 @@ static void async_cleanup(napi_async_cleanup_hook_handle handle, void *arg) {
 #define SPIN_HOLDOFF_MIN_NS 200000000u
 #define SPIN_HOLDOFF_MAX_NS 32000000000u
 
+/* Nanoseconds this thread has spent off the CPU (wall clock minus its CPU time): grows only while
+ * it is runnable but not running (preempted, yielded to another task) or asleep. */
+static uint64_t off_cpu_ns(void) {
+  struct timespec ts;
+  if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0) return 0;
+  return uv_hrtime() - ((uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec);
+}
+
 static void on_idle(uv_idle_t *h) {
   struct udp_ep *e = h->data;
   uint64_t now = uv_hrtime();
   if (now < e->spin_until) {
-    /* one loop turn (poll, callbacks, our last yield) took a time slice: we were preempted */
-    int contended = now - e->spin_turn >= SPIN_CONTENDED_NS;
+    /* The loop never sleeps during a window (poll timeout 0), so off-CPU time since the last turn
+     * is time another task had our CPU: our own JS or GC work does not count. */
+    uint64_t off = off_cpu_ns();
+    int contended = off - e->spin_off >= SPIN_CONTENDED_NS;
     if (!contended) {
       /* let a runnable peer (often woken onto this very CPU by what we just sent) go first */
       sched_yield();
-      e->spin_turn = uv_hrtime();
-      contended = e->spin_turn - now >= SPIN_CONTENDED_NS;
+      e->spin_off = off_cpu_ns();
+      contended = e->spin_off - off >= SPIN_CONTENDED_NS;
     }
     if (!contended) return;
     /* the CPU is contended: stop spinning for a while (see the header) */
     e->spin_contended++;
-    uint64_t after = uv_hrtime();
-    e->holdoff_until = after + e->holdoff_ns;
+    e->holdoff_until = uv_hrtime() + e->holdoff_ns;
     e->holdoff_ns = e->holdoff_ns >= SPIN_HOLDOFF_MAX_NS / 2 ? SPIN_HOLDOFF_MAX_NS : e->holdoff_ns * 2;
   } else {
     e->holdoff_ns = SPIN_HOLDOFF_MIN_NS; /* a whole window without contention */
@@ -162,8 +174,8 @@ static inline void kick(struct udp_ep *e) {
   uint64_t now = uv_hrtime();
   if (now < e->holdoff_until) return;
   e->spin_until = now + e->spin_ns;
-  e->spin_turn = now;
   if (!e->idle_active) {
+    e->spin_off = off_cpu_ns(); /* once per window, not per packet */
     e->idle_active = 1;
     e->spin_windows++;
     uv_idle_start(&e->idle, on_idle);

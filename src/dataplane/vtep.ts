@@ -36,7 +36,8 @@ export const DEFAULT_SOCKET_BUFFER_BYTES = 4 << 20;
  *  3 alternating runs each of 0, 100 and 300 us): tsnet/tinc ping56 p50 ratio 1.22-1.41 with 300 us
  *  against 1.43-1.81 with 0 and 1.52-2.41 with 100 (load 6-10, so noisy). It covers the peer's
  *  wakeup and turnaround, so the reply to a packet just sent is read while we still poll; the
- *  native side yields the CPU on every idle turn, so a runnable peer is not held up. */
+ *  native side yields the CPU on every idle turn, so a runnable peer is not held up, and pauses
+ *  busy-polling while other processes compete for the CPU (native/udp_endpoint.c, bench/README.md). */
 export const DEFAULT_BUSY_POLL_US = 300;
 
 export type VtepDropReason = 'truncated' | 'no-i-flag' | 'unknown-vni' | 'not-member' | 'tx-error' | 'not-started'
