@@ -42,6 +42,9 @@ export function rng(seed: number = DEFAULT_SEED): Rng {
   };
 }
 
+/** Just the uniform [0, 1) generator of a seed, for tests that need nothing more. */
+export const prng = (seed: number): (() => number) => rng(seed).next;
+
 /** One to `maxOps` havoc mutations of a copy of `seed` (never modifies it). */
 export function mutate(r: Rng, seed: Buffer, maxOps = 4): Buffer {
   let b: Buffer = Buffer.from(seed);

@@ -5,6 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { TsnetError } from '../../src/errors.js';
 import { DEFAULT_POOLS, allocate, allocateSubnet, createPool, isAllocated, loadPool, macFromIp, release, withPrefix } from '../../src/control/ipam.js';
+import { prng } from '../helpers/fault-rng.js'; // mulberry32, seeded: failures reproduce
 
 function throwsCode(fn: () => unknown, code: string, category?: string, messagePart?: string): void {
   try {
@@ -140,17 +141,6 @@ test('a /30 holds one endpoint besides the gateway, then EPOOL_EXHAUSTED; wrap-a
   throwsCode(() => allocate(q), 'EPOOL_EXHAUSTED');
 });
 
-// mulberry32: a small seeded PRNG so the random sequence is the same on every run.
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 test('never hands out an address twice under random allocate/release (seeded)', () => {
   for (const seed of [1, 7, 42, 1234]) {

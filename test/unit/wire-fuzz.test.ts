@@ -10,18 +10,8 @@ import {
   isMalformed, decodeEthernet, decodeArp, decodeIpv4, decodeIpv6, decodeUdp, decodeIcmp, decodeVxlan, decodeDns,
   decodePcap, ethType, ethHeaderLen, ethVlanId, udpChecksumOkInIp, buildIcmpEchoReply,
 } from '../../src/wire/index.js';
+import { prng } from '../helpers/fault-rng.js'; // mulberry32, seeded: failures reproduce
 
-/** mulberry32: a small seeded PRNG, so failures reproduce. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const DECODERS: Array<[string, (b: Buffer, off: number, len: number) => unknown]> = [
   ['ethernet', decodeEthernet],
