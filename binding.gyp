@@ -6,6 +6,7 @@
       "target_name": "tsnet_native",
       "sources": [
         "native/addon.c",
+        "native/batch_callbacks.c",
         "native/tap_open.c",
         "native/tap_reader.c",
         "native/tap_write.c",

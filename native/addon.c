@@ -1,5 +1,6 @@
 /* Module entry of tsnet_native.node and the small helpers every file shares: throwing the last
- * N-API error, building {errno, syscall} failures, and checked argument conversion. The module is
+ * N-API error, building {errno, syscall} failures, checked argument conversion (numbers, buffers,
+ * functions, handles), setting number properties, and registering export tables. The module is
  * context-aware (no global state) so it can also be loaded by a data-plane worker thread. */
 #include "common.h"
 
@@ -31,6 +32,59 @@ static void throw_type(napi_env env, const char *what, const char *expected) {
   char msg[160];
   snprintf(msg, sizeof msg, "tsnet_native: %s must be %s", what, expected);
   napi_throw_type_error(env, NULL, msg);
+}
+
+int tsnet_arg_function(napi_env env, napi_value v, const char *what, napi_ref *out) {
+  napi_valuetype t;
+  if (napi_typeof(env, v, &t) != napi_ok || t != napi_function) {
+    throw_type(env, what, "a function");
+    return -1;
+  }
+  return napi_create_reference(env, v, 1, out) == napi_ok ? 0 : -1;
+}
+
+int tsnet_args(napi_env env, napi_callback_info info, size_t n, napi_value *argv, const char *usage) {
+  size_t argc = n;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) {
+    tsnet_throw_last(env, "napi_get_cb_info");
+    return -1;
+  }
+  if (argc < n) {
+    napi_throw_type_error(env, NULL, usage);
+    return -1;
+  }
+  return 0;
+}
+
+void *tsnet_arg_external(napi_env env, napi_value v, const char *msg) {
+  void *p = NULL;
+  napi_valuetype t;
+  if (napi_typeof(env, v, &t) != napi_ok || t != napi_external || napi_get_value_external(env, v, &p) != napi_ok) {
+    napi_throw_type_error(env, NULL, msg);
+    return NULL;
+  }
+  return p;
+}
+
+void *tsnet_handle_arg(napi_env env, napi_callback_info info, const char *msg) {
+  size_t argc = 1;
+  napi_value argv[1];
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  return argc ? tsnet_arg_external(env, argv[0], msg) : NULL;
+}
+
+int tsnet_set_number(napi_env env, napi_value obj, const char *key, double v) {
+  napi_value n;
+  if (napi_create_double(env, v, &n) != napi_ok) return -1;
+  return napi_set_named_property(env, obj, key, n) == napi_ok ? 0 : -1;
+}
+
+napi_value tsnet_export_all(napi_env env, napi_value exports, const struct tsnet_export *fns) {
+  for (size_t i = 0; fns[i].name; i++) {
+    napi_property_descriptor d = {fns[i].name, NULL, fns[i].fn, NULL, NULL, NULL, napi_enumerable, NULL};
+    NAPI_CALL(env, napi_define_properties(env, exports, 1, &d));
+  }
+  return exports;
 }
 
 int tsnet_arg_int32(napi_env env, napi_value v, const char *what, int32_t *out) {

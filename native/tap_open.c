@@ -112,13 +112,8 @@ static int get_string(napi_env env, napi_value v, char *buf, size_t cap) {
 
 /* open(name, persist: -1|0|1, netnsPath, mustExist) -> {fd, name} | {errno, syscall} */
 static napi_value js_open(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
   napi_value argv[4];
-  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 4) {
-    napi_throw_type_error(env, NULL, "tsnet_native: open(name, persist, netnsPath, mustExist)");
-    return NULL;
-  }
+  if (tsnet_args(env, info, 4, argv, "tsnet_native: open(name, persist, netnsPath, mustExist)") < 0) return NULL;
   struct open_req r;
   memset(&r, 0, sizeof r);
   r.fd = -1;
@@ -195,12 +190,6 @@ static napi_value js_close(napi_env env, napi_callback_info info) {
 }
 
 napi_value tsnet_register_open(napi_env env, napi_value exports) {
-  napi_property_descriptor props[] = {
-      {"open", NULL, js_open, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"setPersist", NULL, js_set_persist, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"ifName", NULL, js_if_name, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"close", NULL, js_close, NULL, NULL, NULL, napi_enumerable, NULL},
-  };
-  NAPI_CALL(env, napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
-  return exports;
+  static const struct tsnet_export fns[] = {{"open", js_open}, {"setPersist", js_set_persist}, {"ifName", js_if_name}, {"close", js_close}, {NULL, NULL}};
+  return tsnet_export_all(env, exports, fns);
 }

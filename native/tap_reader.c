@@ -9,7 +9,6 @@
 #include "common.h"
 
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 #include <uv.h>
@@ -24,14 +23,11 @@ struct reader {
   int fd;
   int refs;               /* the JS handle + the uv handle; freed when both are gone */
   int stopped;            /* uv_close called: never touch the fd again */
-  int in_callback;        /* JS is running from inside on_poll */
-  int js_released;        /* references and async context released */
   uint8_t *base;
   size_t space;           /* slotSize - headroom: room for one frame */
   int32_t *lengths;
   int32_t frames, slot, headroom;
-  napi_ref buf_ref, lens_ref, on_batch, on_error;
-  napi_async_context actx;
+  struct tsnet_batch_js js; /* buffer, lengths, onBatch, onError (batch_callbacks.c) */
   napi_async_cleanup_hook_handle cleanup; /* keeps the addon loaded until the handle is closed */
   double wakeups, batches, frames_read, drops;
 };
@@ -49,16 +45,6 @@ static void on_closed(uv_handle_t *h) {
   unref(r);
 }
 
-static void release_js(struct reader *r) {
-  if (r->js_released) return;
-  r->js_released = 1;
-  napi_delete_reference(r->env, r->buf_ref);
-  napi_delete_reference(r->env, r->lens_ref);
-  napi_delete_reference(r->env, r->on_batch);
-  napi_delete_reference(r->env, r->on_error);
-  napi_async_destroy(r->env, r->actx);
-}
-
 static void stop_reader(struct reader *r) {
   if (r->stopped) return;
   r->stopped = 1;
@@ -70,37 +56,13 @@ static void stop_reader(struct reader *r) {
 static void async_cleanup(napi_async_cleanup_hook_handle handle, void *arg) {
   struct reader *r = arg;
   (void)handle;
-  r->js_released = 1;
+  r->js.released = 1;
   stop_reader(r);
-}
-
-static void call_js(struct reader *r, napi_value fn, size_t argc, napi_value *argv) {
-  napi_value recv, result;
-  napi_get_global(r->env, &recv); /* napi_make_callback needs an object receiver */
-  r->in_callback = 1;
-  napi_status st = napi_make_callback(r->env, r->actx, recv, fn, argc, argv, &result);
-  r->in_callback = 0;
-  if (st == napi_pending_exception) {
-    napi_value exc;
-    napi_get_and_clear_last_exception(r->env, &exc);
-    napi_fatal_exception(r->env, exc); /* a bug in the JS callback: surfaces as uncaughtException */
-  }
-}
-
-static void deliver_batch(struct reader *r, int32_t n) {
-  napi_value fn, arg;
-  napi_get_reference_value(r->env, r->on_batch, &fn);
-  napi_create_int32(r->env, n, &arg);
-  call_js(r, fn, 1, &arg);
 }
 
 static void deliver_error(struct reader *r, int err, const char *syscall) {
-  napi_value fn, argv[2];
-  napi_get_reference_value(r->env, r->on_error, &fn);
-  napi_create_int32(r->env, err, &argv[0]);
-  napi_create_string_utf8(r->env, syscall, NAPI_AUTO_LENGTH, &argv[1]);
   stop_reader(r);
-  call_js(r, fn, 2, argv);
+  tsnet_batch_js_error(&r->js, err, syscall);
 }
 
 /* Reads ready frames into the slots until EAGAIN or the batch is full. Returns the count; a
@@ -147,7 +109,7 @@ static void on_poll(uv_poll_t *h, int status, int events) {
       if (n > 0) {
         r->batches++;
         r->frames_read += n;
-        deliver_batch(r, n);
+        tsnet_batch_js_batch(&r->js, n);
       }
       if (r->stopped) break; /* JS stopped or closed the TAP during the callback */
       if (err) {
@@ -157,7 +119,7 @@ static void on_poll(uv_poll_t *h, int status, int events) {
       if (n < r->frames) break; /* drained until EAGAIN */
     }
   }
-  if (r->stopped) release_js(r);
+  if (r->stopped) tsnet_batch_js_release(&r->js);
   napi_close_handle_scope(r->env, scope);
 }
 
@@ -167,27 +129,13 @@ static void finalize_handle(napi_env env, void *data, void *hint) {
   unref((struct reader *)data);
 }
 
-static int get_function(napi_env env, napi_value v, const char *what, napi_ref *out) {
-  napi_valuetype t;
-  if (napi_typeof(env, v, &t) != napi_ok || t != napi_function) {
-    char msg[96];
-    snprintf(msg, sizeof msg, "tsnet_native: %s must be a function", what);
-    napi_throw_type_error(env, NULL, msg);
-    return -1;
-  }
-  return napi_create_reference(env, v, 1, out) == napi_ok ? 0 : -1;
-}
-
 /* readerStart(fd, buffer, lengths, frames, slotSize, headroom, onBatch(count),
  *             onError(errno, syscall)) -> handle | {errno, syscall} */
 static napi_value js_reader_start(napi_env env, napi_callback_info info) {
-  size_t argc = 8;
   napi_value argv[8];
-  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 8) {
-    napi_throw_type_error(env, NULL, "tsnet_native: readerStart(fd, buffer, lengths, frames, slotSize, headroom, onBatch, onError)");
+  if (tsnet_args(env, info, 8, argv,
+                 "tsnet_native: readerStart(fd, buffer, lengths, frames, slotSize, headroom, onBatch, onError)") < 0)
     return NULL;
-  }
   int32_t fd, frames, slot, headroom;
   uint8_t *base;
   size_t cap, nlens;
@@ -203,9 +151,7 @@ static napi_value js_reader_start(napi_env env, napi_callback_info info) {
     return NULL;
   }
   uv_loop_t *loop;
-  napi_value resource_name;
   NAPI_CALL(env, napi_get_uv_event_loop(env, &loop));
-  NAPI_CALL(env, napi_create_string_utf8(env, "tsnet:tap-reader", NAPI_AUTO_LENGTH, &resource_name));
 
   struct reader *r = calloc(1, sizeof *r);
   if (!r) return tsnet_failure(env, ENOMEM, "calloc");
@@ -226,21 +172,11 @@ static napi_value js_reader_start(napi_env env, napi_callback_info info) {
     return NULL;
   }
   /* From here the external owns r: failures release what was taken and return. */
-  if (get_function(env, argv[6], "onBatch", &r->on_batch) < 0 || get_function(env, argv[7], "onError", &r->on_error) < 0 ||
-      napi_create_reference(env, argv[1], 1, &r->buf_ref) != napi_ok ||
-      napi_create_reference(env, argv[2], 1, &r->lens_ref) != napi_ok ||
-      napi_async_init(env, NULL, resource_name, &r->actx) != napi_ok) {
-    if (r->on_batch) napi_delete_reference(env, r->on_batch);
-    if (r->on_error) napi_delete_reference(env, r->on_error);
-    if (r->buf_ref) napi_delete_reference(env, r->buf_ref);
-    if (r->lens_ref) napi_delete_reference(env, r->lens_ref);
-    r->js_released = 1;
-    tsnet_throw_last(env, "readerStart");
+  if (tsnet_batch_js_init(&r->js, env, argv[1], argv[2], argv[6], argv[7], "tsnet:tap-reader", "readerStart") < 0)
     return NULL;
-  }
   int rc = uv_poll_init(loop, &r->poll, fd);
   if (rc < 0) {
-    release_js(r);
+    tsnet_batch_js_release(&r->js);
     return tsnet_failure(env, -rc, "uv_poll_init");
   }
   r->refs = 2;
@@ -249,51 +185,32 @@ static napi_value js_reader_start(napi_env env, napi_callback_info info) {
   rc = uv_poll_start(&r->poll, UV_READABLE, on_poll);
   if (rc < 0) {
     stop_reader(r);
-    release_js(r);
+    tsnet_batch_js_release(&r->js);
     return tsnet_failure(env, -rc, "uv_poll_start");
   }
   return handle;
 }
 
-static struct reader *get_reader(napi_env env, napi_value v) {
-  void *p = NULL;
-  napi_valuetype t;
-  if (napi_typeof(env, v, &t) != napi_ok || t != napi_external || napi_get_value_external(env, v, &p) != napi_ok) {
-    napi_throw_type_error(env, NULL, "tsnet_native: expected a reader handle from readerStart()");
-    return NULL;
-  }
-  return p;
-}
+/* The message thrown for an argument that is not a reader handle. */
+#define NOT_A_READER "tsnet_native: expected a reader handle from readerStart()"
 
 /* readerStop(handle): stops polling; safe to call twice and from inside the callbacks. */
 static napi_value js_reader_stop(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  struct reader *r = argc ? get_reader(env, argv[0]) : NULL;
+  struct reader *r = tsnet_handle_arg(env, info, NOT_A_READER);
   if (!r) return NULL;
   stop_reader(r);
-  if (!r->in_callback) release_js(r);
+  if (!r->js.in_callback) tsnet_batch_js_release(&r->js);
   return NULL;
-}
-
-static int set_number(napi_env env, napi_value obj, const char *key, double v) {
-  napi_value n;
-  if (napi_create_double(env, v, &n) != napi_ok) return -1;
-  return napi_set_named_property(env, obj, key, n) == napi_ok ? 0 : -1;
 }
 
 /* readerStats(handle) -> {wakeups, batches, frames, drops, active} */
 static napi_value js_reader_stats(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  struct reader *r = argc ? get_reader(env, argv[0]) : NULL;
+  struct reader *r = tsnet_handle_arg(env, info, NOT_A_READER);
   if (!r) return NULL;
   napi_value obj, active;
   NAPI_CALL(env, napi_create_object(env, &obj));
-  if (set_number(env, obj, "wakeups", r->wakeups) < 0 || set_number(env, obj, "batches", r->batches) < 0 ||
-      set_number(env, obj, "frames", r->frames_read) < 0 || set_number(env, obj, "drops", r->drops) < 0)
+  if (tsnet_set_number(env, obj, "wakeups", r->wakeups) < 0 || tsnet_set_number(env, obj, "batches", r->batches) < 0 ||
+      tsnet_set_number(env, obj, "frames", r->frames_read) < 0 || tsnet_set_number(env, obj, "drops", r->drops) < 0)
     return NULL;
   NAPI_CALL(env, napi_get_boolean(env, !r->stopped, &active));
   NAPI_CALL(env, napi_set_named_property(env, obj, "active", active));
@@ -301,11 +218,6 @@ static napi_value js_reader_stats(napi_env env, napi_callback_info info) {
 }
 
 napi_value tsnet_register_reader(napi_env env, napi_value exports) {
-  napi_property_descriptor props[] = {
-      {"readerStart", NULL, js_reader_start, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"readerStop", NULL, js_reader_stop, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"readerStats", NULL, js_reader_stats, NULL, NULL, NULL, napi_enumerable, NULL},
-  };
-  NAPI_CALL(env, napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
-  return exports;
+  static const struct tsnet_export fns[] = {{"readerStart", js_reader_start}, {"readerStop", js_reader_stop}, {"readerStats", js_reader_stats}, {NULL, NULL}};
+  return tsnet_export_all(env, exports, fns);
 }

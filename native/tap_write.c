@@ -28,16 +28,11 @@ static int check_range(napi_env env, int64_t off, int64_t len, size_t cap) {
 
 /* write(fd, buf, off, len) -> bytes written, or -errno (-EAGAIN when the queue is full) */
 static napi_value js_write(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
   napi_value argv[4];
-  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (tsnet_args(env, info, 4, argv, "tsnet_native: write(fd, buf, off, len)") < 0) return NULL;
   int32_t fd, off, len;
   uint8_t *data;
   size_t cap;
-  if (argc < 4) {
-    napi_throw_type_error(env, NULL, "tsnet_native: write(fd, buf, off, len)");
-    return NULL;
-  }
   if (tsnet_arg_int32(env, argv[0], "fd", &fd) < 0 || tsnet_arg_buffer(env, argv[1], "buf", &data, &cap) < 0 ||
       tsnet_arg_int32(env, argv[2], "off", &off) < 0 || tsnet_arg_int32(env, argv[3], "len", &len) < 0)
     return NULL;
@@ -51,17 +46,12 @@ static napi_value js_write(napi_env env, napi_callback_info info) {
 /* writeBatch(fd, buf, offsets, lengths, count) -> number of frames written; stops at the first
  * failure (its errno is kept for lastErrno()). */
 static napi_value js_write_batch(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
   napi_value argv[5];
-  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (tsnet_args(env, info, 5, argv, "tsnet_native: writeBatch(fd, buf, offsets, lengths, count)") < 0) return NULL;
   int32_t fd, count;
   uint8_t *data;
   size_t cap, noffs, nlens;
   int32_t *offs, *lens;
-  if (argc < 5) {
-    napi_throw_type_error(env, NULL, "tsnet_native: writeBatch(fd, buf, offsets, lengths, count)");
-    return NULL;
-  }
   if (tsnet_arg_int32(env, argv[0], "fd", &fd) < 0 || tsnet_arg_buffer(env, argv[1], "buf", &data, &cap) < 0 ||
       tsnet_arg_int32array(env, argv[2], "offsets", &offs, &noffs) < 0 ||
       tsnet_arg_int32array(env, argv[3], "lengths", &lens, &nlens) < 0 ||
@@ -95,11 +85,6 @@ static napi_value js_last_errno(napi_env env, napi_callback_info info) {
 }
 
 napi_value tsnet_register_write(napi_env env, napi_value exports) {
-  napi_property_descriptor props[] = {
-      {"write", NULL, js_write, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"writeBatch", NULL, js_write_batch, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"lastErrno", NULL, js_last_errno, NULL, NULL, NULL, napi_enumerable, NULL},
-  };
-  NAPI_CALL(env, napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
-  return exports;
+  static const struct tsnet_export fns[] = {{"write", js_write}, {"writeBatch", js_write_batch}, {"lastErrno", js_last_errno}, {NULL, NULL}};
+  return tsnet_export_all(env, exports, fns);
 }

@@ -57,8 +57,6 @@ struct udp_ep {
   int handles_open;      /* uv handles initialised and not yet closed */
   int closed;            /* fds closed, handles closing: never touch them again */
   int poll_init;
-  int in_callback;
-  int js_released;       /* reader references released (or never taken) */
   int idle_active;
   uint8_t *base;
   int32_t *meta;
@@ -66,8 +64,7 @@ struct udp_ep {
   struct mmsghdr *msgs;
   struct iovec *iov;
   struct sockaddr_storage *addrs;
-  napi_ref buf_ref, meta_ref, on_batch, on_error;
-  napi_async_context actx;
+  struct tsnet_batch_js js; /* buffer, meta, onBatch, onError once reading (batch_callbacks.c) */
   napi_async_cleanup_hook_handle cleanup;
   uint64_t spin_ns, spin_until;
   uint64_t spin_off;                  /* off_cpu_ns() at the end of the last busy-poll turn */
@@ -93,16 +90,6 @@ static void on_handle_closed(uv_handle_t *h) {
   ep_unref(e);
 }
 
-static void release_js(struct udp_ep *e) {
-  if (e->js_released) return;
-  e->js_released = 1;
-  napi_delete_reference(e->env, e->buf_ref);
-  napi_delete_reference(e->env, e->meta_ref);
-  napi_delete_reference(e->env, e->on_batch);
-  napi_delete_reference(e->env, e->on_error);
-  napi_async_destroy(e->env, e->actx);
-}
-
 static void ep_close(struct udp_ep *e) {
   if (e->closed) return;
   e->closed = 1;
@@ -117,7 +104,7 @@ static void ep_close(struct udp_ep *e) {
 static void async_cleanup(napi_async_cleanup_hook_handle handle, void *arg) {
   struct udp_ep *e = arg;
   (void)handle;
-  e->js_released = 1; /* JS references die with the environment */
+  e->js.released = 1; /* JS references die with the environment */
   ep_close(e);
 }
 
@@ -252,20 +239,16 @@ static void finalize_ep(napi_env env, void *data, void *hint) {
   (void)env;
   (void)hint;
   ep_close(e);
-  if (!e->in_callback) release_js(e);
+  if (!e->js.in_callback) tsnet_batch_js_release(&e->js);
   ep_unref(e);
 }
 
 /* udpOpen(family 4|6, address, port, poolSize, rcvbuf, sndbuf)
  *   -> {handle, port, poolPorts: number[]} | {errno, syscall} */
 static napi_value js_open(napi_env env, napi_callback_info info) {
-  size_t argc = 6;
   napi_value argv[6];
-  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 6) {
-    napi_throw_type_error(env, NULL, "tsnet_native: udpOpen(family, address, port, poolSize, rcvbuf, sndbuf)");
+  if (tsnet_args(env, info, 6, argv, "tsnet_native: udpOpen(family, address, port, poolSize, rcvbuf, sndbuf)") < 0)
     return NULL;
-  }
   int32_t fam, port, pool, rcvbuf, sndbuf;
   char addr[64];
   if (tsnet_arg_int32(env, argv[0], "family", &fam) < 0 || get_string(env, argv[1], "address", addr, sizeof addr) < 0 ||
@@ -288,7 +271,7 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   e->holdoff_ns = SPIN_HOLDOFF_MIN_NS;
   e->env = env;
   e->family = family;
-  e->js_released = 1;
+  e->js.released = 1;
   const char *syscall = "socket";
   for (int i = 0; i <= pool; i++) {
     if (i == 1) { /* pool sockets: same address, kernel-chosen port */
@@ -351,14 +334,11 @@ static napi_value js_sockaddr(napi_env env, napi_callback_info info) {
   return buf;
 }
 
+/* The message thrown for an argument that is not an endpoint handle. */
+#define NOT_AN_EP "tsnet_native: expected a UDP endpoint handle from udpOpen()"
+
 static struct udp_ep *get_ep(napi_env env, napi_value v) {
-  void *p = NULL;
-  napi_valuetype t;
-  if (napi_typeof(env, v, &t) != napi_ok || t != napi_external || napi_get_value_external(env, v, &p) != napi_ok) {
-    napi_throw_type_error(env, NULL, "tsnet_native: expected a UDP endpoint handle from udpOpen()");
-    return NULL;
-  }
-  return p;
+  return tsnet_arg_external(env, v, NOT_AN_EP);
 }
 
 /* ---------------------------------------------------------------- send */
@@ -366,13 +346,9 @@ static struct udp_ep *get_ep(napi_env env, napi_value v) {
 /* udpSend(handle, slot, buf, off, len, sockaddr) -> bytes sent, or -errno (-EAGAIN: socket buffer
  * full; -EBADF: closed). slot -1 = the listening socket, 0.. = a pool socket. */
 static napi_value js_send(napi_env env, napi_callback_info info) {
-  size_t argc = 6;
   napi_value argv[6];
-  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 6) {
-    napi_throw_type_error(env, NULL, "tsnet_native: udpSend(handle, slot, buf, off, len, sockaddr)");
+  if (tsnet_args(env, info, 6, argv, "tsnet_native: udpSend(handle, slot, buf, off, len, sockaddr)") < 0)
     return NULL;
-  }
   struct udp_ep *e = get_ep(env, argv[0]);
   int32_t slot, off, len;
   uint8_t *data, *sa;
@@ -410,19 +386,6 @@ static napi_value js_send(napi_env env, napi_callback_info info) {
 }
 
 /* ---------------------------------------------------------------- receive */
-
-static void call_js(struct udp_ep *e, napi_value fn, size_t argc, napi_value *argv) {
-  napi_value recv, result;
-  napi_get_global(e->env, &recv);
-  e->in_callback = 1;
-  napi_status st = napi_make_callback(e->env, e->actx, recv, fn, argc, argv, &result);
-  e->in_callback = 0;
-  if (st == napi_pending_exception) {
-    napi_value exc;
-    napi_get_and_clear_last_exception(e->env, &exc);
-    napi_fatal_exception(e->env, exc); /* a bug in the JS callback: surfaces as uncaughtException */
-  }
-}
 
 static void fill_meta(struct udp_ep *e, int32_t i, int32_t len) {
   int32_t *m = e->meta + (size_t)i * UDP_META_INTS;
@@ -477,13 +440,9 @@ static void on_poll(uv_poll_t *h, int status, int events) {
   if (e->closed) return;
   napi_handle_scope scope;
   if (napi_open_handle_scope(e->env, &scope) != napi_ok) return;
-  napi_value fn, argv[2];
   if (status < 0) {
     uv_poll_stop(&e->poll);
-    napi_get_reference_value(e->env, e->on_error, &fn);
-    napi_create_int32(e->env, -status, &argv[0]);
-    napi_create_string_utf8(e->env, "uv_poll", NAPI_AUTO_LENGTH, &argv[1]);
-    call_js(e, fn, 2, argv);
+    tsnet_batch_js_error(&e->js, -status, "uv_poll");
   } else {
     e->wakeups++;
     for (int round = 0; round < UDP_MAX_BATCHES_PER_WAKEUP && !e->closed; round++) {
@@ -493,47 +452,28 @@ static void on_poll(uv_poll_t *h, int status, int events) {
         e->batches++;
         e->packets += n;
         kick(e);
-        napi_get_reference_value(e->env, e->on_batch, &fn);
-        napi_create_int32(e->env, n, &argv[0]);
-        call_js(e, fn, 1, argv);
+        tsnet_batch_js_batch(&e->js, n);
       }
       if (e->closed) break; /* JS closed the endpoint during the callback */
       if (err) {
-        napi_get_reference_value(e->env, e->on_error, &fn);
-        napi_create_int32(e->env, err, &argv[0]);
-        napi_create_string_utf8(e->env, "recvmmsg", NAPI_AUTO_LENGTH, &argv[1]);
         uv_poll_stop(&e->poll);
-        call_js(e, fn, 2, argv);
+        tsnet_batch_js_error(&e->js, err, "recvmmsg");
         break;
       }
       if (n < e->frames) break;
     }
   }
-  if (e->closed) release_js(e);
+  if (e->closed) tsnet_batch_js_release(&e->js);
   napi_close_handle_scope(e->env, scope);
-}
-
-static int get_function(napi_env env, napi_value v, const char *what, napi_ref *out) {
-  napi_valuetype t;
-  if (napi_typeof(env, v, &t) != napi_ok || t != napi_function) {
-    char msg[96];
-    snprintf(msg, sizeof msg, "tsnet_native: %s must be a function", what);
-    napi_throw_type_error(env, NULL, msg);
-    return -1;
-  }
-  return napi_create_reference(env, v, 1, out) == napi_ok ? 0 : -1;
 }
 
 /* udpStartReading(handle, buffer, meta, frames, slotSize, headroom, onBatch(count),
  *                 onError(errno, syscall)) -> undefined | {errno, syscall}. Once per endpoint. */
 static napi_value js_start_reading(napi_env env, napi_callback_info info) {
-  size_t argc = 8;
   napi_value argv[8];
-  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 8) {
-    napi_throw_type_error(env, NULL, "tsnet_native: udpStartReading(handle, buffer, meta, frames, slotSize, headroom, onBatch, onError)");
+  if (tsnet_args(env, info, 8, argv,
+                 "tsnet_native: udpStartReading(handle, buffer, meta, frames, slotSize, headroom, onBatch, onError)") < 0)
     return NULL;
-  }
   struct udp_ep *e = get_ep(env, argv[0]);
   int32_t frames, slot, headroom;
   uint8_t *base;
@@ -567,26 +507,13 @@ static napi_value js_start_reading(napi_env env, napi_callback_info info) {
   e->frames = frames;
   e->slot = slot;
   e->headroom = headroom;
-  napi_value resource_name;
-  NAPI_CALL(env, napi_create_string_utf8(env, "tsnet:udp-reader", NAPI_AUTO_LENGTH, &resource_name));
-  e->on_batch = e->on_error = e->buf_ref = e->meta_ref = NULL;
-  if (get_function(env, argv[6], "onBatch", &e->on_batch) < 0 || get_function(env, argv[7], "onError", &e->on_error) < 0 ||
-      napi_create_reference(env, argv[1], 1, &e->buf_ref) != napi_ok ||
-      napi_create_reference(env, argv[2], 1, &e->meta_ref) != napi_ok ||
-      napi_async_init(env, NULL, resource_name, &e->actx) != napi_ok) {
-    if (e->on_batch) napi_delete_reference(env, e->on_batch);
-    if (e->on_error) napi_delete_reference(env, e->on_error);
-    if (e->buf_ref) napi_delete_reference(env, e->buf_ref);
-    if (e->meta_ref) napi_delete_reference(env, e->meta_ref);
-    tsnet_throw_last(env, "udpStartReading");
+  if (tsnet_batch_js_init(&e->js, env, argv[1], argv[2], argv[6], argv[7], "tsnet:udp-reader", "udpStartReading") < 0)
     return NULL;
-  }
-  e->js_released = 0;
   uv_loop_t *loop;
   NAPI_CALL(env, napi_get_uv_event_loop(env, &loop));
   int rc = uv_poll_init(loop, &e->poll, e->fds[0]);
   if (rc < 0) {
-    release_js(e);
+    tsnet_batch_js_release(&e->js);
     return tsnet_failure(env, -rc, "uv_poll_init");
   }
   e->poll.data = e;
@@ -610,53 +537,32 @@ static napi_value js_set_busy_poll(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-static int set_number(napi_env env, napi_value obj, const char *key, double v) {
-  napi_value n;
-  if (napi_create_double(env, v, &n) != napi_ok) return -1;
-  return napi_set_named_property(env, obj, key, n) == napi_ok ? 0 : -1;
-}
-
 /* udpStats(handle) -> {wakeups, batches, packets, drops, sent, sendErrors, busyPollWindows,
  *                     busyPollContended} */
 static napi_value js_stats(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  struct udp_ep *e = argc ? get_ep(env, argv[0]) : NULL;
+  struct udp_ep *e = tsnet_handle_arg(env, info, NOT_AN_EP);
   if (!e) return NULL;
   napi_value obj;
   NAPI_CALL(env, napi_create_object(env, &obj));
-  if (set_number(env, obj, "wakeups", e->wakeups) < 0 || set_number(env, obj, "batches", e->batches) < 0 ||
-      set_number(env, obj, "packets", e->packets) < 0 || set_number(env, obj, "drops", e->drops) < 0 ||
-      set_number(env, obj, "sent", e->sent) < 0 || set_number(env, obj, "sendErrors", e->send_errors) < 0 ||
-      set_number(env, obj, "busyPollWindows", e->spin_windows) < 0 ||
-      set_number(env, obj, "busyPollContended", e->spin_contended) < 0)
+  if (tsnet_set_number(env, obj, "wakeups", e->wakeups) < 0 || tsnet_set_number(env, obj, "batches", e->batches) < 0 ||
+      tsnet_set_number(env, obj, "packets", e->packets) < 0 || tsnet_set_number(env, obj, "drops", e->drops) < 0 ||
+      tsnet_set_number(env, obj, "sent", e->sent) < 0 || tsnet_set_number(env, obj, "sendErrors", e->send_errors) < 0 ||
+      tsnet_set_number(env, obj, "busyPollWindows", e->spin_windows) < 0 ||
+      tsnet_set_number(env, obj, "busyPollContended", e->spin_contended) < 0)
     return NULL;
   return obj;
 }
 
 /* udpClose(handle): stops reading and closes every socket; safe twice and from inside callbacks. */
 static napi_value js_close(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  struct udp_ep *e = argc ? get_ep(env, argv[0]) : NULL;
+  struct udp_ep *e = tsnet_handle_arg(env, info, NOT_AN_EP);
   if (!e) return NULL;
   ep_close(e);
-  if (!e->in_callback) release_js(e);
+  if (!e->js.in_callback) tsnet_batch_js_release(&e->js);
   return NULL;
 }
 
 napi_value tsnet_register_udp(napi_env env, napi_value exports) {
-  napi_property_descriptor props[] = {
-      {"udpOpen", NULL, js_open, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"udpSockaddr", NULL, js_sockaddr, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"udpSend", NULL, js_send, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"udpStartReading", NULL, js_start_reading, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"udpSetBusyPoll", NULL, js_set_busy_poll, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"udpStats", NULL, js_stats, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"udpClose", NULL, js_close, NULL, NULL, NULL, napi_enumerable, NULL},
-  };
-  NAPI_CALL(env, napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
-  return exports;
+  static const struct tsnet_export fns[] = {{"udpOpen", js_open}, {"udpSockaddr", js_sockaddr}, {"udpSend", js_send}, {"udpStartReading", js_start_reading}, {"udpSetBusyPoll", js_set_busy_poll}, {"udpStats", js_stats}, {"udpClose", js_close}, {NULL, NULL}};
+  return tsnet_export_all(env, exports, fns);
 }
