@@ -10,7 +10,8 @@
         "native/tap_open.c",
         "native/tap_reader.c",
         "native/tap_write.c",
-        "native/udp_endpoint.c"
+        "native/udp_endpoint.c",
+        "native/udp_gso.c"
       ],
       "defines": ["NAPI_VERSION=8", "_GNU_SOURCE"],
       "cflags_c": ["-std=gnu11", "-O2", "-Wall", "-Wextra", "-Wno-unused-parameter"],

@@ -22,13 +22,19 @@
  *
  * Per-slot metadata (Int32Array, UDP_META_INTS per slot): [length or -1 if dropped (truncated),
  * family 4|6, source port, address words a0..a3 (IPv4: a0 = address, host order; IPv6: the 16
- * bytes as 4 big-endian words)]. No parsing, no policy: errors go back as {errno, syscall}.
- * Exports: udpOpen, udpSockaddr, udpSend, udpStartReading, udpSetBusyPoll, udpStats, udpClose. */
-#include "common.h"
+ * bytes as 4 big-endian words), GRO segment size]. With slots large enough for a 64 KB datagram
+ * the listening socket turns UDP GRO on: the kernel may then hand over a train of datagrams from
+ * one sender coalesced into one slot, every one `segment size` long but the last (word 7; 0 for a
+ * plain datagram); JS splits it. No parsing, no policy: errors go back as {errno, syscall}.
+ * Batched sends with UDP GSO are in udp_gso.c.
+ * Exports: udpOpen, udpSockaddr, udpSend, udpSendBatch, udpLastSendErrno, udpStartReading, udpSetBusyPoll, udpStats,
+ * udpClose. */
+#include "udp_endpoint.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,45 +44,12 @@
 #include <unistd.h>
 #include <uv.h>
 
-/* Our choice: send sockets in one endpoint at most (the VTEP uses 8, src/dataplane/vtep.ts). */
-#define UDP_MAX_POOL 64
-/* Our choice (bench/tap-read.ts, same as the TAP reader): recvmmsg batches per wakeup before
- * yielding to the loop; level-triggered polling brings us back. */
-#define UDP_MAX_BATCHES_PER_WAKEUP 4
-/* Int32 words of metadata per receive slot (see the header comment; one word of padding). */
-#define UDP_META_INTS 8
-
-struct udp_ep {
-  uv_poll_t poll;
-  uv_idle_t idle;
-  napi_env env;
-  int fds[1 + UDP_MAX_POOL];
-  int nfds;
-  int family;            /* AF_INET or AF_INET6 */
-  int refs;              /* the JS external + each uv handle not yet closed */
-  int handles_open;      /* uv handles initialised and not yet closed */
-  int closed;            /* fds closed, handles closing: never touch them again */
-  int poll_init;
-  int idle_active;
-  uint8_t *base;
-  int32_t *meta;
-  int32_t frames, slot, headroom;
-  struct mmsghdr *msgs;
-  struct iovec *iov;
-  struct sockaddr_storage *addrs;
-  struct tsnet_batch_js js; /* buffer, meta, onBatch, onError once reading (batch_callbacks.c) */
-  napi_async_cleanup_hook_handle cleanup;
-  uint64_t spin_ns, spin_until;
-  uint64_t spin_off;                  /* off_cpu_ns() at the end of the last busy-poll turn */
-  uint64_t holdoff_until, holdoff_ns; /* busy-polling off until then; next hold-off length */
-  double wakeups, batches, packets, drops, sent, send_errors, spin_windows, spin_contended;
-};
-
 static void ep_unref(struct udp_ep *e) {
   if (--e->refs > 0) return;
   free(e->msgs);
   free(e->iov);
   free(e->addrs);
+  free(e->cmsgs);
   free(e);
 }
 
@@ -107,6 +80,12 @@ static void async_cleanup(napi_async_cleanup_hook_handle handle, void *arg) {
   e->js.released = 1; /* JS references die with the environment */
   ep_close(e);
 }
+
+/* From the kernel (include/linux/udp.h, net/ipv4/udp_offload.c): a coalesced datagram is at most
+ * one IP packet's payload. */
+#define UDP_GRO_MAX_DATAGRAM 65535
+/* Room for the UDP_GRO control message (an int: the segment size). */
+#define GRO_CMSG_SPACE CMSG_SPACE(sizeof(int))
 
 /* ---------------------------------------------------------------- busy-poll window */
 
@@ -156,7 +135,7 @@ static void on_idle(uv_idle_t *h) {
   e->idle_active = 0;
 }
 
-static inline void kick(struct udp_ep *e) {
+void udp_ep_kick(struct udp_ep *e) {
   if (e->spin_ns == 0 || e->closed) return;
   uint64_t now = uv_hrtime();
   if (now < e->holdoff_until) return;
@@ -341,6 +320,10 @@ static struct udp_ep *get_ep(napi_env env, napi_value v) {
   return tsnet_arg_external(env, v, NOT_AN_EP);
 }
 
+struct udp_ep *udp_ep_arg(napi_env env, napi_value v) {
+  return get_ep(env, v);
+}
+
 /* ---------------------------------------------------------------- send */
 
 /* udpSend(handle, slot, buf, off, len, sockaddr) -> bytes sent, or -errno (-EAGAIN: socket buffer
@@ -366,7 +349,7 @@ static napi_value js_send(napi_env env, napi_callback_info info) {
   if (e->closed) {
     r = -EBADF;
   } else {
-    int fd = e->fds[(slot >= 0 && slot + 1 < e->nfds) ? slot + 1 : 0];
+    int fd = udp_ep_fd(e, slot);
     ssize_t n;
     do {
       n = sendto(fd, data + off, (size_t)len, 0, (const struct sockaddr *)sa, (socklen_t)salen);
@@ -378,7 +361,7 @@ static napi_value js_send(napi_env env, napi_callback_info info) {
       e->send_errors++;
       r = -errno;
     }
-    kick(e);
+    udp_ep_kick(e);
   }
   napi_value rv;
   NAPI_CALL(env, napi_create_int32(env, r, &rv));
@@ -407,6 +390,19 @@ static void fill_meta(struct udp_ep *e, int32_t i, int32_t len) {
   }
 }
 
+/* The segment size of a datagram the kernel coalesced (UDP GRO), 0 for a plain one. */
+static int32_t gro_segment_size(struct msghdr *h, struct udp_ep *e) {
+  for (struct cmsghdr *c = CMSG_FIRSTHDR(h); c != NULL; c = CMSG_NXTHDR(h, c)) {
+    if (c->cmsg_level == SOL_UDP && c->cmsg_type == UDP_GRO && c->cmsg_len >= CMSG_LEN(sizeof(int))) {
+      int size;
+      memcpy(&size, CMSG_DATA(c), sizeof size);
+      if (size > 0) e->gro_packets++;
+      return size;
+    }
+  }
+  return 0;
+}
+
 /* One recvmmsg into the slots. Returns the datagrams received (0 when none is ready); a fatal
  * errno is left in *err. */
 static int32_t drain(struct udp_ep *e, int *err) {
@@ -414,6 +410,7 @@ static int32_t drain(struct udp_ep *e, int *err) {
   for (int32_t i = 0; i < e->frames; i++) {
     e->msgs[i].msg_hdr.msg_namelen = sizeof(struct sockaddr_storage);
     e->msgs[i].msg_hdr.msg_flags = 0;
+    if (e->gro) e->msgs[i].msg_hdr.msg_controllen = GRO_CMSG_SPACE;
   }
   int n;
   do {
@@ -430,6 +427,7 @@ static int32_t drain(struct udp_ep *e, int *err) {
     int trunc = (e->msgs[i].msg_hdr.msg_flags & MSG_TRUNC) != 0;
     if (trunc) e->drops++;
     fill_meta(e, i, trunc ? -1 : (int32_t)e->msgs[i].msg_len);
+    e->meta[(size_t)i * UDP_META_INTS + 7] = e->gro ? gro_segment_size(&e->msgs[i].msg_hdr, e) : 0;
   }
   return n;
 }
@@ -451,7 +449,7 @@ static void on_poll(uv_poll_t *h, int status, int events) {
       if (n > 0) {
         e->batches++;
         e->packets += n;
-        kick(e);
+        udp_ep_kick(e);
         tsnet_batch_js_batch(&e->js, n);
       }
       if (e->closed) break; /* JS closed the endpoint during the callback */
@@ -494,13 +492,22 @@ static napi_value js_start_reading(napi_env env, napi_callback_info info) {
   e->msgs = calloc((size_t)frames, sizeof *e->msgs);
   e->iov = calloc((size_t)frames, sizeof *e->iov);
   e->addrs = calloc((size_t)frames, sizeof *e->addrs);
-  if (!e->msgs || !e->iov || !e->addrs) return tsnet_failure(env, ENOMEM, "calloc");
+  e->cmsgs = calloc((size_t)frames, GRO_CMSG_SPACE);
+  if (!e->msgs || !e->iov || !e->addrs || !e->cmsgs) return tsnet_failure(env, ENOMEM, "calloc");
+  /* UDP GRO only when every slot holds the largest coalesced datagram: a shorter slot would
+   * truncate (and so lose) a whole train of datagrams. A kernel without it just does not coalesce. */
+  if (slot - headroom >= UDP_GRO_MAX_DATAGRAM) {
+    int on = 1;
+    e->gro = setsockopt(e->fds[0], SOL_UDP, UDP_GRO, &on, sizeof on) == 0;
+  }
   for (int32_t i = 0; i < frames; i++) {
     e->iov[i].iov_base = base + (size_t)i * (size_t)slot + (size_t)headroom;
     e->iov[i].iov_len = (size_t)(slot - headroom);
     e->msgs[i].msg_hdr.msg_name = &e->addrs[i];
     e->msgs[i].msg_hdr.msg_iov = &e->iov[i];
     e->msgs[i].msg_hdr.msg_iovlen = 1;
+    e->msgs[i].msg_hdr.msg_control = e->gro ? e->cmsgs + (size_t)i * GRO_CMSG_SPACE : NULL;
+    e->msgs[i].msg_hdr.msg_controllen = e->gro ? GRO_CMSG_SPACE : 0;
   }
   e->base = base;
   e->meta = meta;
@@ -548,7 +555,8 @@ static napi_value js_stats(napi_env env, napi_callback_info info) {
       tsnet_set_number(env, obj, "packets", e->packets) < 0 || tsnet_set_number(env, obj, "drops", e->drops) < 0 ||
       tsnet_set_number(env, obj, "sent", e->sent) < 0 || tsnet_set_number(env, obj, "sendErrors", e->send_errors) < 0 ||
       tsnet_set_number(env, obj, "busyPollWindows", e->spin_windows) < 0 ||
-      tsnet_set_number(env, obj, "busyPollContended", e->spin_contended) < 0)
+      tsnet_set_number(env, obj, "busyPollContended", e->spin_contended) < 0 ||
+      tsnet_set_number(env, obj, "gsoSends", e->gso_sends) < 0 || tsnet_set_number(env, obj, "groPackets", e->gro_packets) < 0)
     return NULL;
   return obj;
 }
@@ -563,6 +571,6 @@ static napi_value js_close(napi_env env, napi_callback_info info) {
 }
 
 napi_value tsnet_register_udp(napi_env env, napi_value exports) {
-  static const struct tsnet_export fns[] = {{"udpOpen", js_open}, {"udpSockaddr", js_sockaddr}, {"udpSend", js_send}, {"udpStartReading", js_start_reading}, {"udpSetBusyPoll", js_set_busy_poll}, {"udpStats", js_stats}, {"udpClose", js_close}, {NULL, NULL}};
+  static const struct tsnet_export fns[] = {{"udpOpen", js_open}, {"udpSockaddr", js_sockaddr}, {"udpSend", js_send}, {"udpSendBatch", udp_js_send_batch}, {"udpLastSendErrno", udp_js_last_send_errno}, {"udpStartReading", js_start_reading}, {"udpSetBusyPoll", js_set_busy_poll}, {"udpStats", js_stats}, {"udpClose", js_close}, {NULL, NULL}};
   return tsnet_export_all(env, exports, fns);
 }

@@ -2,7 +2,8 @@
 // tested over memory ports). createMemoryPair joins two ports back to back: output on one is
 // copied into the other's preallocated receive buffer at HEADROOM (so an in-place encapsulating
 // port downstream still has room in front) and delivered synchronously to its sink; flush on one
-// ends the burst on the other. createMemoryPort records every output frame (a copy, with its
+// ends the burst on the other, and a pair ends it itself before it overwrites a delivered frame
+// (port.ts: frames stay unchanged until flush). createMemoryPort records every output frame (a copy, with its
 // remote) and lets a test inject frames as if they had been received.
 //
 // Cost note: on Node 20, Buffer.copy of part of a buffer builds a Uint8Array view per call (~190
@@ -41,7 +42,7 @@ class RecordingPort implements MemoryPort {
   flushes = 0;
   closed = false;
   private sink: FrameSink | null = null;
-  private readonly rx = Buffer.alloc(HEADROOM + MEMORY_MAX_FRAME);
+  private rx = Buffer.alloc(HEADROOM + MEMORY_MAX_FRAME);
 
   constructor(readonly name: string, readonly kind: PortKind) {}
 
@@ -68,6 +69,12 @@ class RecordingPort implements MemoryPort {
   }
 
   injectBurst(frames: Buffer[], remote: number = REMOTE_NONE): void {
+    // frames of a burst lie one after the other, each with headroom, so none is overwritten
+    // before the flush at the end (port.ts); the buffer grows to the largest burst seen
+    let need = 0;
+    for (const f of frames) need += HEADROOM + Math.min(f.length, MEMORY_MAX_FRAME);
+    if (this.rx.length < need) this.rx = Buffer.alloc(need);
+    let at = 0;
     for (const f of frames) {
       if (this.closed || this.sink === null || f.length > MEMORY_MAX_FRAME) {
         countDrop(this.counters, this.closed ? 'closed' : this.sink === null ? 'no-sink' : 'too-big');
@@ -75,8 +82,9 @@ class RecordingPort implements MemoryPort {
       }
       this.counters.rxFrames++;
       this.counters.rxBytes += f.length;
-      f.copy(this.rx, HEADROOM);
-      this.sink.input(this, this.rx, HEADROOM, f.length, remote);
+      f.copy(this.rx, at + HEADROOM);
+      this.sink.input(this, this.rx, at + HEADROOM, f.length, remote);
+      at += HEADROOM + f.length;
     }
     this.sink?.flush?.();
   }
@@ -104,6 +112,8 @@ class PairPort implements Port {
   closed = false;
   private readonly rx = Buffer.alloc(HEADROOM + MEMORY_MAX_FRAME);
   private delivering = false;
+  /** A frame was delivered from rx and its burst not yet flushed. */
+  unflushed = false;
 
   constructor(readonly name: string) {}
 
@@ -133,6 +143,8 @@ class PairPort implements Port {
     }
     this.counters.txFrames++;
     this.counters.txBytes += len;
+    if (peer.unflushed && sink.flush !== undefined) sink.flush(); // peer.rx is about to be overwritten
+    peer.unflushed = true;
     buf.copy(peer.rx, HEADROOM, off, off + len);
     peer.counters.rxFrames++;
     peer.counters.rxBytes += len;
@@ -146,7 +158,10 @@ class PairPort implements Port {
 
   flush(): void {
     const sink = this.peer.sink;
-    if (sink !== null && sink.flush !== undefined && !this.peer.delivering) sink.flush();
+    if (sink !== null && sink.flush !== undefined && !this.peer.delivering) {
+      this.peer.unflushed = false;
+      sink.flush();
+    }
   }
 
   close(): void {

@@ -1,8 +1,11 @@
 // The one interface through which frames enter and leave a switch (convention 3: smoltcp phy/,
 // gVisor link/sniffer). TAP devices, memory pairs, VXLAN tunnels and debugging wrappers all
-// implement it. Frames are passed as (buf, off, len) so nothing is allocated per frame; the bytes
-// are only valid during the call (the owner reuses the buffer). Bytes before `off` down to
-// `off - HEADROOM` may be written by an output that encapsulates in place (convention 2).
+// implement it. Frames are passed as (buf, off, len) so nothing is allocated per frame. The bytes
+// must stay unchanged until the input port has called its sink's flush() (the end of the burst):
+// an output may keep a reference until its own flush() to send the whole burst at once (the VXLAN
+// tunnel port does). A port that receives into one reused buffer therefore flushes before it
+// overwrites a frame it delivered. Bytes before `off` down to `off - HEADROOM` may be written by
+// an output that encapsulates in place (convention 2).
 //
 // `remote` tags a frame with a remote endpoint of a multi-destination port (a VXLAN tunnel port's
 // VTEP index). Ports with a single destination ignore it. REMOTE_NONE on input means "not from a
@@ -35,7 +38,8 @@ export function countDrop(c: PortCounters, reason: string): void {
 export interface FrameSink {
   /** Called synchronously for each frame the port received. Never throws. */
   input(port: Port, buf: Buffer, off: number, len: number, remote: number): void;
-  /** Called once after the port delivered a burst of frames (lets the sink flush batched output). */
+  /** Called once after the port delivered a burst of frames (lets the sink flush batched output);
+   *  the frames of the burst may change only after it returns. */
   flush?(): void;
 }
 

@@ -11,12 +11,17 @@
 // happens: no reply, no log line unless an observer is set.
 //
 // I/O goes through the native addon (src/native/udp.ts), not dgram: datagrams arrive in bursts read
-// with recvmmsg into one buffer allocated at start (each at HEADROOM in its slot), and send() is a
-// synchronous sendto from the caller's buffer, so the caller may reuse it at once and nothing is
-// allocated per packet. After traffic the event loop busy-polls for busyPollUs (see udp.ts).
+// with recvmmsg into one buffer allocated at start (each at HEADROOM in its slot; with UDP GRO the
+// kernel may coalesce a train of datagrams from one sender into one slot, split here by its
+// segment size). send() is a synchronous sendto from the caller's buffer, so the caller may reuse
+// it at once. queue() defers the datagram to flushSends(), called at the end of the burst (tunnel
+// port flush): a burst to one destination then leaves in one system call, runs of equal-sized
+// datagrams as one UDP GSO message, so the kernel handles one packet per run instead of one per
+// datagram. Nothing is allocated per packet. After traffic the event loop busy-polls for
+// busyPollUs (see udp.ts).
 import { isIP } from 'node:net';
 import { badRequest, conflict, forbidden, internal, TsnetError } from '../errors.js';
-import { UDP_EAGAIN, UDP_META_INTS, UdpEndpoint, UdpOpenError, UdpReadBatch, type UdpEndpointStats } from '../native/udp.js';
+import { UDP_EAGAIN, UDP_GRO_MAX_DATAGRAM, UDP_META_INTS, UDP_SEND_BATCH_MAX, UdpEndpoint, UdpOpenError, UdpReadBatch, type UdpEndpointStats } from '../native/udp.js';
 import { ETH_HEADER_LEN, VXLAN_FLAG_I, VXLAN_HEADER_LEN, VXLAN_PORT, vxlanVni } from '../wire/index.js';
 import { HEADROOM } from './port.js';
 import { DestCache, SourceNames } from './vtep-addresses.js';
@@ -39,6 +44,9 @@ export const DEFAULT_SOCKET_BUFFER_BYTES = 4 << 20;
  *  native side yields the CPU on every idle turn, so a runnable peer is not held up, and pauses
  *  busy-polling while other processes compete for the CPU (native/udp_endpoint.c, bench/README.md). */
 export const DEFAULT_BUSY_POLL_US = 300;
+/** Receive slots: each holds a 64 KB datagram train (UDP GRO), so 32 of them are 2 MB for the
+ *  whole daemon. 32 coalesced trains per recvmmsg is up to ~1400 datagrams per wakeup. */
+export const RECEIVE_SLOTS = 32;
 
 export type VtepDropReason = 'truncated' | 'no-i-flag' | 'unknown-vni' | 'not-member' | 'tx-error' | 'not-started'
   | 'tx-would-block' | 'bad-address' | 'oversize' | 'socket-error';
@@ -129,6 +137,19 @@ export class Vtep {
   private readonly onReadError = (): void => {
     this.drop('socket-error');
   };
+  // ---- the send queue (queue/flushSends): datagrams of one buffer to one destination and slot
+  private readonly qOffsets = new Int32Array(UDP_SEND_BATCH_MAX);
+  private readonly qLengths = new Int32Array(UDP_SEND_BATCH_MAX);
+  private qCount = 0;
+  private qBuf: Buffer | null = null;
+  private qDest: Buffer | null = null;
+  private qSlot = 0;
+  private qEnd = 0;
+  private flushScheduled = false;
+  private readonly flushLater = (): void => {
+    this.flushScheduled = false;
+    this.flushSends();
+  };
 
   constructor(opts: VtepOptions = {}) {
     this.bindAddress = opts.address ?? '0.0.0.0';
@@ -160,7 +181,7 @@ export class Vtep {
       if (err instanceof UdpOpenError) throw bindError(err, this.bindAddress, this.bindPort);
       throw err;
     }
-    const batch = this.batch ?? new UdpReadBatch(undefined, undefined, HEADROOM);
+    const batch = this.batch ?? new UdpReadBatch(RECEIVE_SLOTS, HEADROOM + UDP_GRO_MAX_DATAGRAM + 1, HEADROOM);
     try {
       ep.setBusyPoll(this.busyPollUs);
       ep.startReading(batch, this.onBatch, this.onReadError);
@@ -173,6 +194,7 @@ export class Vtep {
   }
 
   async stop(): Promise<void> {
+    this.flushSends();
     const ep = this.ep;
     this.ep = null;
     ep?.close();
@@ -242,11 +264,72 @@ export class Vtep {
       this.drop('bad-address');
       return true;
     }
+    if (this.qCount > 0) this.flushSends(); // keep the order of what was queued before
     this.counters.txPackets++;
     this.counters.txBytes += len;
     const n = ep.send(this.poolSize > 0 ? slot : -1, buf, off, len, sa);
     if (n < 0) this.drop(n === -UDP_EAGAIN ? 'tx-would-block' : 'tx-error');
     return true;
+  }
+
+  /** Like send(), but the datagram leaves at flushSends() (the end of the burst; a microtask
+   *  flushes what a caller outside a burst left queued). buf[off, off+len) must stay unchanged
+   *  until then: a datagram that does not lie after the queued ones in the same buffer, or goes
+   *  elsewhere, flushes the queue first. */
+  queue(slot: number, buf: Buffer, off: number, len: number, port: number, address: string): boolean {
+    if (this.ep === null) {
+      this.drop('not-started');
+      return false;
+    }
+    const sa = this.dests.get(address, port);
+    if (sa === null) {
+      this.drop('bad-address');
+      return true;
+    }
+    const s = this.poolSize > 0 ? slot : -1;
+    if (this.qCount > 0 && (buf !== this.qBuf || sa !== this.qDest || s !== this.qSlot || off < this.qEnd || this.qCount === UDP_SEND_BATCH_MAX)) {
+      this.flushSends();
+    }
+    const i = this.qCount++;
+    this.qOffsets[i] = off;
+    this.qLengths[i] = len;
+    this.qBuf = buf;
+    this.qDest = sa;
+    this.qSlot = s;
+    this.qEnd = off + len;
+    this.counters.txPackets++;
+    this.counters.txBytes += len;
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      queueMicrotask(this.flushLater);
+    }
+    return true;
+  }
+
+  /** Sends what queue() collected. */
+  flushSends(): void {
+    const count = this.qCount;
+    if (count === 0) return;
+    this.qCount = 0;
+    const buf = this.qBuf as Buffer;
+    const dest = this.qDest as Buffer;
+    this.qBuf = null;
+    this.qDest = null;
+    const ep = this.ep;
+    if (ep === null) {
+      for (let i = 0; i < count; i++) this.drop('not-started');
+      return;
+    }
+    if (count === 1) {
+      const n = ep.send(this.qSlot, buf, this.qOffsets[0], this.qLengths[0], dest);
+      if (n < 0) this.drop(n === -UDP_EAGAIN ? 'tx-would-block' : 'tx-error');
+      return;
+    }
+    const sent = ep.sendBatch(this.qSlot, buf, this.qOffsets, this.qLengths, count, dest);
+    if (sent < count) {
+      const reason = ep.lastSendErrno() === UDP_EAGAIN ? 'tx-would-block' : 'tx-error';
+      for (let i = sent; i < count; i++) this.drop(reason);
+    }
   }
 
   /** One burst from the receiver: datagrams 0..count-1 of the read batch. */
@@ -266,7 +349,19 @@ export class Vtep {
       const address = meta[m + 1] === 4
         ? this.sources.ipv4(meta[m + 3])
         : this.sources.ipv6(meta[m + 3], meta[m + 4], meta[m + 5], meta[m + 6]);
-      this.receiveAt(buf, batch.offset(i), len, address, meta[m + 2]);
+      const off = batch.offset(i);
+      const segment = meta[m + 7];
+      if (segment > 0 && segment < len) {
+        // a train coalesced by UDP GRO: datagrams of `segment` bytes, the last may be shorter. Only
+        // the first has headroom in front; the others have the previous datagram, already handled
+        // (frames from a tunnel never go back into a tunnel, so nothing encapsulates them in place).
+        for (let p = 0; p < len; p += segment) {
+          this.receiveAt(buf, off + p, Math.min(segment, len - p), address, meta[m + 2]);
+          if (this.ep === null) return;
+        }
+        continue;
+      }
+      this.receiveAt(buf, off, len, address, meta[m + 2]);
       if (this.ep === null) return; // stopped from inside the burst
     }
   }

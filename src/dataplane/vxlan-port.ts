@@ -315,8 +315,10 @@ export class VxlanPort implements Port, VtepTunnel {
 
   private sendTo(i: number, slot: number, buf: Buffer, off: number, len: number): void {
     const sealer = this.sealer;
+    // plain datagrams wait for flush() (one system call per burst); a sealed one is in the sealer's
+    // single output buffer, which the next frame reuses, so it leaves at once
     const sent = sealer === null
-      ? this.vtep.send(slot, buf, off - VXLAN_HEADER_LEN, len + VXLAN_HEADER_LEN, this.ports[i], this.addrs[i])
+      ? this.vtep.queue(slot, buf, off - VXLAN_HEADER_LEN, len + VXLAN_HEADER_LEN, this.ports[i], this.addrs[i])
       : this.vtep.send(slot, sealer.out, 0, this.sealedLen, this.ports[i], this.addrs[i]);
     if (!sent) {
       countDrop(this.counters, 'not-started');
@@ -325,6 +327,11 @@ export class VxlanPort implements Port, VtepTunnel {
     this.counters.txFrames++;
     this.counters.txBytes += len;
     if (this.vtep.observed) this.vtep.trace('encap', this.vni, this.addrs[i], this.ports[i], len, '', i);
+  }
+
+  /** Ends a burst of output(): the queued datagrams leave together. */
+  flush(): void {
+    this.vtep.flushSends();
   }
 
   /** A decapsulated frame from member `remote` (called by the VTEP). */

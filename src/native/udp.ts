@@ -1,8 +1,10 @@
 // The VTEP's underlay UDP sockets through the native addon (native/udp_endpoint.c): a listening
 // socket plus a pool of send sockets, a receiver woken by libuv once per burst that fills a
 // UdpReadBatch with recvmmsg (no Buffer, address string or event per datagram, unlike dgram), sendto
-// straight from a caller's Buffer, and a busy-poll window that keeps the event loop polling for a
-// few tens of microseconds after traffic so replies skip a scheduler wakeup. The only TypeScript
+// straight from a caller's Buffer, batched sends of a burst in one sendmmsg with UDP GSO for runs of
+// equal-sized datagrams (native/udp_gso.c), UDP GRO on receive when the slots hold 64 KB, and a
+// busy-poll window that keeps the event loop polling for a few tens of microseconds after traffic
+// so replies skip a scheduler wakeup. The only TypeScript
 // that touches these addon functions; used by src/dataplane/vtep.ts.
 import { TsnetError } from '../errors.js';
 import { isNativeFailure, loadNative, type NativeFailure } from './addon.js';
@@ -15,6 +17,11 @@ export const UDP_DEFAULT_BATCH_FRAMES = 64;
 export const UDP_DEFAULT_HEADROOM = 96;
 /** Largest datagram we accept: a 9000-byte jumbo inner frame plus VXLAN, rounded. */
 export const UDP_MAX_DATAGRAM = 9216 + 64;
+/** Slot space that turns UDP GRO on: the largest datagram train the kernel coalesces (from the
+ *  kernel: one IP packet's payload, net/ipv4/udp_offload.c). */
+export const UDP_GRO_MAX_DATAGRAM = 65535;
+/** Datagrams in one sendBatch call (native/udp_endpoint.h UDP_SEND_BATCH_MAX). */
+export const UDP_SEND_BATCH_MAX = 64;
 /** Int32 words of metadata per slot, as written by native/udp_endpoint.c. */
 export const UDP_META_INTS = 8;
 export const UDP_MAX_POOL = 64;
@@ -37,6 +44,10 @@ export interface UdpEndpointStats {
   busyPollWindows: number;
   /** busy-poll windows ended early because the CPU was contended (busy-polling then pauses) */
   busyPollContended: number;
+  /** messages sent with UDP GSO (each a run of equal-sized datagrams) */
+  gsoSends: number;
+  /** received slots holding a train the kernel coalesced (UDP GRO) */
+  groPackets: number;
 }
 
 /** The addon's UDP functions (see native/udp_endpoint.c for each one's contract). */
@@ -45,6 +56,9 @@ export interface UdpNative {
     { handle: UdpHandle; port: number; poolPorts: number[] } | NativeFailure;
   udpSockaddr(family: 4 | 6, address: string, port: number): Buffer | NativeFailure;
   udpSend(handle: UdpHandle, slot: number, buf: Buffer, off: number, len: number, sockaddr: Buffer): number;
+  udpSendBatch(handle: UdpHandle, slot: number, buf: Buffer, offsets: Int32Array, lengths: Int32Array, count: number,
+    sockaddr: Buffer): number;
+  udpLastSendErrno(handle: UdpHandle): number;
   udpStartReading(handle: UdpHandle, buffer: Buffer, meta: Int32Array, frames: number, slotSize: number, headroom: number,
     onBatch: (count: number) => void, onError: (errno: number, syscall: string) => void): NativeFailure | undefined;
   udpSetBusyPoll(handle: UdpHandle, microseconds: number): void;
@@ -61,8 +75,10 @@ export function loadUdpNative(): UdpNative {
 }
 
 /** Memory for one receiver, allocated once: datagram i is at offset(i) (after `headroom` free
- *  bytes), its length at meta[i * UDP_META_INTS] (-1: dropped), then family (4|6), source port
- *  and the source address words (IPv4: one word, host order; IPv6: four big-endian words). */
+ *  bytes), its length at meta[i * UDP_META_INTS] (-1: dropped), then family (4|6), source port,
+ *  the source address words (IPv4: one word, host order; IPv6: four big-endian words) and, at
+ *  word 7, the segment size of a coalesced train (UDP GRO; 0 for a single datagram). Slots of at
+ *  least UDP_GRO_MAX_DATAGRAM bytes after the headroom turn GRO on. */
 export class UdpReadBatch {
   readonly buffer: Buffer;
   readonly meta: Int32Array;
@@ -128,6 +144,18 @@ export class UdpEndpoint {
    *  Returns bytes sent or -errno (-UDP_EAGAIN: socket buffer full). */
   send(slot: number, buf: Buffer, off: number, len: number, sockaddr: Buffer): number {
     return this.native.udpSend(this.handle, slot, buf, off, len, sockaddr);
+  }
+
+  /** Sends datagrams i < count, each buf[offsets[i], +lengths[i]), to one destination from pool
+   *  socket `slot`, in one system call; runs of equal-sized datagrams go as one UDP GSO message.
+   *  The buffer may be reused on return. Returns how many were sent (in order); see lastSendErrno. */
+  sendBatch(slot: number, buf: Buffer, offsets: Int32Array, lengths: Int32Array, count: number, sockaddr: Buffer): number {
+    return this.native.udpSendBatch(this.handle, slot, buf, offsets, lengths, count, sockaddr);
+  }
+
+  /** errno of the first failure in the last sendBatch (UDP_EAGAIN: socket buffer full), 0 if none. */
+  lastSendErrno(): number {
+    return this.native.udpLastSendErrno(this.handle);
   }
 
   /** Starts the receiver on the listening socket (once): onBatch(count) runs once per burst with
