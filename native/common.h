@@ -1,6 +1,7 @@
 /* Shared declarations of the tsnet native addon (tsnet_native.node). The addon holds only the
  * syscalls Node cannot make for a TAP device: open (TUNSETIFF, optionally from inside another
- * network namespace), persist, non-blocking write, and a batched reader driven by uv_poll.
+ * network namespace, optionally with virtio_net_hdr offloads), persist, non-blocking write (with
+ * or without a virtio_net_hdr in front), and a batched packed-layout reader driven by uv_poll.
  * No parsing, no policy: errors go back to TypeScript as {errno, syscall} and src/native/tap.ts
  * maps them to TsnetErrors. Used only by src/native/tap.ts. */
 #ifndef TSNET_NATIVE_COMMON_H
@@ -8,6 +9,10 @@
 
 #include <node_api.h>
 #include <stdint.h>
+
+/* From include/uapi/linux/virtio_net.h: sizeof(struct virtio_net_hdr) (no num_buffers), the header
+ * an offload TAP (IFF_VNET_HDR, TUNSETVNETHDRSZ) puts in front of every frame, in both directions. */
+#define TSNET_VNET_HDR_LEN 10
 
 /* Evaluates an N-API call; on failure throws (if nothing is pending) and returns NULL. */
 #define NAPI_CALL(env, call)                                                         \

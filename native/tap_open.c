@@ -1,4 +1,7 @@
 /* Opening, persisting and closing a TAP device (IFF_TAP | IFF_NO_PI, non-blocking, close-on-exec).
+ * With offload, the device also gets IFF_VNET_HDR, a 10-byte struct virtio_net_hdr (TUNSETVNETHDRSZ)
+ * and TUNSETOFFLOAD CSUM|TSO4|TSO6|TSO_ECN, so the kernel hands us TCP super-frames of up to 64 KB;
+ * without offload TUNSETOFFLOAD 0 clears what an earlier opener of a persistent TAP set.
  * TUNSETIFF looks the name up in the opener's network namespace, so re-attaching a persistent TAP
  * that lives in a container's namespace is done on a short-lived dedicated pthread that setns()es
  * into that namespace, opens, and exits: the event-loop thread never changes namespace
@@ -12,6 +15,7 @@
 #include <fcntl.h>
 #include <net/if.h> /* before linux/if_tun.h so that linux/if.h is not pulled in twice */
 #include <linux/if_tun.h>
+#include <linux/virtio_net.h>
 #include <pthread.h>
 #include <sched.h>
 #include <string.h>
@@ -20,6 +24,12 @@
 
 /* From the kernel ABI (Documentation/networking/tuntap.rst). */
 static const char TUN_DEVICE[] = "/dev/net/tun";
+/* From include/uapi/linux/virtio_net.h: the header we ask for is exactly struct virtio_net_hdr. */
+_Static_assert(sizeof(struct virtio_net_hdr) == TSNET_VNET_HDR_LEN, "struct virtio_net_hdr is 10 bytes");
+
+/* Our choice: the offloads of an offload TAP (include/uapi/linux/if_tun.h). Checksum offload and TCP
+ * segmentation for IPv4/IPv6 (with ECN); no UFO/USO: UDP stays MTU-sized. */
+#define TAP_OFFLOADS (TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_TSO_ECN)
 
 /* Our choice: longest netns path we accept (/var/run/netns/NAME or /proc/PID/ns/net fit easily). */
 #define NETNS_PATH_MAX 4096
@@ -28,6 +38,7 @@ struct open_req {
   char name[IFNAMSIZ];   /* requested name, "" = kernel chooses */
   int persist;           /* -1 leave as is, 0 clear, 1 set */
   int must_exist;        /* fail with ENODEV instead of creating a new device */
+  int offload;           /* IFF_VNET_HDR + TAP_OFFLOADS; 0 clears the offloads */
   char netns[NETNS_PATH_MAX]; /* "" = the caller's namespace */
   /* results */
   int fd;
@@ -58,10 +69,23 @@ static void open_here(struct open_req *r) {
   }
   struct ifreq ifr;
   memset(&ifr, 0, sizeof ifr);
-  ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+  ifr.ifr_flags = IFF_TAP | IFF_NO_PI | (r->offload ? IFF_VNET_HDR : 0);
   memcpy(ifr.ifr_name, r->name, IFNAMSIZ);
   if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
     fail(r, "ioctl(TUNSETIFF)");
+    close(fd);
+    return;
+  }
+  /* The header size and the offloads belong to the device, not the fd: a persistent TAP keeps what
+   * its last opener set, so both are set explicitly every time. */
+  int hdr_sz = TSNET_VNET_HDR_LEN;
+  if (r->offload && ioctl(fd, TUNSETVNETHDRSZ, &hdr_sz) < 0) {
+    fail(r, "ioctl(TUNSETVNETHDRSZ)");
+    close(fd);
+    return;
+  }
+  if (ioctl(fd, TUNSETOFFLOAD, (unsigned long)(r->offload ? TAP_OFFLOADS : 0)) < 0) {
+    fail(r, "ioctl(TUNSETOFFLOAD)");
     close(fd);
     return;
   }
@@ -110,10 +134,10 @@ static int get_string(napi_env env, napi_value v, char *buf, size_t cap) {
   return 0;
 }
 
-/* open(name, persist: -1|0|1, netnsPath, mustExist) -> {fd, name} | {errno, syscall} */
+/* open(name, persist: -1|0|1, netnsPath, mustExist, offload) -> {fd, name} | {errno, syscall} */
 static napi_value js_open(napi_env env, napi_callback_info info) {
-  napi_value argv[4];
-  if (tsnet_args(env, info, 4, argv, "tsnet_native: open(name, persist, netnsPath, mustExist)") < 0) return NULL;
+  napi_value argv[5];
+  if (tsnet_args(env, info, 5, argv, "tsnet_native: open(name, persist, netnsPath, mustExist, offload)") < 0) return NULL;
   struct open_req r;
   memset(&r, 0, sizeof r);
   r.fd = -1;
@@ -127,6 +151,7 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   if (tsnet_arg_int32(env, argv[1], "persist", &persist) < 0) return NULL;
   r.persist = persist < 0 ? -1 : persist > 0 ? 1 : 0;
   if (tsnet_arg_bool(env, argv[3], "mustExist", &r.must_exist) < 0) return NULL;
+  if (tsnet_arg_bool(env, argv[4], "offload", &r.offload) < 0) return NULL;
 
   if (r.netns[0] == '\0') {
     open_here(&r);

@@ -1,14 +1,21 @@
 /* Batched TAP reader driven by libuv polling on the event-loop thread (no threadpool reads: a
  * pending threadpool read costs ~40 us per frame and is not interrupted by close). On each
- * wakeup it drains every ready frame into a Buffer allocated once by JS (slot i starts at
- * i*slotSize, the frame at i*slotSize + headroom, its length in lengths[i]) and calls the JS
- * callback once per batch with the count (convention 4). A full batch is followed by another
+ * wakeup it drains every ready frame into a Buffer allocated once by JS, PACKED: frame n starts
+ * `headroom` bytes after the 8-byte aligned end of frame n-1 (the first at `headroom`); its offset
+ * goes to meta[frames + n] and its length to meta[n]. Each read() asks for maxFrame + 1 bytes:
+ * the TAP returns min(frame, asked) (tun_chr_read_iter), so a read longer than maxFrame is a
+ * truncated frame, dropped and counted. The batch ends when `frames` were read or less than
+ * headroom + maxFrame + 1 bytes remain. On an
+ * offload TAP (vnetHdr = 10) each read also returns a struct virtio_net_hdr: it is read into the
+ * 10 bytes of headroom right before the frame, and the length excludes it. The JS callback runs
+ * once per batch with the count (convention 4). A full batch (count or buffer) is followed by another
  * drain in the same wakeup, up to MAX_BATCHES_PER_WAKEUP. A failing fd (EBADFD/EIO once its
  * namespace is gone, UV_EBADF from poll) stops the reader and calls the error callback once.
  * Exports: readerStart, readerStop, readerStats. */
 #include "common.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <unistd.h>
 #include <uv.h>
@@ -24,9 +31,10 @@ struct reader {
   int refs;               /* the JS handle + the uv handle; freed when both are gone */
   int stopped;            /* uv_close called: never touch the fd again */
   uint8_t *base;
-  size_t space;           /* slotSize - headroom: room for one frame */
-  int32_t *lengths;
-  int32_t frames, slot, headroom;
+  size_t cap;             /* bytes in the buffer */
+  int32_t *lengths;       /* meta[0 .. frames) */
+  int32_t *offsets;       /* meta[frames .. 2*frames) */
+  int32_t frames, max_frame, headroom, vnet;
   struct tsnet_batch_js js; /* buffer, lengths, onBatch, onError (batch_callbacks.c) */
   napi_async_cleanup_hook_handle cleanup; /* keeps the addon loaded until the handle is closed */
   double wakeups, batches, frames_read, drops;
@@ -65,25 +73,39 @@ static void deliver_error(struct reader *r, int err, const char *syscall) {
   tsnet_batch_js_error(&r->js, err, syscall);
 }
 
-/* Reads ready frames into the slots until EAGAIN or the batch is full. Returns the count; a
- * fatal errno is left in *err. */
-static int32_t drain(struct reader *r, int *err) {
+/* Reads ready frames, packed, until EAGAIN, the batch is full or the buffer has no room for one
+ * more maximal frame. Returns the count; *empty is set when the fd had no more frames (EAGAIN);
+ * a fatal errno is left in *err. */
+static int32_t drain(struct reader *r, int *err, int *empty) {
   int32_t n = 0;
   int32_t tries = r->frames * 2; /* bounds the loop even if every read failed per frame */
+  const size_t need = (size_t)r->headroom + (size_t)r->max_frame + 1;
+  const size_t vnet = (size_t)r->vnet;
+  const ssize_t most = (ssize_t)r->max_frame + (ssize_t)vnet; /* longest read we keep */
+  size_t pos = 0; /* 8-byte aligned start of the next frame's headroom */
   *err = 0;
-  while (n < r->frames && tries-- > 0) {
-    ssize_t got = read(r->fd, r->base + (size_t)n * (size_t)r->slot + (size_t)r->headroom, r->space);
-    if (got > 0) {
-      r->lengths[n++] = (int32_t)got;
+  *empty = 0;
+  while (n < r->frames && tries-- > 0 && pos + need <= r->cap) {
+    size_t at = pos + (size_t)r->headroom;
+    ssize_t got = read(r->fd, r->base + at - vnet, (size_t)most + 1);
+    if (got > (ssize_t)vnet && got <= most) {
+      int32_t len = (int32_t)(got - (ssize_t)vnet);
+      r->lengths[n] = len;
+      r->offsets[n] = (int32_t)at;
+      n++;
+      pos = (at + (size_t)len + 7) & ~(size_t)7;
       continue;
     }
-    if (got == 0) {
+    if (got >= 0) { /* empty, header only, or longer than maxFrame (truncated): consumed, dropped */
       r->drops++;
       continue;
     }
     if (errno == EINTR) continue;
-    if (errno == EAGAIN) break;
-    if (errno == EFAULT || errno == EMSGSIZE) { /* frame larger than a slot: consumed, dropped */
+    if (errno == EAGAIN) {
+      *empty = 1;
+      break;
+    }
+    if (errno == EFAULT || errno == EMSGSIZE) { /* frame larger than maxFrame: consumed, dropped */
       r->drops++;
       continue;
     }
@@ -104,8 +126,8 @@ static void on_poll(uv_poll_t *h, int status, int events) {
   } else {
     r->wakeups++;
     for (int round = 0; round < MAX_BATCHES_PER_WAKEUP; round++) {
-      int err;
-      int32_t n = drain(r, &err);
+      int err, empty;
+      int32_t n = drain(r, &err, &empty);
       if (n > 0) {
         r->batches++;
         r->frames_read += n;
@@ -116,7 +138,7 @@ static void on_poll(uv_poll_t *h, int status, int events) {
         deliver_error(r, err, "read");
         break;
       }
-      if (n < r->frames) break; /* drained until EAGAIN */
+      if (empty) break; /* a batch ended by a full buffer or frame count is drained again */
     }
   }
   if (r->stopped) tsnet_batch_js_release(&r->js);
@@ -129,25 +151,30 @@ static void finalize_handle(napi_env env, void *data, void *hint) {
   unref((struct reader *)data);
 }
 
-/* readerStart(fd, buffer, lengths, frames, slotSize, headroom, onBatch(count),
- *             onError(errno, syscall)) -> handle | {errno, syscall} */
+/* readerStart(fd, buffer, meta: Int32Array(2*frames) = lengths then offsets, frames, maxFrame,
+ *             headroom, vnetHdr: 0|10, onBatch(count), onError(errno, syscall))
+ *   -> handle | {errno, syscall} */
 static napi_value js_reader_start(napi_env env, napi_callback_info info) {
-  napi_value argv[8];
-  if (tsnet_args(env, info, 8, argv,
-                 "tsnet_native: readerStart(fd, buffer, lengths, frames, slotSize, headroom, onBatch, onError)") < 0)
+  napi_value argv[9];
+  if (tsnet_args(env, info, 9, argv,
+                 "tsnet_native: readerStart(fd, buffer, meta, frames, maxFrame, headroom, vnetHdr, onBatch, onError)") < 0)
     return NULL;
-  int32_t fd, frames, slot, headroom;
+  int32_t fd, frames, max_frame, headroom, vnet;
   uint8_t *base;
-  size_t cap, nlens;
-  int32_t *lengths;
+  size_t cap, nmeta;
+  int32_t *meta;
   if (tsnet_arg_int32(env, argv[0], "fd", &fd) < 0 || tsnet_arg_buffer(env, argv[1], "buffer", &base, &cap) < 0 ||
-      tsnet_arg_int32array(env, argv[2], "lengths", &lengths, &nlens) < 0 ||
-      tsnet_arg_int32(env, argv[3], "frames", &frames) < 0 || tsnet_arg_int32(env, argv[4], "slotSize", &slot) < 0 ||
-      tsnet_arg_int32(env, argv[5], "headroom", &headroom) < 0)
+      tsnet_arg_int32array(env, argv[2], "meta", &meta, &nmeta) < 0 ||
+      tsnet_arg_int32(env, argv[3], "frames", &frames) < 0 || tsnet_arg_int32(env, argv[4], "maxFrame", &max_frame) < 0 ||
+      tsnet_arg_int32(env, argv[5], "headroom", &headroom) < 0 || tsnet_arg_int32(env, argv[6], "vnetHdr", &vnet) < 0)
     return NULL;
-  if (frames <= 0 || headroom < 0 || slot <= headroom || (uint64_t)frames * (uint64_t)slot > cap ||
-      (size_t)frames > nlens) {
+  if (frames <= 0 || headroom < 0 || max_frame <= 0 || (uint64_t)headroom + (uint64_t)max_frame + 1 > cap ||
+      cap > (size_t)INT32_MAX || (uint64_t)frames * 2 > nmeta) {
     napi_throw_range_error(env, NULL, "tsnet_native: read batch geometry does not fit its buffer");
+    return NULL;
+  }
+  if ((vnet != 0 && vnet != TSNET_VNET_HDR_LEN) || headroom < vnet) {
+    napi_throw_range_error(env, NULL, "tsnet_native: vnetHdr must be 0 or 10, and headroom at least vnetHdr");
     return NULL;
   }
   uv_loop_t *loop;
@@ -158,11 +185,13 @@ static napi_value js_reader_start(napi_env env, napi_callback_info info) {
   r->env = env;
   r->fd = fd;
   r->base = base;
-  r->space = (size_t)(slot - headroom);
-  r->lengths = lengths;
+  r->cap = cap;
+  r->lengths = meta;
+  r->offsets = meta + frames;
   r->frames = frames;
-  r->slot = slot;
+  r->max_frame = max_frame;
   r->headroom = headroom;
+  r->vnet = vnet;
   r->refs = 1; /* the JS handle; the uv handle adds one once initialised */
   r->stopped = 1;
   napi_value handle;
@@ -172,7 +201,7 @@ static napi_value js_reader_start(napi_env env, napi_callback_info info) {
     return NULL;
   }
   /* From here the external owns r: failures release what was taken and return. */
-  if (tsnet_batch_js_init(&r->js, env, argv[1], argv[2], argv[6], argv[7], "tsnet:tap-reader", "readerStart") < 0)
+  if (tsnet_batch_js_init(&r->js, env, argv[1], argv[2], argv[7], argv[8], "tsnet:tap-reader", "readerStart") < 0)
     return NULL;
   int rc = uv_poll_init(loop, &r->poll, fd);
   if (rc < 0) {

@@ -1,19 +1,31 @@
 /* Non-blocking writes of frames to a TAP fd: one frame per call, or a burst of frames in one
- * N-API call (the switch flushes its output once per input batch, convention 4). A frame that
- * cannot be written is not retried: the caller counts it as a drop. Exports: write, writeBatch,
- * lastErrno. */
+ * N-API call (the switch flushes its output once per input batch, convention 4). On an offload
+ * TAP (IFF_VNET_HDR) every frame needs a 10-byte struct virtio_net_hdr in front: writeVnet and
+ * writeVnetBatch send it with writev (header iovec + frame iovec), never copying the frame. A frame
+ * that cannot be written is not retried: the caller counts it as a drop. Exports: write,
+ * writeBatch, writeVnet, writeVnetBatch, lastErrno. */
 #include "common.h"
 
 #include <errno.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
-/* errno of the failure that ended the last short writeBatch on this thread (0 = none). */
+/* errno of the failure that ended the last short writeBatch/writeVnetBatch on this thread (0 = none). */
 static __thread int last_errno;
 
 static ssize_t write_frame(int fd, const uint8_t *p, size_t len) {
   ssize_t n;
   do {
     n = write(fd, p, len);
+  } while (n < 0 && errno == EINTR);
+  return n;
+}
+
+static ssize_t writev_frame(int fd, const uint8_t *hdr, const uint8_t *p, size_t len) {
+  struct iovec iov[2] = {{(void *)hdr, TSNET_VNET_HDR_LEN}, {(void *)p, len}};
+  ssize_t n;
+  do {
+    n = writev(fd, iov, 2);
   } while (n < 0 && errno == EINTR);
   return n;
 }
@@ -76,6 +88,76 @@ static napi_value js_write_batch(napi_env env, napi_callback_info info) {
   return r;
 }
 
+/* The virtio_net_hdr argument: TSNET_VNET_HDR_LEN bytes of `hdr` from hdrOff. NULL after throwing. */
+static const uint8_t *arg_vnet_hdr(napi_env env, napi_value buf, napi_value off) {
+  uint8_t *data;
+  size_t cap;
+  int32_t o;
+  if (tsnet_arg_buffer(env, buf, "hdr", &data, &cap) < 0 || tsnet_arg_int32(env, off, "hdrOff", &o) < 0) return NULL;
+  if (o < 0 || (uint64_t)o + TSNET_VNET_HDR_LEN > cap) {
+    napi_throw_range_error(env, NULL, "tsnet_native: the 10-byte virtio_net_hdr lies outside its buffer");
+    return NULL;
+  }
+  return data + o;
+}
+
+/* writeVnet(fd, hdr, hdrOff, buf, off, len) -> bytes written (header included), or -errno */
+static napi_value js_write_vnet(napi_env env, napi_callback_info info) {
+  napi_value argv[6];
+  if (tsnet_args(env, info, 6, argv, "tsnet_native: writeVnet(fd, hdr, hdrOff, buf, off, len)") < 0) return NULL;
+  int32_t fd, off, len;
+  uint8_t *data;
+  size_t cap;
+  if (tsnet_arg_int32(env, argv[0], "fd", &fd) < 0) return NULL;
+  const uint8_t *hdr = arg_vnet_hdr(env, argv[1], argv[2]);
+  if (!hdr) return NULL;
+  if (tsnet_arg_buffer(env, argv[3], "buf", &data, &cap) < 0 || tsnet_arg_int32(env, argv[4], "off", &off) < 0 ||
+      tsnet_arg_int32(env, argv[5], "len", &len) < 0)
+    return NULL;
+  if (check_range(env, off, len, cap) < 0) return NULL;
+  ssize_t n = writev_frame(fd, hdr, data + off, (size_t)len);
+  napi_value r;
+  NAPI_CALL(env, napi_create_int32(env, n < 0 ? -errno : (int32_t)n, &r));
+  return r;
+}
+
+/* writeVnetBatch(fd, hdr, hdrOff, buf, offsets, lengths, count) -> frames written, each with the
+ * same virtio_net_hdr in front; stops at the first failure (its errno is kept for lastErrno()). */
+static napi_value js_write_vnet_batch(napi_env env, napi_callback_info info) {
+  napi_value argv[7];
+  if (tsnet_args(env, info, 7, argv, "tsnet_native: writeVnetBatch(fd, hdr, hdrOff, buf, offsets, lengths, count)") < 0)
+    return NULL;
+  int32_t fd, count;
+  uint8_t *data;
+  size_t cap, noffs, nlens;
+  int32_t *offs, *lens;
+  if (tsnet_arg_int32(env, argv[0], "fd", &fd) < 0) return NULL;
+  const uint8_t *hdr = arg_vnet_hdr(env, argv[1], argv[2]);
+  if (!hdr) return NULL;
+  if (tsnet_arg_buffer(env, argv[3], "buf", &data, &cap) < 0 ||
+      tsnet_arg_int32array(env, argv[4], "offsets", &offs, &noffs) < 0 ||
+      tsnet_arg_int32array(env, argv[5], "lengths", &lens, &nlens) < 0 ||
+      tsnet_arg_int32(env, argv[6], "count", &count) < 0)
+    return NULL;
+  if (count < 0 || (size_t)count > noffs || (size_t)count > nlens) {
+    napi_throw_range_error(env, NULL, "tsnet_native: writeVnetBatch count exceeds the offsets/lengths arrays");
+    return NULL;
+  }
+  for (int32_t i = 0; i < count; i++)
+    if (check_range(env, offs[i], lens[i], cap) < 0) return NULL;
+  int32_t written = 0;
+  last_errno = 0;
+  for (; written < count; written++) {
+    if (writev_frame(fd, hdr, data + offs[written], (size_t)lens[written]) < 0) {
+      last_errno = errno;
+      break;
+    }
+  }
+  napi_value r;
+  NAPI_CALL(env, napi_create_int32(env, written, &r));
+  return r;
+}
+
 /* lastErrno() -> errno that ended the last short writeBatch on this thread, 0 if none */
 static napi_value js_last_errno(napi_env env, napi_callback_info info) {
   (void)info;
@@ -85,6 +167,6 @@ static napi_value js_last_errno(napi_env env, napi_callback_info info) {
 }
 
 napi_value tsnet_register_write(napi_env env, napi_value exports) {
-  static const struct tsnet_export fns[] = {{"write", js_write}, {"writeBatch", js_write_batch}, {"lastErrno", js_last_errno}, {NULL, NULL}};
+  static const struct tsnet_export fns[] = {{"write", js_write}, {"writeBatch", js_write_batch}, {"writeVnet", js_write_vnet}, {"writeVnetBatch", js_write_vnet_batch}, {"lastErrno", js_last_errno}, {NULL, NULL}};
   return tsnet_export_all(env, exports, fns);
 }

@@ -18,7 +18,7 @@ export interface NativeReaderStats {
   wakeups: number;
   batches: number;
   frames: number;
-  /** frames read but dropped by the reader (larger than a slot) */
+  /** frames read but dropped by the reader (empty, or larger than the batch's maxFrame) */
   drops: number;
   active: boolean;
 }
@@ -27,8 +27,9 @@ export interface NativeReaderStats {
 export type NativeReaderHandle = object & { readonly __tsnetReader?: never };
 
 export interface TsnetNative {
-  /** persist: -1 leave as is, 0 clear, 1 set. name '' lets the kernel choose (tap0, tap1...). */
-  open(name: string, persist: number, netnsPath: string | null, mustExist: boolean): { fd: number; name: string } | NativeFailure;
+  /** persist: -1 leave as is, 0 clear, 1 set. name '' lets the kernel choose (tap0, tap1...).
+   *  offload: IFF_VNET_HDR + 10-byte header + TUNSETOFFLOAD CSUM|TSO4|TSO6|TSO_ECN; false clears the offloads. */
+  open(name: string, persist: number, netnsPath: string | null, mustExist: boolean, offload: boolean): { fd: number; name: string } | NativeFailure;
   setPersist(fd: number, persist: boolean): NativeFailure | undefined;
   ifName(fd: number): string | NativeFailure;
   close(fd: number): NativeFailure | undefined;
@@ -36,14 +37,21 @@ export interface TsnetNative {
   write(fd: number, buf: Buffer, off: number, len: number): number;
   /** frames written; stops at the first failure, whose errno lastErrno() returns */
   writeBatch(fd: number, buf: Buffer, offsets: Int32Array, lengths: Int32Array, count: number): number;
+  /** offload TAPs: writev of hdr[hdrOff, +10) then the frame; bytes written (header included), or -errno */
+  writeVnet(fd: number, hdr: Buffer, hdrOff: number, buf: Buffer, off: number, len: number): number;
+  /** offload TAPs: frames written, each behind the same 10-byte header; stops at the first failure (lastErrno()) */
+  writeVnetBatch(fd: number, hdr: Buffer, hdrOff: number, buf: Buffer, offsets: Int32Array, lengths: Int32Array, count: number): number;
   lastErrno(): number;
+  /** Packed reader: meta holds lengths[0..frames) then offsets[0..frames); vnetHdr is 0 or 10
+   *  (offload TAP: the header is read into the 10 bytes before each frame). */
   readerStart(
     fd: number,
     buffer: Buffer,
-    lengths: Int32Array,
+    meta: Int32Array,
     frames: number,
-    slotSize: number,
+    maxFrame: number,
     headroom: number,
+    vnetHdr: number,
     onBatch: (count: number) => void,
     onError: (errno: number, syscall: string) => void,
   ): NativeReaderHandle | NativeFailure;

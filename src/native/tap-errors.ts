@@ -62,6 +62,9 @@ export function tapError(f: NativeFailure, ctx: TapErrorContext): TsnetError {
   if (f.syscall === 'ioctl(TUNSETIFF)' && e === 'EINVAL') {
     return err('ETAP_BAD_NAME', 'bad-request', `cannot use "${ctx.name ?? ''}" as a TAP name: it is invalid or taken by an interface that is not a TAP; choose another name.`, f);
   }
+  if ((f.syscall === 'ioctl(TUNSETOFFLOAD)' || f.syscall === 'ioctl(TUNSETVNETHDRSZ)') && e === 'EINVAL') {
+    return err('ETAP_NO_OFFLOAD', 'unavailable', `the kernel's TUN driver refused the TSO/checksum offloads for ${dev(ctx)}; open it without offload.`, f);
+  }
   if (e === 'EMFILE' || e === 'ENFILE') {
     return err('ETAP_NO_FDS', 'unavailable', 'tsnet ran out of file descriptors; raise the open files limit (ulimit -n).', f);
   }
