@@ -142,7 +142,7 @@ export async function runSwitchCommand(argv: string[]): Promise<number> {
     };
     for (let i = 0; i < attaches.length; i++) {
       const spec = attaches[i];
-      const dev = TapDevice.open({ name: `tsn${process.pid.toString(36)}${i}`.slice(0, 15) });
+      const dev = TapDevice.open({ name: `tsn${process.pid.toString(36)}${i}`.slice(0, 15), offload: true });
       const port = createTapPort(dev, {
         name: spec.netns,
         onError: (err) => log(`port ${spec.netns}: ${err.message}`),

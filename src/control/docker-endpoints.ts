@@ -77,7 +77,7 @@ export async function createDockerEndpoint(core: ControllerCore, req: CreateEndp
 
 /** Opens the endpoint's TAP in the daemon's namespace (creating it) and attaches it to the switch. */
 async function attachInDaemonNs(core: ControllerCore, ep: DockerEndpointRecord, net: NetworkRecord): Promise<void> {
-  const device = TapDevice.open({ name: ep.tapName, persist: true });
+  const device = TapDevice.open({ name: ep.tapName, persist: true, offload: true });
   try {
     await configureLink({ ns: null, name: ep.tapName, mac: ep.mac, mtu: net.mtu });
     core.deps.datapath.attachEndpoint(net.id, ep.id, device, { mac: ep.mac, ipv4: ep.ipv4, ...portSecurityOption(net.options) });

@@ -29,7 +29,7 @@ async function daemonTaps(): Promise<string[]> {
 /** Opens the endpoint's TAP where it is; undefined when it is nowhere to be found. */
 async function reopen(ep: DockerEndpointRecord, inDaemonNs: Set<string>, log: (m: string) => void): Promise<TapDevice | undefined> {
   if (!ep.sandboxKey) return undefined; // not joined: nothing to attach until Join
-  if (inDaemonNs.has(ep.tapName)) return TapDevice.open({ name: ep.tapName, persist: true, attach: true });
+  if (inDaemonNs.has(ep.tapName)) return TapDevice.open({ name: ep.tapName, persist: true, attach: true, offload: true });
   if (!existsSync(ep.sandboxKey)) {
     log(`docker endpoint ${ep.id.slice(0, 12)}: its container namespace ${ep.sandboxKey} is gone`);
     return undefined;
@@ -40,7 +40,7 @@ async function reopen(ep: DockerEndpointRecord, inDaemonNs: Set<string>, log: (m
     return undefined;
   }
   ep.ifName = name;
-  return TapDevice.open({ name, persist: true, netnsPath: ep.sandboxKey, attach: true });
+  return TapDevice.open({ name, persist: true, netnsPath: ep.sandboxKey, attach: true, offload: true });
 }
 
 export async function recoverDockerEndpoints(core: ControllerCore): Promise<void> {

@@ -75,7 +75,7 @@ export async function connectEndpoint(core: ControllerCore, net: NetworkRecord, 
     core.state.endpoints.push(ep);
     s.endpoints.push(ep.id);
     await core.save();
-    device = TapDevice.open({ name: ep.ifName, persist: true, netnsPath: s.netnsPath });
+    device = TapDevice.open({ name: ep.ifName, persist: true, netnsPath: s.netnsPath, offload: true });
     await configureEndpointLink(nsRefOf(s), ep, net.mtu);
     core.deps.datapath.attachEndpoint(net.id, ep.id, device, { mac: ep.mac, ipv4: ep.ipv4, ...portSecurityOption(net.options) });
     delete ep.pending;

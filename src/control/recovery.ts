@@ -107,7 +107,7 @@ export async function recover(core: ControllerCore): Promise<void> {
     const s = st.sandboxes.find((x) => x.id === ep.sandboxId)!;
     const net = core.networkOf(ep)!;
     const existed = (await tunLinks(nsRefOf(s))).includes(ep.ifName);
-    const device = TapDevice.open({ name: ep.ifName, persist: true, netnsPath: s.netnsPath });
+    const device = TapDevice.open({ name: ep.ifName, persist: true, netnsPath: s.netnsPath, offload: true });
     if (!existed) {
       await configureEndpointLink(nsRefOf(s), ep, net.mtu);
       log(`re-created missing interface ${ep.ifName} in ${s.name}`);

@@ -5,6 +5,7 @@
 // throwing (the caller counts the drop). The only TypeScript that touches the native addon; the switch's TAP port
 // (src/dataplane) is built on TapDevice. Control-path failures throw TsnetError (./tap-errors.ts).
 import { TsnetError } from '../errors.js';
+import { VIRTIO_NET_HDR_LEN } from '../wire/virtio-net-hdr.js';
 import { isNativeFailure, loadNative, type NativeReaderHandle, type NativeReaderStats, type TsnetNative } from './addon.js';
 import { EAGAIN, checkTapName, errnoName, tapError } from './tap-errors.js';
 
@@ -16,23 +17,9 @@ export const TAP_DEFAULT_BATCH_FRAMES = 64;
 // Our choice: the largest frame we accept, a 9000-byte jumbo MTU plus Ethernet/VLAN headers, rounded.
 export const TAP_MAX_FRAME = 9216;
 
-// From include/uapi/linux/virtio_net.h: struct virtio_net_hdr (without num_buffers), in front of
-// every frame read from or written to an offload TAP, little-endian (host order; we never use
-// TUNSETVNETBE). Field offsets, flags and GSO types.
-export const VNET_HDR_LEN = 10;
-export const VNET_HDR_FLAGS = 0; // u8
-export const VNET_HDR_GSO_TYPE = 1; // u8
-export const VNET_HDR_HDR_LEN = 2; // le16: Ethernet + IP + TCP header bytes of a GSO frame
-export const VNET_HDR_GSO_SIZE = 4; // le16: payload bytes per segment (the MSS)
-export const VNET_HDR_CSUM_START = 6; // le16: where checksumming starts, from the frame start
-export const VNET_HDR_CSUM_OFFSET = 8; // le16: where to store it, from csum_start
-export const VIRTIO_NET_HDR_F_NEEDS_CSUM = 1;
-export const VIRTIO_NET_HDR_F_DATA_VALID = 2;
-export const VIRTIO_NET_HDR_GSO_NONE = 0;
-export const VIRTIO_NET_HDR_GSO_TCPV4 = 1;
-export const VIRTIO_NET_HDR_GSO_UDP = 3;
-export const VIRTIO_NET_HDR_GSO_TCPV6 = 4;
-export const VIRTIO_NET_HDR_GSO_ECN = 0x80;
+// The virtio_net_hdr in front of every frame read from or written to an offload TAP (its fields:
+// src/wire/virtio-net-hdr.ts), little-endian (host order; we never use TUNSETVNETBE).
+export const VNET_HDR_LEN = VIRTIO_NET_HDR_LEN;
 
 // From the kernel: with TSO the TAP hands us one IP packet of up to 65535 bytes (IP total length)
 // behind an Ethernet header and possibly a VLAN tag (14 + 4).

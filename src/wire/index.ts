@@ -14,3 +14,5 @@ export * from './vxlan.js';
 export * from './dns-name.js';
 export * from './dns.js';
 export * from './pcap.js';
+export * from './virtio-net-hdr.js';
+export * from './inet-checksum.js';

@@ -11,16 +11,18 @@ import {
   TapDevice,
   TapReadBatch,
   TAP_MAX_OFFLOAD_FRAME,
+  VNET_HDR_LEN,
+} from '../../src/native/tap.js';
+import {
   VIRTIO_NET_HDR_F_NEEDS_CSUM,
   VIRTIO_NET_HDR_GSO_ECN,
   VIRTIO_NET_HDR_GSO_NONE,
   VIRTIO_NET_HDR_GSO_TCPV4,
-  VNET_HDR_CSUM_OFFSET,
-  VNET_HDR_CSUM_START,
-  VNET_HDR_GSO_SIZE,
-  VNET_HDR_GSO_TYPE,
-  VNET_HDR_LEN,
-} from '../../src/native/tap.js';
+  VNET_CSUM_OFFSET_OFF,
+  VNET_CSUM_START_OFF,
+  VNET_GSO_SIZE_OFF,
+  VNET_GSO_TYPE_OFF,
+} from '../../src/wire/virtio-net-hdr.js';
 import { TsnetError } from '../../src/errors.js';
 import { cleanupAll, inNs, ip, makeNetns, onCleanup, trySh, uniqueName } from '../helpers/netns.js';
 import { until } from '../helpers/until.js';
@@ -105,12 +107,12 @@ function relay(from: TapDevice, to: TapDevice, onError: (e: TsnetError) => void)
         const off = batch.offset(i);
         const len = batch.lengths[i];
         const h = off - VNET_HDR_LEN;
-        const gsoType = b[h + VNET_HDR_GSO_TYPE] & ~VIRTIO_NET_HDR_GSO_ECN;
+        const gsoType = b[h + VNET_GSO_TYPE_OFF] & ~VIRTIO_NET_HDR_GSO_ECN;
         s.frames++;
         if (gsoType !== VIRTIO_NET_HDR_GSO_NONE) {
           s.gso++;
           if (gsoType === VIRTIO_NET_HDR_GSO_TCPV4) s.gsoTcp4++;
-          s.maxGsoSize = Math.max(s.maxGsoSize, b.readUInt16LE(h + VNET_HDR_GSO_SIZE));
+          s.maxGsoSize = Math.max(s.maxGsoSize, b.readUInt16LE(h + VNET_GSO_SIZE_OFF));
         }
         if (b[h] & VIRTIO_NET_HDR_F_NEEDS_CSUM) s.needsCsum++;
         if (len > ETH_MAX) s.big++;
@@ -289,7 +291,7 @@ for (const offload of [true, false]) {
             got.add(Number(b.toString('latin1', p + mark.length, off + len)));
             if (offload) {
               const h = off - VNET_HDR_LEN;
-              const ok = (b[h] & VIRTIO_NET_HDR_F_NEEDS_CSUM) !== 0 && b.readUInt16LE(h + VNET_HDR_CSUM_START) === 34 && b.readUInt16LE(h + VNET_HDR_CSUM_OFFSET) === 6;
+              const ok = (b[h] & VIRTIO_NET_HDR_F_NEEDS_CSUM) !== 0 && b.readUInt16LE(h + VNET_CSUM_START_OFF) === 34 && b.readUInt16LE(h + VNET_CSUM_OFFSET_OFF) === 6;
               if (!ok) problems.push(`frame ${i}: header ${b.subarray(h, off).toString('hex')} is not NEEDS_CSUM at UDP`);
             }
           }

@@ -14,6 +14,7 @@ import { BCAST, ethFrame } from './dataplane-scenarios.js';
 
 class StandInTap implements TapDeviceLike {
   readonly name = 'tapx0';
+  readonly offload = false;
   closed = false;
   reading = false;
   batch: TapReadBatch | null = null;
