@@ -7,6 +7,7 @@
 #include "common.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -55,37 +56,55 @@ static napi_value js_write(napi_env env, napi_callback_info info) {
   return r;
 }
 
+/* The burst arguments shared by writeBatch and writeVnetBatch: (buf, offsets, lengths, count) from
+ * argv[0..3], every frame checked against the buffer. Writes the frames behind `hdr` (NULL: plain
+ * frames) and returns the count written, stopping at the first failure (its errno is kept for
+ * lastErrno()); -1 after throwing. */
+static int32_t write_burst(napi_env env, int fd, const uint8_t *hdr, napi_value *argv, const char *name) {
+  int32_t count;
+  uint8_t *data;
+  size_t cap, noffs, nlens;
+  int32_t *offs, *lens;
+  if (tsnet_arg_buffer(env, argv[0], "buf", &data, &cap) < 0 ||
+      tsnet_arg_int32array(env, argv[1], "offsets", &offs, &noffs) < 0 ||
+      tsnet_arg_int32array(env, argv[2], "lengths", &lens, &nlens) < 0 || tsnet_arg_int32(env, argv[3], "count", &count) < 0)
+    return -1;
+  if (count < 0 || (size_t)count > noffs || (size_t)count > nlens) {
+    char msg[96];
+    snprintf(msg, sizeof msg, "tsnet_native: %s count exceeds the offsets/lengths arrays", name);
+    napi_throw_range_error(env, NULL, msg);
+    return -1;
+  }
+  for (int32_t i = 0; i < count; i++)
+    if (check_range(env, offs[i], lens[i], cap) < 0) return -1;
+  int32_t written = 0;
+  last_errno = 0;
+  for (; written < count; written++) {
+    const uint8_t *p = data + offs[written];
+    size_t len = (size_t)lens[written];
+    if ((hdr ? writev_frame(fd, hdr, p, len) : write_frame(fd, p, len)) < 0) {
+      last_errno = errno;
+      break;
+    }
+  }
+  return written;
+}
+
+static napi_value int32_result(napi_env env, int32_t v) {
+  napi_value r;
+  NAPI_CALL(env, napi_create_int32(env, v, &r));
+  return r;
+}
+
 /* writeBatch(fd, buf, offsets, lengths, count) -> number of frames written; stops at the first
  * failure (its errno is kept for lastErrno()). */
 static napi_value js_write_batch(napi_env env, napi_callback_info info) {
   napi_value argv[5];
   if (tsnet_args(env, info, 5, argv, "tsnet_native: writeBatch(fd, buf, offsets, lengths, count)") < 0) return NULL;
-  int32_t fd, count;
-  uint8_t *data;
-  size_t cap, noffs, nlens;
-  int32_t *offs, *lens;
-  if (tsnet_arg_int32(env, argv[0], "fd", &fd) < 0 || tsnet_arg_buffer(env, argv[1], "buf", &data, &cap) < 0 ||
-      tsnet_arg_int32array(env, argv[2], "offsets", &offs, &noffs) < 0 ||
-      tsnet_arg_int32array(env, argv[3], "lengths", &lens, &nlens) < 0 ||
-      tsnet_arg_int32(env, argv[4], "count", &count) < 0)
-    return NULL;
-  if (count < 0 || (size_t)count > noffs || (size_t)count > nlens) {
-    napi_throw_range_error(env, NULL, "tsnet_native: writeBatch count exceeds the offsets/lengths arrays");
-    return NULL;
-  }
-  for (int32_t i = 0; i < count; i++)
-    if (check_range(env, offs[i], lens[i], cap) < 0) return NULL;
-  int32_t written = 0;
-  last_errno = 0;
-  for (; written < count; written++) {
-    if (write_frame(fd, data + offs[written], (size_t)lens[written]) < 0) {
-      last_errno = errno;
-      break;
-    }
-  }
-  napi_value r;
-  NAPI_CALL(env, napi_create_int32(env, written, &r));
-  return r;
+  int32_t fd;
+  if (tsnet_arg_int32(env, argv[0], "fd", &fd) < 0) return NULL;
+  int32_t written = write_burst(env, fd, NULL, argv + 1, "writeBatch");
+  return written < 0 ? NULL : int32_result(env, written);
 }
 
 /* The virtio_net_hdr argument: TSNET_VNET_HDR_LEN bytes of `hdr` from hdrOff. NULL after throwing. */
@@ -127,35 +146,12 @@ static napi_value js_write_vnet_batch(napi_env env, napi_callback_info info) {
   napi_value argv[7];
   if (tsnet_args(env, info, 7, argv, "tsnet_native: writeVnetBatch(fd, hdr, hdrOff, buf, offsets, lengths, count)") < 0)
     return NULL;
-  int32_t fd, count;
-  uint8_t *data;
-  size_t cap, noffs, nlens;
-  int32_t *offs, *lens;
+  int32_t fd;
   if (tsnet_arg_int32(env, argv[0], "fd", &fd) < 0) return NULL;
   const uint8_t *hdr = arg_vnet_hdr(env, argv[1], argv[2]);
   if (!hdr) return NULL;
-  if (tsnet_arg_buffer(env, argv[3], "buf", &data, &cap) < 0 ||
-      tsnet_arg_int32array(env, argv[4], "offsets", &offs, &noffs) < 0 ||
-      tsnet_arg_int32array(env, argv[5], "lengths", &lens, &nlens) < 0 ||
-      tsnet_arg_int32(env, argv[6], "count", &count) < 0)
-    return NULL;
-  if (count < 0 || (size_t)count > noffs || (size_t)count > nlens) {
-    napi_throw_range_error(env, NULL, "tsnet_native: writeVnetBatch count exceeds the offsets/lengths arrays");
-    return NULL;
-  }
-  for (int32_t i = 0; i < count; i++)
-    if (check_range(env, offs[i], lens[i], cap) < 0) return NULL;
-  int32_t written = 0;
-  last_errno = 0;
-  for (; written < count; written++) {
-    if (writev_frame(fd, hdr, data + offs[written], (size_t)lens[written]) < 0) {
-      last_errno = errno;
-      break;
-    }
-  }
-  napi_value r;
-  NAPI_CALL(env, napi_create_int32(env, written, &r));
-  return r;
+  int32_t written = write_burst(env, fd, hdr, argv + 3, "writeVnetBatch");
+  return written < 0 ? NULL : int32_result(env, written);
 }
 
 /* lastErrno() -> errno that ended the last short writeBatch on this thread, 0 if none */

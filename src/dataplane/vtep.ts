@@ -255,15 +255,8 @@ export class Vtep {
    *  started; a failed sendto is counted here by reason ('tx-would-block', 'tx-error'). */
   send(slot: number, buf: Buffer, off: number, len: number, port: number, address: string): boolean {
     const ep = this.ep;
-    if (ep === null) {
-      this.drop('not-started');
-      return false;
-    }
-    const sa = this.dests.get(address, port);
-    if (sa === null) {
-      this.drop('bad-address');
-      return true;
-    }
+    const sa = this.destination(address, port);
+    if (ep === null || sa === null) return ep !== null;
     if (this.qCount > 0) this.flushSends(); // keep the order of what was queued before
     this.counters.txPackets++;
     this.counters.txBytes += len;
@@ -277,15 +270,8 @@ export class Vtep {
    *  until then: a datagram that does not lie after the queued ones in the same buffer, or goes
    *  elsewhere, flushes the queue first. */
   queue(slot: number, buf: Buffer, off: number, len: number, port: number, address: string): boolean {
-    if (this.ep === null) {
-      this.drop('not-started');
-      return false;
-    }
-    const sa = this.dests.get(address, port);
-    if (sa === null) {
-      this.drop('bad-address');
-      return true;
-    }
+    const sa = this.destination(address, port);
+    if (sa === null) return this.ep !== null;
     const s = this.poolSize > 0 ? slot : -1;
     if (this.qCount > 0 && (buf !== this.qBuf || sa !== this.qDest || s !== this.qSlot || off < this.qEnd || this.qCount === UDP_SEND_BATCH_MAX)) {
       this.flushSends();
@@ -304,6 +290,18 @@ export class Vtep {
       queueMicrotask(this.flushLater);
     }
     return true;
+  }
+
+  /** The sockaddr of address:port, or null after counting why nothing can go there
+   *  ('not-started', 'bad-address'). */
+  private destination(address: string, port: number): Buffer | null {
+    if (this.ep === null) {
+      this.drop('not-started');
+      return null;
+    }
+    const sa = this.dests.get(address, port);
+    if (sa === null) this.drop('bad-address');
+    return sa;
   }
 
   /** Sends what queue() collected. */
