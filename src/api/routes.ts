@@ -25,6 +25,7 @@ export function buildRoutes(ctl: NetworkController, info: () => InfoResponse): R
   r.add('POST', '/v1/containers', ({ body }) => ctl.run(asObject<RunRequest>(body)));
   r.add('GET', '/v1/containers/:ref', ({ params }) => ctl.inspectContainer(params.ref!));
   r.add('DELETE', '/v1/containers/:ref', ({ params, query }) => ctl.removeContainer(params.ref!, query.get('force') === '1'));
+  r.add('POST', '/v1/containers/:ref/started', ({ params, body }) => ctl.containerStarted(params.ref!, Number(asObject<{ pid?: number }>(body).pid)));
   r.add('POST', '/v1/containers/:ref/exited', ({ params, body }) => ctl.containerExited(params.ref!, Number(asObject<{ exitCode?: number }>(body).exitCode)));
   addDockerRoutes(r, ctl);
   addObserveRoutes(r, ctl);

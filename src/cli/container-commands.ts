@@ -19,9 +19,13 @@ export function commandInSandbox(s: { netnsName: string | null; netnsPath: strin
   return [...enter, ...cmd];
 }
 
-function runForeground(argv: string[]): Promise<number> {
+/** Runs argv with the terminal; onSpawn gets the child's PID once it runs. Resolves to its exit code. */
+function runForeground(argv: string[], onSpawn?: (pid: number) => void): Promise<number> {
   return new Promise((resolve) => {
     const child = spawn(argv[0]!, argv.slice(1), { stdio: 'inherit' });
+    child.on('spawn', () => {
+      if (child.pid !== undefined) onSpawn?.(child.pid);
+    });
     const forward = (sig: NodeJS.Signals) => child.kill(sig);
     process.on('SIGINT', forward);
     process.on('SIGTERM', forward);
@@ -70,7 +74,11 @@ export async function runCommand(api: ApiClient, argv: string[], out: Out): Prom
     out(r.Id);
     return 0;
   }
-  const code = await runForeground(commandInSandbox({ netnsName: r.NetnsName, netnsPath: r.NetnsPath, hostname: r.Hostname }, a.positionals));
+  // the daemon shows the container running while we wait (a failed report only leaves it "Created")
+  let started: Promise<unknown> = Promise.resolve();
+  const code = await runForeground(commandInSandbox({ netnsName: r.NetnsName, netnsPath: r.NetnsPath, hostname: r.Hostname }, a.positionals),
+    (pid) => { started = api.post(`/v1/containers/${r.Id}/started`, { pid }).catch(() => undefined); });
+  await started;
   if (bool(a, 'rm')) await api.delete(`/v1/containers/${r.Id}?force=1`);
   else await api.post(`/v1/containers/${r.Id}/exited`, { exitCode: code });
   return code;

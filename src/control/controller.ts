@@ -11,7 +11,7 @@ import { createNetwork, removeNetwork } from './networks.js';
 import { recover } from './recovery.js';
 import { followCluster, republishAll, syncCatalogue } from './global-networks.js';
 import { recoverDockerEndpoints } from './docker-recovery.js';
-import { forgetIfUnused, recordExit, removeSandbox, runSandbox, sandboxForConnect } from './sandboxes.js';
+import { forgetIfUnused, recordExit, recordStart, removeSandbox, runSandbox, sandboxForConnect } from './sandboxes.js';
 import { containerInspect, containerSummary, networkInspect, networkSummary, switchStats } from './views.js';
 
 export class NetworkController {
@@ -83,6 +83,9 @@ export class NetworkController {
   }
   removeContainer(ref: string, force: boolean) {
     return this.core.lock.run(() => removeSandbox(this.core, ref, force));
+  }
+  containerStarted(ref: string, pid: number) {
+    return this.core.lock.run(() => recordStart(this.core, ref, pid));
   }
   containerExited(ref: string, exitCode: number) {
     return this.core.lock.run(() => recordExit(this.core, ref, exitCode));

@@ -9,7 +9,7 @@ import { connectEndpoint, disconnectEndpoint } from './endpoints.js';
 import { NAME_RE, newId } from './ids.js';
 import type { SandboxRecord } from './model.js';
 import { deleteNamedNetns, ensureNamedNetns, removeNetnsEtc, resolveNetnsTarget } from './netns.js';
-import { isOurProcessAlive, killSandboxProcess, startSandboxProcess } from './sandbox-process.js';
+import { isOurProcessAlive, killSandboxProcess, processStartTime, startSandboxProcess } from './sandbox-process.js';
 import { writeSandboxEtc } from './sandbox-etc.js';
 
 const netnsPathOf = (name: string) => `/run/netns/${name}`;
@@ -155,6 +155,21 @@ async function onProcessExit(core: ControllerCore, id: string, pid: number, code
 }
 
 /** The CLI ran a foreground command and reports how it ended. */
+/** A foreground `run`: the CLI started the container's process itself and reports its PID, so
+ *  `ps` shows it running (and `stop` can end it) while the CLI waits for it. */
+export async function recordStart(core: ControllerCore, ref: string, pid: number): Promise<void> {
+  const s = core.findSandbox(ref);
+  const startTime = Number.isInteger(pid) && pid > 1 ? processStartTime(pid) : undefined;
+  if (startTime === undefined) {
+    throw badRequest('EBAD_PID', `process ${pid} does not exist; report the PID of the container's running process.`);
+  }
+  s.pid = pid;
+  s.pidStartTime = startTime;
+  s.state = 'running';
+  delete s.exitCode;
+  await core.save();
+}
+
 export async function recordExit(core: ControllerCore, ref: string, exitCode: number): Promise<void> {
   const s = core.findSandbox(ref);
   s.state = 'exited';

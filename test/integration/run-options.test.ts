@@ -1,9 +1,12 @@
 // `tsnet run` options on real namespaces: --ip, --alias, --hostname, the exit code of a foreground
-// command, `exec` entering the container's UTS namespace, `ps -a`, and `rm` of a running container.
+// command, a foreground command shown running by `ps` while the CLI waits for it, `exec` entering the
+// container's UTS namespace, `ps -a`, and `rm` of a running container.
 import { suite } from 'uvu';
+import { spawn } from 'node:child_process';
 import * as assert from 'uvu/assert';
 import { cleanupAll } from '../helpers/netns.js';
-import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { CLI, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { until } from '../helpers/until.js';
 
 const t = suite('run options');
 let d: TestDaemon;
@@ -37,6 +40,24 @@ t('a foreground command gives its exit code; --rm removes the container', () => 
   const kept = d.cli('run', '--name', 'kept', '--', 'true');
   assert.is(kept.status, 0);
   assert.match(d.ok('ps', '-a'), /Exited \(0\)\s+kept|kept/);
+});
+
+t('a foreground run shows as running in ps while the CLI waits, then as exited with its code', async () => {
+  const cli = spawn(process.execPath, [CLI, '--host', d.socket, 'run', '--name', 'fg', '--net', 'opts', '--', 'sh', '-c', 'read x; exit 5'],
+    { stdio: ['pipe', 'ignore', 'ignore'] });
+  const exited = new Promise<number | null>((res) => cli.on('exit', (code) => res(code)));
+  try {
+    await until('fg running in ps', () => /\bfg\b/.test(d.ok('ps')));
+    const state = JSON.parse(d.ok('inspect', 'fg')) as Array<{ State: { Running: boolean; Pid: number } }>;
+    assert.ok(state[0]!.State.Running, 'inspect says running');
+    assert.ok(state[0]!.State.Pid > 1, 'with the PID of the process');
+  } finally {
+    cli.stdin!.end('\n'); // the command reads one line and exits 5
+  }
+  assert.is(await exited, 5);
+  assert.not.match(d.ok('ps'), /\bfg\b/);
+  assert.match(d.ok('ps', '-a'), /Exited \(5\)/);
+  d.ok('rm', 'fg');
 });
 
 t('rm of a running container needs -f; ps shows it until then', () => {
