@@ -9,7 +9,10 @@
 // header NEEDS_CSUM). Every frame that leaves this port for the switch is plain: a super-frame is
 // cut into MSS-sized segments (tcp-segmenter.ts, software GSO, one read for up to ~45 segments),
 // a partial checksum is completed in place. The segments of one super-frame are flushed together,
-// before the segmenter's buffer is reused.
+// before the segmenter's buffer is reused. The other way, frames the switch outputs to an offload TAP
+// (MTU-sized segments from the tunnel) go through a TCP coalescer (tcp-coalescer.ts, userspace GRO):
+// consecutive segments of one flow in a burst become one super-frame, written once with a GSO
+// virtio header; flush() (the end of the switch's burst) writes what is pending.
 import { asTsnetError, type TsnetError } from '../errors.js';
 import { TapReadBatch, type TapDevice } from '../native/tap.js';
 import {
@@ -18,6 +21,7 @@ import {
 } from '../wire/virtio-net-hdr.js';
 import { countDrop, HEADROOM, newCounters, REMOTE_NONE, type FrameSink, type Port, type PortCounters } from './port.js';
 import { ALIGN_SLACK, completeChecksum, SEGMENT_MAX_HEADERS, TcpSegmenter } from './tcp-segmenter.js';
+import { TcpCoalescer, type CoalescedOutput } from './tcp-coalescer.js';
 
 // ---- from the kernel ----
 /** A TSO super-frame is one IP packet: at most this many payload bytes to cut. */
@@ -27,7 +31,7 @@ const MAX_SUPER_PAYLOAD = 65535;
 const MIN_MSS = 48;
 
 /** The part of TapDevice a TapPort uses (a TapDevice always fits). */
-export type TapDeviceLike = Pick<TapDevice, 'name' | 'startReading' | 'stopReading' | 'write' | 'close' | 'closed' | 'offload'>;
+export type TapDeviceLike = Pick<TapDevice, 'name' | 'startReading' | 'stopReading' | 'write' | 'writeGso' | 'close' | 'closed' | 'offload'>;
 
 /** Software offload counters of a TAP port with offloads (zero otherwise). */
 export interface TapOffloadStats {
@@ -37,6 +41,10 @@ export interface TapOffloadStats {
   segments: number;
   /** frames whose checksum we completed (NEEDS_CSUM without GSO) */
   checksums: number;
+  /** TCP super-frames written (coalesced from two or more segments output to this port) */
+  coalescedFrames: number;
+  /** segments merged into them */
+  coalescedSegments: number;
 }
 
 export interface TapPortOptions {
@@ -56,7 +64,7 @@ export interface TapPort extends Port {
   readonly offloadStats: TapOffloadStats;
 }
 
-class TapPortImpl implements TapPort {
+class TapPortImpl implements TapPort, CoalescedOutput {
   readonly kind = 'tap' as const;
   readonly counters: PortCounters = newCounters();
   readonly name: string;
@@ -66,15 +74,18 @@ class TapPortImpl implements TapPort {
   private readonly onError: (err: TsnetError) => void;
   private readonly closeDevice: boolean;
   private writeErrorReported = false;
-  readonly offloadStats: TapOffloadStats = { superFrames: 0, segments: 0, checksums: 0 };
+  readonly offloadStats: TapOffloadStats = { superFrames: 0, segments: 0, checksums: 0, coalescedFrames: 0, coalescedSegments: 0 };
   /** Made at the first super-frame, sized for its MSS; remade (bigger) only if the MSS grows. */
   private segmenter: TcpSegmenter | null = null;
+  /** Offload TAPs only: merges the TCP segments of a burst output to this port. */
+  private readonly coalescer: TcpCoalescer | null;
 
   constructor(readonly device: TapDeviceLike, opts: TapPortOptions) {
     this.name = opts.name ?? device.name;
     this.onError = opts.onError ?? (() => {});
     this.closeDevice = opts.closeDevice ?? true;
     this.batch = opts.batch ?? TapReadBatch.forDevice(device, HEADROOM);
+    this.coalescer = device.offload ? new TcpCoalescer(this) : null;
     device.startReading(this.batch, (count: number) => this.onBatch(count), (err: TsnetError) => this.onError(err));
   }
 
@@ -164,20 +175,28 @@ class TapPortImpl implements TapPort {
   }
 
   output(buf: Buffer, off: number, len: number, _remote: number): void {
-    const c = this.counters;
     if (this.closed) {
-      countDrop(c, 'closed');
+      countDrop(this.counters, 'closed');
       return;
     }
+    const co = this.coalescer;
+    if (co !== null) co.add(buf, off, len);
+    else this.writeFrame(buf, off, len);
+  }
+
+  /** Ends a burst of output(): writes the pending super-frame. */
+  flush(): void {
+    if (!this.closed) this.coalescer?.flush();
+  }
+
+  /** One plain frame to the device (CoalescedOutput; output() on a plain TAP). */
+  writeFrame(buf: Buffer, off: number, len: number): void {
+    const c = this.counters;
     let ok: boolean;
     try {
       ok = this.device.write(buf, off, len);
     } catch (err) {
-      countDrop(c, 'tx-error');
-      if (!this.writeErrorReported) {
-        this.writeErrorReported = true;
-        this.onError(asTsnetError(err));
-      }
+      this.writeFailed(err, 1);
       return;
     }
     if (!ok) {
@@ -188,10 +207,40 @@ class TapPortImpl implements TapPort {
     c.txBytes += len;
   }
 
+  /** A coalesced super-frame (CoalescedOutput): counted as the segments it was made of. */
+  writeSuperFrame(hdr: Buffer, hdrOff: number, buf: Buffer, off: number, len: number, segments: number, segmentBytes: number): void {
+    const c = this.counters;
+    let ok: boolean;
+    try {
+      ok = this.device.writeGso(hdr, buf, off, len, hdrOff);
+    } catch (err) {
+      this.writeFailed(err, segments);
+      return;
+    }
+    if (!ok) {
+      c.drops['tx-would-block'] = (c.drops['tx-would-block'] ?? 0) + segments;
+      return;
+    }
+    c.txFrames += segments;
+    c.txBytes += segmentBytes;
+    this.offloadStats.coalescedFrames++;
+    this.offloadStats.coalescedSegments += segments;
+  }
+
+  private writeFailed(err: unknown, frames: number): void {
+    const c = this.counters;
+    c.drops['tx-error'] = (c.drops['tx-error'] ?? 0) + frames;
+    if (!this.writeErrorReported) {
+      this.writeErrorReported = true;
+      this.onError(asTsnetError(err));
+    }
+  }
+
   close(): void {
     if (this.closed) return;
     this.closed = true;
     this.sink = null;
+    this.coalescer?.drop();
     if (this.device.closed) return;
     this.device.stopReading();
     if (this.closeDevice) this.device.close();

@@ -1,7 +1,9 @@
 // Unit tests of the TAP port (src/dataplane/tap-port.ts) over a stand-in device with the
 // TapDevice surface the port uses (no root, no kernel): batches reach the sink at HEADROOM and
 // end with one flush, writes are counted, a full queue is a 'tx-would-block' drop, close stops
-// reading and closes the device unless told not to. Real TAP devices are covered by integration tests.
+// reading and closes the device unless told not to; on an offload device, TCP segments output in one
+// burst are coalesced and written once with writeGso() at flush() (the switch's end of burst). Real
+// TAP devices are covered by integration tests.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createTapPort, type TapDeviceLike } from '../../src/dataplane/tap-port.js';
@@ -11,17 +13,23 @@ import { createSwitch } from '../../src/dataplane/switch.js';
 import { TapReadBatch } from '../../src/native/tap.js';
 import { TsnetError } from '../../src/errors.js';
 import { BCAST, ethFrame } from './dataplane-scenarios.js';
+import { ACK, PSH, run, tsOptions } from './tcp-frames.js';
+import { VIRTIO_NET_HDR_GSO_TCPV4 } from '../../src/wire/virtio-net-hdr.js';
 
 class StandInTap implements TapDeviceLike {
   readonly name = 'tapx0';
-  readonly offload = false;
   closed = false;
   reading = false;
   batch: TapReadBatch | null = null;
   onBatch: ((count: number) => void) | null = null;
   onError: ((err: TsnetError) => void) | null = null;
   written: Buffer[] = [];
+  /** writeGso() calls: header and frame */
+  gso: Array<{ hdr: Buffer; frame: Buffer }> = [];
+  /** every write in order: 'w' (write) or 'g' (writeGso) */
+  order = '';
   full = false;
+  constructor(readonly offload = false) {}
   startReading(batch: TapReadBatch, onBatch: (count: number) => void, onError: (err: TsnetError) => void): void {
     this.batch = batch;
     this.onBatch = onBatch;
@@ -34,6 +42,14 @@ class StandInTap implements TapDeviceLike {
   write(buf: Buffer, off: number, len: number): boolean {
     if (this.full || this.closed) return false;
     this.written.push(Buffer.from(buf.subarray(off, off + len)));
+    this.order += 'w';
+    return true;
+  }
+  writeGso(hdr: Buffer, buf: Buffer, off: number, len: number, hdrOff = 0): boolean {
+    if (!this.offload) throw new TsnetError('ETAP_NO_OFFLOAD', 'internal', 'plain TAP');
+    if (this.full || this.closed) return false;
+    this.gso.push({ hdr: Buffer.from(hdr.subarray(hdrOff, hdrOff + 10)), frame: Buffer.from(buf.subarray(off, off + len)) });
+    this.order += 'g';
     return true;
   }
   close(): void {
@@ -128,6 +144,75 @@ test('a TAP port in a switch: its burst is forwarded and the output port flushed
   assert.is(mem.flushes, 1);
   mem.inject(ethFrame('02:00:00:00:00:02', '02:00:00:00:00:03'));
   assert.is(dev.written.length, 1);
+});
+
+const TS = { tcpOptions: tsOptions() };
+
+test('offload TAP: TCP segments output in a burst are written once as a super-frame at flush()', () => {
+  const dev = new StandInTap(true);
+  const port = createTapPort(dev);
+  const segs = run(TS, 1000, 1448, 5);
+  const arp = ethFrame(BCAST, '02:00:00:00:00:03', { type: 0x0806, payloadLen: 28 });
+  for (const f of segs) port.output(f, 0, f.length, REMOTE_NONE);
+  assert.is(dev.order, '', 'nothing written before the end of the burst');
+  port.flush!();
+  assert.is(dev.order, 'g');
+  const g = dev.gso[0];
+  assert.is(g.hdr[1], VIRTIO_NET_HDR_GSO_TCPV4);
+  assert.is(g.hdr.readUInt16LE(4), 1448);
+  assert.is(g.frame.length, 14 + 20 + 32 + 5 * 1448);
+  assert.is(port.offloadStats.coalescedFrames, 1);
+  assert.is(port.offloadStats.coalescedSegments, 5);
+  assert.is(port.counters.txFrames, 5, 'counted as the segments');
+  assert.is(port.counters.txBytes, segs.reduce((n, f) => n + f.length, 0));
+  // order: super-frame, ARP, then a lone segment (written plain at flush)
+  const more = run(TS, 1000 + 5 * 1448, 1448, 3, 0x1005, ACK | PSH);
+  port.output(more[0], 0, more[0].length, REMOTE_NONE);
+  port.output(more[1], 0, more[1].length, REMOTE_NONE);
+  port.output(arp, 0, arp.length, REMOTE_NONE);
+  port.output(more[2], 0, more[2].length, REMOTE_NONE);
+  port.flush!();
+  assert.is(dev.order, 'ggww');
+  assert.ok(dev.written[0].equals(arp) && dev.written[1].equals(more[2]));
+  // a full queue: the super-frame's segments are drops
+  dev.full = true;
+  for (const f of segs) port.output(f, 0, f.length, REMOTE_NONE);
+  port.flush!();
+  assert.is(port.counters.drops['tx-would-block'], 5);
+  // close drops what is pending
+  dev.full = false;
+  for (const f of segs) port.output(f, 0, f.length, REMOTE_NONE);
+  port.close();
+  port.flush!();
+  assert.is(dev.order, 'ggww');
+  assert.is(port.counters.drops.closed ?? 0, 0);
+});
+
+test('plain TAP: output writes every frame at once, flush() writes nothing', () => {
+  const dev = new StandInTap(false);
+  const port = createTapPort(dev);
+  const segs = run(TS, 1000, 1448, 3);
+  for (const f of segs) port.output(f, 0, f.length, REMOTE_NONE);
+  assert.is(dev.order, 'www');
+  port.flush!();
+  assert.is(dev.order, 'www');
+  assert.is(port.offloadStats.coalescedFrames, 0);
+});
+
+test('offload TAP in a switch: a burst from another port reaches the TAP as one super-frame', () => {
+  const dev = new StandInTap(true);
+  const sw = createSwitch({ name: 'n' });
+  const tap = createTapPort(dev);
+  const mem = createMemoryPort('m');
+  sw.addPort(tap);
+  sw.addPort(mem);
+  const segs = run(TS, 1000, 1448, 4);
+  // the TAP's container (02:00:00:00:00:02, the segments' destination) is learned from a frame it sent
+  dev.deliver([ethFrame(BCAST, '02:00:00:00:00:02')]);
+  mem.injectBurst(segs);
+  assert.is(dev.order, 'g');
+  assert.is(dev.gso[0].frame.length, 14 + 20 + 32 + 4 * 1448);
+  assert.is(tap.offloadStats.coalescedSegments, 4);
 });
 
 test.run();

@@ -1,0 +1,312 @@
+// Receive-side TCP coalescing (userspace GRO) for TAPs opened with offloads: consecutive MTU-sized
+// segments of one TCP flow that a burst of output() calls brings (frames from the VXLAN tunnel, one
+// segment each) are merged into one super-frame and written once behind a virtio-net header with
+// gso_type TCPV4/TCPV6 and NEEDS_CSUM, so the container's kernel runs its TCP receive path once per
+// ~64 KB instead of once per segment. Used by the TAP port (tap-port.ts) on offload devices; the
+// reverse of tcp-segmenter.ts. wireguard-go's tun GRO (tun/offload_linux.go) does the same.
+//
+// The merge rules are Linux's inet_gro_receive() / ipv6_gro_receive() / tcp_gro_receive()
+// (net/ipv4/af_inet.c, net/ipv6/ip6_offload.c, net/ipv4/tcp_offload.c), restricted to what a bulk
+// transfer needs:
+//  - same Ethernet header (destination, source, EtherType; no VLAN tag), IPv4 with IHL 5 and no
+//    fragment bits, or IPv6 with TCP as the next header (no extension headers), and the frame length
+//    exactly the IP length (no padding);
+//  - same addresses, ports and ack number; identical TCP header length and options bytes (the
+//    timestamps included); seq == previous seq + previous payload;
+//  - flags ACK, or ACK|PSH (PSH is merged and ends the super-frame); a segment with SYN, FIN, RST, URG,
+//    ECE or CWR, a pure ACK (payload 0), anything else (ARP, UDP, VLAN...) is written alone, after the
+//    pending super-frame (order is kept);
+//  - IPv4: same TOS, TTL and DF, header checksum valid, id either first id + k for the k-th segment or
+//    fixed with DF set; IPv6: same first word (version, traffic class, flow label) and hop limit;
+//  - every merged segment but the last carries exactly the first one's payload size (the gso_size): a
+//    shorter one is merged and ends the super-frame, a longer one starts a new one; the IP packet
+//    stays <= 65535 bytes.
+// The TCP checksum of every segment is verified before it is merged (while its payload is copied:
+// inetCopySum): the super-frame goes to the kernel with NEEDS_CSUM, which it does not verify. A
+// segment whose checksum fails is written as it is, unmerged, for the kernel to drop. The first
+// segment of a super-frame is only referenced (port.ts: frames stay unchanged until the end of the
+// burst) and copied and verified when a second one follows, so a segment that stays alone (a burst
+// of one frame, another flow in between) costs no copy and no checksum.
+//
+// A super-frame of n >= 2 segments is the first segment's headers (PSH set if a merged one had it)
+// with the IPv4 total length and header checksum or the IPv6 payload length fixed, the TCP checksum
+// field holding the folded, not complemented pseudo-header sum for the new TCP length (what Linux
+// leaves for CHECKSUM_PARTIAL), behind {NEEDS_CSUM, TCPV4/TCPV6, hdr_len, gso_size = first payload,
+// csum_start = Ethernet + IP header, csum_offset 16}. A pending "super-frame" of one segment is
+// written unchanged as a plain frame, from the caller's buffer. One flow is pending at a time: a frame of another flow flushes
+// it first. Hot path: nothing allocated per frame, never throws on a bad frame.
+import {
+  ETH_HEADER_LEN, ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETH_TYPE_OFF,
+  IPV4_MIN_HEADER_LEN, IPV4_TOS_OFF, IPV4_TOTAL_LEN_OFF, IPV4_ID_OFF, IPV4_FLAGS_FRAG_OFF, IPV4_TTL_OFF,
+  IPV4_PROTO_OFF, IPV4_SRC_OFF, IPV4_FLAG_DF, IPPROTO_TCP, ipv4ChecksumOk, writeIpv4Checksum,
+  IPV6_HEADER_LEN, IPV6_PAYLOAD_LEN_OFF, IPV6_NEXT_HEADER_OFF, IPV6_SRC_OFF, IPV6_DST_OFF, pseudoHeaderSumIpv6,
+} from '../wire/index.js';
+import { inetCopySum, inetFold, inetSum } from '../wire/inet-checksum.js';
+import {
+  VIRTIO_NET_HDR_F_NEEDS_CSUM, VIRTIO_NET_HDR_GSO_TCPV4, VIRTIO_NET_HDR_GSO_TCPV6, VIRTIO_NET_HDR_LEN, writeVnetHdr,
+} from '../wire/virtio-net-hdr.js';
+
+// ---- from the spec (RFC 9293 section 3.1; RFC 791 section 3.1; RFC 8200 section 3) ----
+const TCP_SEQ_OFF = 4;
+const TCP_ACK_OFF = 8;
+const TCP_DATA_OFF_OFF = 12; // high nibble: header length in 32-bit words; low nibble reserved (and AE)
+const TCP_FLAGS_OFF = 13;
+const TCP_CHECKSUM_OFF = 16;
+const TCP_MIN_HEADER_LEN = 20;
+const TCP_FLAG_PSH = 0x08;
+const TCP_FLAG_ACK = 0x10;
+const IPV4_FRAG_MASK = 0x3fff; // MF and fragment offset
+/** Largest IP packet (IPv4 total length; for IPv6 we keep header + payload to the same bound). */
+const IP_MAX_PACKET = 65535;
+const IPV4_VER_IHL_5 = 0x45;
+
+// ---- our choice ----
+/** The virtio-net header of a super-frame lives at the start of the coalescer's buffer... */
+const VNET_HDR_OFF = 0;
+/** ...and the frame from here (16: the header rounded up), plus 0-3 bytes so that the first payload
+ *  has its source's address alignment modulo 4 (inetCopySum then moves 32-bit words, bench/segmenter.ts). */
+const FRAME_BASE = VNET_HDR_OFF + VIRTIO_NET_HDR_LEN + 6;
+/** The buffer: header area, alignment slack, Ethernet header and the largest IP packet, rounded up. */
+export const COALESCE_BUFFER_BYTES = (FRAME_BASE + 3 + ETH_HEADER_LEN + IP_MAX_PACKET + 63) & ~63;
+
+/** Where the coalescer writes: the TAP port (counters, device writes). */
+export interface CoalescedOutput {
+  /** One frame as it is: a segment that was not merged, anything not TCP, or a super-frame of one
+   *  segment (then in the coalescer's buffer). */
+  writeFrame(buf: Buffer, off: number, len: number): void;
+  /** A super-frame of `segments` >= 2 segments, buf[off, off+len), behind the virtio-net header at
+   *  hdr[hdrOff, hdrOff+10); `segmentBytes` is what the segments measured together. */
+  writeSuperFrame(hdr: Buffer, hdrOff: number, buf: Buffer, off: number, len: number, segments: number, segmentBytes: number): void;
+}
+
+/**
+ * The TCP header offset (absolute, in buf) of a frame that may be merged: Ethernet without VLAN,
+ * IPv4 (IHL 5, no fragment, valid header checksum) or IPv6 (next header TCP), the frame length exactly
+ * the IP length, TCP flags ACK or ACK|PSH with the reserved bits clear, and payload > 0. Else -1.
+ */
+export function mergeableTcp(buf: Buffer, off: number, len: number): number {
+  if (len < ETH_HEADER_LEN + IPV4_MIN_HEADER_LEN + TCP_MIN_HEADER_LEN) return -1;
+  const type = (buf[off + ETH_TYPE_OFF] << 8) | buf[off + ETH_TYPE_OFF + 1];
+  const l3 = off + ETH_HEADER_LEN;
+  let t: number;
+  if (type === ETHERTYPE_IPV4) {
+    if (buf[l3] !== IPV4_VER_IHL_5 || buf[l3 + IPV4_PROTO_OFF] !== IPPROTO_TCP) return -1;
+    if (ETH_HEADER_LEN + ((buf[l3 + IPV4_TOTAL_LEN_OFF] << 8) | buf[l3 + IPV4_TOTAL_LEN_OFF + 1]) !== len) return -1;
+    if ((((buf[l3 + IPV4_FLAGS_FRAG_OFF] << 8) | buf[l3 + IPV4_FLAGS_FRAG_OFF + 1]) & IPV4_FRAG_MASK) !== 0) return -1;
+    if (!ipv4ChecksumOk(buf, l3)) return -1;
+    t = l3 + IPV4_MIN_HEADER_LEN;
+  } else if (type === ETHERTYPE_IPV6) {
+    if (len < ETH_HEADER_LEN + IPV6_HEADER_LEN + TCP_MIN_HEADER_LEN) return -1;
+    if ((buf[l3] >>> 4) !== 6 || buf[l3 + IPV6_NEXT_HEADER_OFF] !== IPPROTO_TCP) return -1;
+    if (ETH_HEADER_LEN + IPV6_HEADER_LEN + ((buf[l3 + IPV6_PAYLOAD_LEN_OFF] << 8) | buf[l3 + IPV6_PAYLOAD_LEN_OFF + 1]) !== len) return -1;
+    t = l3 + IPV6_HEADER_LEN;
+  } else {
+    return -1;
+  }
+  const d = buf[t + TCP_DATA_OFF_OFF];
+  const tcpLen = (d >>> 4) << 2;
+  if ((d & 0x0f) !== 0 || tcpLen < TCP_MIN_HEADER_LEN || t + tcpLen >= off + len) return -1;
+  if ((buf[t + TCP_FLAGS_OFF] & ~TCP_FLAG_PSH) !== TCP_FLAG_ACK) return -1;
+  return t;
+}
+
+/** Index into the Int32Array state: 32-bit values kept out of object fields (a number above 2^30 in a
+ *  field or crossing a call may be boxed, 16 bytes). */
+const S_NEXT_SEQ = 0;
+
+export class TcpCoalescer {
+  /** Holds the pending super-frame once it has two segments (and its virtio-net header at the start). */
+  readonly buffer: Buffer;
+  private readonly out: CoalescedOutput;
+  private readonly state = new Int32Array(1);
+  /** Segments in the pending super-frame; 0: nothing pending. */
+  private count = 0;
+  /** Where the pending bytes are: the caller's buffer while only the first segment is pending (not
+   *  copied: frames stay unchanged until the end of the burst, port.ts), then `buffer`. */
+  private pb: Buffer;
+  /** Pending frame in pb: start, end (of the bytes so far), header lengths. */
+  private start = 0;
+  private end = 0;
+  private ipLen = 0;
+  private tcpLen = 0;
+  /** Payload bytes of the first segment: the gso_size. */
+  private gsoSize = 0;
+  /** Pseudo-header sum without the length (addresses + protocol), unfolded; set when copied. */
+  private pseudo = 0;
+  private id0 = 0;
+
+  constructor(out: CoalescedOutput) {
+    this.out = out;
+    this.buffer = Buffer.alloc(COALESCE_BUFFER_BYTES);
+    this.pb = this.buffer;
+  }
+
+  /** Segments waiting in the pending super-frame (0 if none). */
+  get pendingSegments(): number {
+    return this.count;
+  }
+
+  /** Takes one frame: merges it into the pending super-frame, starts a new one with it, or writes it
+   *  (after the pending one). A frame that starts a super-frame is referenced until the next add(),
+   *  flush() or drop() (the caller keeps it unchanged until then); merged ones are copied. Never throws. */
+  add(buf: Buffer, off: number, len: number): void {
+    const t = mergeableTcp(buf, off, len);
+    if (t < 0) {
+      this.flush();
+      this.out.writeFrame(buf, off, len);
+      return;
+    }
+    const tcpLen = (buf[t + TCP_DATA_OFF_OFF] >>> 4) << 2;
+    const payload = off + len - t - tcpLen;
+    const psh = (buf[t + TCP_FLAGS_OFF] & TCP_FLAG_PSH) !== 0;
+    if (this.count > 0 && this.follows(buf, off, t, tcpLen, payload)) {
+      if (this.pb !== this.buffer && !this.copyFirst()) {
+        // the first segment's checksum failed: it goes alone, this one starts over
+        this.flush();
+        if (psh) this.out.writeFrame(buf, off, len);
+        else this.begin(buf, off, len, t, tcpLen, payload);
+        return;
+      }
+      if (!this.append(buf, t, tcpLen, payload)) {
+        this.flush();
+        this.out.writeFrame(buf, off, len); // bad checksum: the kernel drops it
+        return;
+      }
+      if (psh || payload < this.gsoSize) this.flush();
+      return;
+    }
+    this.flush();
+    if (psh) this.out.writeFrame(buf, off, len);
+    else this.begin(buf, off, len, t, tcpLen, payload);
+  }
+
+  /** Writes the pending super-frame, if any (the end of a burst). */
+  flush(): void {
+    const n = this.count;
+    if (n === 0) return;
+    this.count = 0;
+    const b = this.pb;
+    this.pb = this.buffer; // keep no reference to the caller's buffer
+    const p = this.start;
+    const len = this.end - p;
+    if (n === 1) {
+      this.out.writeFrame(b, p, len);
+      return;
+    }
+    const ip = p + ETH_HEADER_LEN;
+    const t = ip + this.ipLen;
+    const l4Len = this.end - t;
+    if (this.ipLen === IPV4_MIN_HEADER_LEN) {
+      const total = this.end - ip;
+      b[ip + IPV4_TOTAL_LEN_OFF] = total >>> 8;
+      b[ip + IPV4_TOTAL_LEN_OFF + 1] = total & 0xff;
+      writeIpv4Checksum(b, ip);
+    } else {
+      b[ip + IPV6_PAYLOAD_LEN_OFF] = l4Len >>> 8;
+      b[ip + IPV6_PAYLOAD_LEN_OFF + 1] = l4Len & 0xff;
+    }
+    const partial = inetFold(this.pseudo + l4Len);
+    b[t + TCP_CHECKSUM_OFF] = partial >>> 8;
+    b[t + TCP_CHECKSUM_OFF + 1] = partial & 0xff;
+    const hdrs = t + this.tcpLen - p;
+    writeVnetHdr(b, VNET_HDR_OFF, VIRTIO_NET_HDR_F_NEEDS_CSUM,
+      this.ipLen === IPV4_MIN_HEADER_LEN ? VIRTIO_NET_HDR_GSO_TCPV4 : VIRTIO_NET_HDR_GSO_TCPV6,
+      hdrs, this.gsoSize, ETH_HEADER_LEN + this.ipLen, TCP_CHECKSUM_OFF);
+    this.out.writeSuperFrame(b, VNET_HDR_OFF, b, p, len, n, n * hdrs + (len - hdrs));
+  }
+
+  /** Forgets the pending super-frame without writing it (the port closes). */
+  drop(): void {
+    this.count = 0;
+    this.pb = this.buffer;
+  }
+
+  /** True if the segment at buf[off] (TCP header at t) continues the pending flow. */
+  private follows(buf: Buffer, off: number, t: number, tcpLen: number, payload: number): boolean {
+    const b = this.pb;
+    const p = this.start;
+    const ipLen = this.ipLen;
+    if (t - off !== ETH_HEADER_LEN + ipLen || tcpLen !== this.tcpLen || payload > this.gsoSize) return false;
+    if (this.end - p - ETH_HEADER_LEN + payload > IP_MAX_PACKET) return false;
+    for (let i = 0; i < ETH_HEADER_LEN; i++) if (buf[off + i] !== b[p + i]) return false;
+    const l3 = off + ETH_HEADER_LEN;
+    const q = p + ETH_HEADER_LEN;
+    if (ipLen === IPV4_MIN_HEADER_LEN) {
+      // mergeableTcp() checked version, IHL, protocol and that MF and the offset are 0
+      if (buf[l3 + IPV4_TOS_OFF] !== b[q + IPV4_TOS_OFF] || buf[l3 + IPV4_TTL_OFF] !== b[q + IPV4_TTL_OFF] ||
+        buf[l3 + IPV4_FLAGS_FRAG_OFF] !== b[q + IPV4_FLAGS_FRAG_OFF]) return false;
+      for (let i = IPV4_SRC_OFF; i < IPV4_MIN_HEADER_LEN; i++) if (buf[l3 + i] !== b[q + i]) return false;
+      const id = (buf[l3 + IPV4_ID_OFF] << 8) | buf[l3 + IPV4_ID_OFF + 1];
+      const df = ((buf[l3 + IPV4_FLAGS_FRAG_OFF] << 8) & IPV4_FLAG_DF) !== 0;
+      if (id !== ((this.id0 + this.count) & 0xffff) && !(df && id === this.id0)) return false;
+    } else {
+      // version, traffic class, flow label; next header (checked), hop limit; addresses
+      for (let i = 0; i < 4; i++) if (buf[l3 + i] !== b[q + i]) return false;
+      for (let i = IPV6_NEXT_HEADER_OFF; i < IPV6_HEADER_LEN; i++) if (buf[l3 + i] !== b[q + i]) return false;
+    }
+    const u = q + ipLen;
+    for (let i = 0; i < TCP_SEQ_OFF; i++) if (buf[t + i] !== b[u + i]) return false;
+    const seq = (buf[t + TCP_SEQ_OFF] << 24) | (buf[t + TCP_SEQ_OFF + 1] << 16) | (buf[t + TCP_SEQ_OFF + 2] << 8) | buf[t + TCP_SEQ_OFF + 3];
+    if (seq !== this.state[S_NEXT_SEQ]) return false;
+    for (let i = TCP_ACK_OFF; i < TCP_ACK_OFF + 4; i++) if (buf[t + i] !== b[u + i]) return false;
+    for (let i = TCP_MIN_HEADER_LEN; i < tcpLen; i++) if (buf[t + i] !== b[u + i]) return false;
+    return true;
+  }
+
+  /** Copies the payload behind the pending one and verifies the segment's checksum; false (nothing
+   *  changed) if it fails. */
+  private append(buf: Buffer, t: number, tcpLen: number, payload: number): boolean {
+    const b = this.buffer;
+    const sum = inetCopySum(buf, t + tcpLen, b, this.end, payload, inetSum(buf, t, tcpLen, this.pseudo + tcpLen + payload));
+    if (inetFold(sum) !== 0xffff) return false;
+    this.end += payload;
+    this.count++;
+    this.state[S_NEXT_SEQ] = (this.state[S_NEXT_SEQ] + payload) | 0;
+    const u = this.start + ETH_HEADER_LEN + this.ipLen;
+    b[u + TCP_FLAGS_OFF] |= buf[t + TCP_FLAGS_OFF] & TCP_FLAG_PSH;
+    return true;
+  }
+
+  /** Starts a pending super-frame with this segment, by reference (nothing copied or verified yet:
+   *  a segment that stays alone is written as it is, and the kernel verifies it). */
+  private begin(buf: Buffer, off: number, len: number, t: number, tcpLen: number, payload: number): void {
+    const l3 = off + ETH_HEADER_LEN;
+    this.count = 1;
+    this.pb = buf;
+    this.start = off;
+    this.end = off + len;
+    this.ipLen = t - l3;
+    this.tcpLen = tcpLen;
+    this.gsoSize = payload;
+    this.id0 = this.ipLen === IPV4_MIN_HEADER_LEN ? (buf[l3 + IPV4_ID_OFF] << 8) | buf[l3 + IPV4_ID_OFF + 1] : 0;
+    const seq = (buf[t + TCP_SEQ_OFF] << 24) | (buf[t + TCP_SEQ_OFF + 1] << 16) | (buf[t + TCP_SEQ_OFF + 2] << 8) | buf[t + TCP_SEQ_OFF + 3];
+    this.state[S_NEXT_SEQ] = (seq + payload) | 0;
+  }
+
+  /** A second segment follows: copies the first into `buffer` and verifies its checksum. False if it
+   *  fails (still pending by reference then, to be written alone). */
+  private copyFirst(): boolean {
+    const src = this.pb;
+    const b = this.buffer;
+    const off = this.start;
+    const hdrs = ETH_HEADER_LEN + this.ipLen + this.tcpLen;
+    const t = off + ETH_HEADER_LEN + this.ipLen;
+    const l3 = off + ETH_HEADER_LEN;
+    const payload = this.gsoSize;
+    // the payload at the same address alignment modulo 4 as in src: inetCopySum moves words
+    const p = FRAME_BASE + ((src.byteOffset + off + hdrs - (b.byteOffset + FRAME_BASE + hdrs)) & 3);
+    // pseudo-header without its length (RFC 9293 section 3.1, RFC 8200 section 8.1); IPv4 addresses
+    // summed as bytes (adjacent), as tcp-segmenter.ts does: as numbers above 2^30 they would be boxed
+    const pseudo = this.ipLen === IPV4_MIN_HEADER_LEN
+      ? inetSum(src, l3 + IPV4_SRC_OFF, 8, IPPROTO_TCP)
+      : pseudoHeaderSumIpv6(src, l3 + IPV6_SRC_OFF, l3 + IPV6_DST_OFF, IPPROTO_TCP, 0);
+    const sum = inetCopySum(src, t + this.tcpLen, b, p + hdrs, payload, inetSum(src, t, this.tcpLen, pseudo + this.tcpLen + payload));
+    if (inetFold(sum) !== 0xffff) return false;
+    for (let i = 0; i < hdrs; i++) b[p + i] = src[off + i];
+    this.pb = b;
+    this.start = p;
+    this.end = p + hdrs + payload;
+    this.pseudo = pseudo;
+    return true;
+  }
+}
