@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
-const MICRO = ['codecs', 'switch', 'switch-alloc', 'vxlan', 'segmenter'];
+const MICRO = ['codecs', 'switch', 'switch-alloc', 'vxlan', 'segmenter', 'coalescer'];
 const names = process.argv.slice(2).length ? process.argv.slice(2) : MICRO;
 let failed = false;
 for (const name of names) {

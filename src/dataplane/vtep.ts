@@ -69,7 +69,12 @@ export interface VtepTunnel {
   receive(buf: Buffer, off: number, len: number, remote: number): void;
   /** A packet for this network was dropped by the VTEP. */
   countDrop(reason: string): void;
+  /** The end of a received burst in which this tunnel got frames (lets it flush its switch once). */
+  endBurst?(): void;
 }
+
+/** Fills unused slots of the hit list (so it keeps one element type and holds no stale tunnel). */
+const NO_TUNNEL: VtepTunnel = { vni: -1, remoteIndexOf: () => -1, receive: () => {}, countDrop: () => {} };
 
 export type VtepAction = 'encap' | 'decap' | 'drop';
 
@@ -146,6 +151,9 @@ export class Vtep {
   private qSlot = 0;
   private qEnd = 0;
   private flushScheduled = false;
+  // ---- tunnels that got frames in the current received burst (endBurst at its end)
+  private readonly hit: VtepTunnel[] = [];
+  private hitCount = 0;
   private readonly flushLater = (): void => {
     this.flushScheduled = false;
     this.flushSends();
@@ -332,6 +340,27 @@ export class Vtep {
 
   /** One burst from the receiver: datagrams 0..count-1 of the read batch. */
   private receiveBatch(count: number): void {
+    try {
+      this.receiveDatagrams(count);
+    } finally {
+      this.endBurst();
+    }
+  }
+
+  /** Tells every tunnel that got frames in this burst that it ended (each flushes its switch once,
+   *  so output ports see the whole burst: the TAP port coalesces TCP segments across it). */
+  private endBurst(): void {
+    const hit = this.hit;
+    const n = this.hitCount;
+    this.hitCount = 0;
+    for (let i = 0; i < n; i++) {
+      const t = hit[i];
+      hit[i] = NO_TUNNEL;
+      t.endBurst?.();
+    }
+  }
+
+  private receiveDatagrams(count: number): void {
     const batch = this.batch;
     if (batch === null) return;
     const buf = batch.buffer;
@@ -364,9 +393,13 @@ export class Vtep {
     }
   }
 
-  /** Handles one received UDP payload (exposed for tests). */
+  /** Handles one received UDP payload as a burst of its own (exposed for tests). */
   receive(msg: Buffer, address: string, port: number): void {
-    this.receiveAt(msg, 0, msg.length, address, port);
+    try {
+      this.receiveAt(msg, 0, msg.length, address, port);
+    } finally {
+      this.endBurst();
+    }
   }
 
   /** Handles the UDP payload buf[off, off+len) from address:port. */
@@ -393,7 +426,14 @@ export class Vtep {
       return;
     }
     if (this.observer !== null) this.trace('decap', vni, address, port, len - VXLAN_HEADER_LEN, '', remote);
+    this.noteHit(t);
     t.receive(buf, off + VXLAN_HEADER_LEN, len - VXLAN_HEADER_LEN, remote);
+  }
+
+  private noteHit(t: VtepTunnel): void {
+    const hit = this.hit;
+    for (let i = 0; i < this.hitCount; i++) if (hit[i] === t) return;
+    hit[this.hitCount++] = t;
   }
 
   private rxDrop(reason: VtepDropReason, t: VtepTunnel | null, vni: number, address: string, port: number, len: number): void {

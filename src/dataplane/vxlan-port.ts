@@ -110,6 +110,8 @@ export class VxlanPort implements Port, VtepTunnel {
   private readonly peerRemovedHooks: Array<(peer: VxlanPeer) => void> = [];
   /** Length of the packet the sealer left in sealer.out for this output. */
   private sealedLen = 0;
+  /** Frames went to the sink since the last endBurst() (the VTEP calls it at the end of a burst). */
+  private rxPending = false;
 
   constructor(opts: VxlanPortOptions) {
     if (!Number.isInteger(opts.vni) || opts.vni < 0 || opts.vni > VXLAN_VNI_MAX) {
@@ -357,8 +359,15 @@ export class VxlanPort implements Port, VtepTunnel {
       return;
     }
     if (this.clamp && clampMss(buf, off, len, this.mtu) === MSS_CLAMPED) this.stats.mssClampedRx++;
+    this.rxPending = true;
     sink.input(this, buf, off, len, remote);
-    sink.flush?.();
+  }
+
+  /** The VTEP's received burst ended: flush the switch once for all its frames. */
+  endBurst(): void {
+    if (!this.rxPending) return;
+    this.rxPending = false;
+    this.sink?.flush?.();
   }
 }
 
