@@ -3,7 +3,7 @@
 // has not heard of it yet), and every host gossips its whole catalogue (signed records, tombstones
 // included) to each peer when they connect, after every change (debounced), and every anti-entropy
 // period. Merging is idempotent and order-free (rules.ts), so the catalogues converge.
-// Used by node.ts.
+// Used by node.ts (built there), network-registry.ts, sync-handlers.ts and sync-service.ts.
 import { TOMBSTONE_TTL_MS } from './constants.js';
 import { compareForName, newerNetworkVersion } from './rules.js';
 import type { Signed } from './signed.js';

@@ -1,7 +1,7 @@
 // Claim table: every host's claims on cluster-wide unique things (container names in a scope, IPAM
 // blocks of a global network), keyed by claim key then host. Each (key, host) pair keeps only its
 // newest version. The winner rule lives in claim-protocol.ts; this file only stores and filters.
-// Used by node.ts and claim-protocol.ts.
+// Used by node.ts, claim-protocol.ts and the sync wiring (sync-service.ts, sync-handlers.ts).
 import { PENDING_CLAIM_TTL_MS } from './constants.js';
 import { newerClaim } from './rules.js';
 import type { Signed } from './signed.js';

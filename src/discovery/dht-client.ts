@@ -1,7 +1,8 @@
 // Thin DHT client helpers for the discovery node: bounded put/get of signed records through
 // libp2p's content routing (kad-dht underneath) and the content id under which a network's members
 // announce themselves as providers. Failures are logged and become "not found": the DHT is the
-// persistence and lookup layer, gossip keeps the authoritative copies. Used by node.ts.
+// persistence and lookup layer, gossip keeps the authoritative copies. Used by
+// node.ts, network-registry.ts, network-participation.ts, sync-service.ts and maintenance.ts.
 import type { Libp2p } from '@libp2p/interface';
 import { CID } from 'multiformats/cid';
 import * as raw from 'multiformats/codecs/raw';

@@ -1,7 +1,9 @@
 // DHT keys, validators and selectors for tsnet records in kad-dht. Every value is a signed envelope
 // (signed.ts); validators check the signature and that the key matches the record, selectors apply
 // the deterministic rules of rules.ts so a conflicting definition for one name resolves to the same
-// winner on every host. Used by node.ts (kadDHT init and put/get).
+// winner on every host. Used by libp2p-host.ts (kadDHT init)
+// and the parts that put/get records (node.ts, network-registry.ts, network-participation.ts,
+// sync-service.ts).
 import { createHash } from 'node:crypto';
 import { NS_CLAIM, NS_HOST, NS_NETWORK } from './constants.js';
 import { compareClaims, compareForName, newerHost, validateNetwork } from './rules.js';

@@ -3,7 +3,7 @@
 // version wins, deletes are tombstones, and an owner's full set is authoritative (anything of that
 // owner missing from it is deleted), which is what anti-entropy sends. Digests let two hosts see in
 // one round trip whether a full resync is needed. Changes to other hosts' records are reported to a
-// listener. Used by node.ts.
+// listener. Built by node.ts; used by the sync wiring, member-events.ts and network-participation.ts.
 import { createHash } from 'node:crypto';
 import type { EndpointEventKind, EndpointRecord } from './types.js';
 

@@ -4,7 +4,8 @@
 // SIGKILLed process's sockets are closed by its kernel, so this takes milliseconds) or when it
 // misses `pingFailures` pings in a row (a frozen host or a cut link: failures x interval, 3 s by
 // default, always under 5 s). Down hosts are redialled every anti-entropy period, so a restarted or
-// healed host comes back without a manual step. Used by node.ts.
+// healed host comes back without a manual step. Used by node.ts, which wires its callbacks to
+// member-events.ts (up, down, changed) and sync-service.ts (hello).
 import type { Libp2p, PeerId } from '@libp2p/interface';
 import type { Ping } from '@libp2p/ping';
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr';
@@ -36,6 +37,8 @@ export interface MembershipContext {
   hello(peer: PeerId): Promise<void>;
   onUp(rec: HostRecord): void;
   onDown(rec: HostRecord): void;
+  /** a newer record of a live host, same incarnation (it joined or left networks) */
+  onChanged(prev: HostRecord, rec: HostRecord): void;
 }
 
 export class Membership {
@@ -83,12 +86,17 @@ export class Membership {
 
   /**
    * Stores a verified host record. `direct`: it came from the host itself over a connection, which
-   * makes the host live. Returns true when the record is new or newer.
+   * makes the host live. Returns true when the record is new or newer. A newer record of a live
+   * host's same incarnation is reported through onChanged however it arrived: a record relayed by
+   * another host's gossip is signed by its host like a direct one, and once stored, the direct copy
+   * that follows is no longer newer (reporting only direct records lost those changes).
    */
   learn(rec: HostRecord, env: Signed, direct: boolean): boolean {
     if (rec.hostId === this.ctx.self) return false;
     const now = this.ctx.clock.now();
     const cur = this.hosts.get(rec.hostId);
+    const prev = cur?.rec;
+    const wasLive = cur?.live ?? false;
     const newer = !cur || (newerHost(cur.rec, rec) === rec && (cur.rec.startedAt !== rec.startedAt || cur.rec.seq !== rec.seq));
     if (cur && newer && cur.live && cur.rec.startedAt !== rec.startedAt) {
       // the host restarted without us noticing: its old incarnation is gone
@@ -111,6 +119,7 @@ export class Membership {
     } else if (!e.live && newer) {
       void this.dial(e);
     }
+    if (newer && wasLive && e.live && prev && prev.startedAt === rec.startedAt) this.ctx.onChanged(prev, rec);
     return newer;
   }
 

@@ -1,6 +1,7 @@
 // The '/tsnet/sync/1.0.0' protocol: one request and one response per libp2p stream, each a
 // length-prefixed msgpackr message. Carries hellos (host record + catalogue gossip), endpoint
-// records, anti-entropy digests and claim rounds directly between hosts. Used by node.ts.
+// records, anti-entropy digests and claim rounds directly between hosts. Used by sync-service.ts
+// (client and server) and sync-handlers.ts (message types).
 import type { Libp2p, PeerId, Stream } from '@libp2p/interface';
 import { lpStream } from '@libp2p/utils';
 import { REQUEST_TIMEOUT_MS, SYNC_PROTOCOL } from './constants.js';
