@@ -7,57 +7,20 @@
 // (B sends), so both ports coalesce and segment.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { execFile, spawn } from 'node:child_process';
 import { TapDevice } from '../../src/native/tap.js';
 import { createSwitch } from '../../src/dataplane/switch.js';
 import { createTapPort, type TapPort } from '../../src/dataplane/tap-port.js';
 import type { TsnetError } from '../../src/errors.js';
-import { cleanupAll, inNs, ip, makeNetns, onCleanup, trySh, uniqueName } from '../helpers/netns.js';
-import { until } from '../helpers/until.js';
+import { cleanupAll, makeNetns, onCleanup, uniqueName } from '../helpers/netns.js';
+import { plumbTap, tcpTransfer } from '../helpers/tcp-transfer.js';
 
 const BYTES = 8 * 1024 * 1024;
-const PORT = 5201;
-
-// Receiver: prints "listening", then "<bytes> <sha256>" when the sender closes.
-const RECEIVER = `const net=require('net'),h=require('crypto').createHash('sha256');let n=0;
-const srv=net.createServer(s=>{s.on('data',d=>{h.update(d);n+=d.length});s.on('end',()=>{console.log(n+' '+h.digest('hex'));srv.close();s.destroy();})});
-srv.listen(+process.argv[1],process.argv[2],()=>console.log('listening'));`;
-// Sender: random bytes; prints their sha256 once all were sent and the socket closed.
-const SENDER = `const net=require('net'),c=require('crypto');const b=c.randomBytes(+process.argv[3]);
-const s=net.connect(+process.argv[1],process.argv[2],()=>s.end(b));s.on('close',()=>console.log(c.createHash('sha256').update(b).digest('hex')));`;
-
-function runIn(ns: string, args: string[], timeoutMs = 60_000): Promise<string> {
-  return new Promise((resolve, reject) =>
-    execFile('ip', ['netns', 'exec', ns, ...args], { timeout: timeoutMs }, (err, stdout, stderr) =>
-      err ? reject(new Error(`${args[0]} in ${ns} failed: ${stderr || err.message}`)) : resolve(stdout),
-    ),
-  );
-}
-
-/** Moves a TAP into ns as eth0 with addr and brings it up (IPv6 off: no stray frames); cleanup deletes it. */
-function plumb(tapName: string, ns: string, addr: string): void {
-  onCleanup(() => trySh('ip', ['-n', ns, 'link', 'del', 'eth0']));
-  for (const conf of ['all', 'default']) {
-    const r = inNs(ns, 'sysctl', ['-qw', `net.ipv6.conf.${conf}.disable_ipv6=1`]);
-    if (r.status !== 0) throw new Error(`sysctl in ${ns} failed: ${r.stderr}`);
-  }
-  ip('link', 'set', tapName, 'netns', ns);
-  ip('-n', ns, 'link', 'set', tapName, 'name', 'eth0', 'txqueuelen', '4096');
-  ip('-n', ns, 'addr', 'add', addr, 'dev', 'eth0');
-  ip('-n', ns, 'link', 'set', 'eth0', 'up');
-}
 
 /** Sends BYTES from `fromNs` to `toAddr` in `toNs`; asserts they arrived intact. */
 async function transfer(fromNs: string, toNs: string, toAddr: string): Promise<void> {
-  const receiver = spawn('ip', ['netns', 'exec', toNs, process.execPath, '-e', RECEIVER, String(PORT), toAddr], { stdio: ['ignore', 'pipe', 'pipe'] });
-  onCleanup(() => receiver.kill());
-  let out = '';
-  receiver.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  await until('the receiver to listen', () => out.includes('listening'), 30_000, 25);
-  const sent = (await runIn(fromNs, [process.execPath, '-e', SENDER, String(PORT), toAddr, String(BYTES)])).trim();
-  const result = await until('the receiver to finish', () => /\n(\d+) ([0-9a-f]{64})/.exec(out) ?? undefined, 30_000, 25);
-  assert.is(Number(result[1]), BYTES, 'every byte arrived');
-  assert.is(result[2], sent, 'the bytes are the ones sent');
+  const r = await tcpTransfer(fromNs, toNs, toAddr, BYTES);
+  assert.is(r.received, BYTES, 'every byte arrived');
+  assert.is(r.receivedSha, r.sentSha, 'the bytes are the ones sent');
 }
 
 test('two offload TAP ports on one switch: TCP segments are coalesced into super-frames, data intact', async () => {
@@ -76,7 +39,7 @@ test('two offload TAP ports on one switch: TCP segments are coalesced into super
       onCleanup(() => port.close());
       sw.addPort(port);
       ports.push(port);
-      plumb(dev.name, ns, addr);
+      plumbTap(dev.name, ns, addr);
     }
     const [a, b] = ports;
 

@@ -6,7 +6,7 @@
 // without room for the header is refused.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import {
   TapDevice,
   TapReadBatch,
@@ -26,26 +26,10 @@ import {
 import { TsnetError } from '../../src/errors.js';
 import { cleanupAll, inNs, ip, makeNetns, onCleanup, trySh, uniqueName } from '../helpers/netns.js';
 import { until } from '../helpers/until.js';
+import { plumbTap, runInNs, tcpTransfer } from '../helpers/tcp-transfer.js';
 
 const ETH_MAX = 1514; // an MTU-sized frame: anything longer came from TSO
 const BYTES = 8 * 1024 * 1024;
-const PORT = 5201;
-
-// Receiver in namespace B: prints "listening", then "<bytes> <sha256>" when the sender closes.
-const RECEIVER = `const net=require('net'),h=require('crypto').createHash('sha256');let n=0;
-const srv=net.createServer(s=>{s.on('data',d=>{h.update(d);n+=d.length});s.on('end',()=>{console.log(n+' '+h.digest('hex'));srv.close();s.destroy();})});
-srv.listen(+process.argv[1],process.argv[2],()=>console.log('listening'));`;
-// Sender in namespace A: random bytes; prints their sha256 once all were sent and the socket closed.
-const SENDER = `const net=require('net'),c=require('crypto');const b=c.randomBytes(+process.argv[3]);
-const s=net.connect(+process.argv[1],process.argv[2],()=>s.end(b));s.on('close',()=>console.log(c.createHash('sha256').update(b).digest('hex')));`;
-
-function run(ns: string, args: string[], timeoutMs = 60_000): Promise<string> {
-  return new Promise((resolve, reject) =>
-    execFile('ip', ['netns', 'exec', ns, ...args], { timeout: timeoutMs }, (err, stdout, stderr) =>
-      err ? reject(new Error(`${args[0]} in ${ns} failed: ${stderr || err.message}`)) : resolve(stdout),
-    ),
-  );
-}
 
 /** Offloads of an interface as ethtool -k reports them, e.g. {'tcp-segmentation-offload': 'on'}. */
 function features(ns: string, dev: string): Record<string, string> {
@@ -57,20 +41,6 @@ function features(ns: string, dev: string): Record<string, string> {
     if (m) out[m[1]] = m[2];
   }
   return out;
-}
-
-/** Moves a TAP into ns as eth0 with addr and brings it up; cleanup deletes it there. IPv6 is off
- *  in ns, so that no router solicitation or MLD report joins the frames a test counts. */
-function plumb(tapName: string, ns: string, addr: string): void {
-  onCleanup(() => trySh('ip', ['-n', ns, 'link', 'del', 'eth0']));
-  for (const conf of ['all', 'default']) {
-    const r = inNs(ns, 'sysctl', ['-qw', `net.ipv6.conf.${conf}.disable_ipv6=1`]);
-    if (r.status !== 0) throw new Error(`sysctl in ${ns} failed: ${r.stderr}`);
-  }
-  ip('link', 'set', tapName, 'netns', ns);
-  ip('-n', ns, 'link', 'set', tapName, 'name', 'eth0', 'txqueuelen', '4096');
-  ip('-n', ns, 'addr', 'add', addr, 'dev', 'eth0');
-  ip('-n', ns, 'link', 'set', 'eth0', 'up');
 }
 
 function expectTsnetError(fn: () => unknown, code: string): void {
@@ -132,7 +102,7 @@ test('two offload TAPs joined by a relay carry a TCP transfer intact, as TSO sup
     const tapA = TapDevice.open({ name: uniqueName('toa'), offload: true });
     onCleanup(() => tapA.close());
     assert.ok(tapA.offload);
-    plumb(tapA.name, nsA, '10.77.0.1/24');
+    plumbTap(tapA.name, nsA, '10.77.0.1/24');
 
     // B: created persistent WITHOUT offloads, then re-attached from inside its namespace (the
     // setns thread) WITH offloads, and made non-persistent so that close() removes it.
@@ -140,7 +110,7 @@ test('two offload TAPs joined by a relay carry a TCP transfer intact, as TSO sup
     const plainB = TapDevice.open({ name: nameB, persist: true });
     onCleanup(() => plainB.close());
     onCleanup(() => trySh('ip', ['link', 'del', nameB]));
-    plumb(nameB, nsB, '10.77.0.2/24');
+    plumbTap(nameB, nsB, '10.77.0.2/24');
     plainB.close();
     assert.is(features(nsB, 'eth0')['tcp-segmentation-offload'], 'off');
     const tapB = TapDevice.open({ name: 'eth0', attach: true, netnsPath: `/var/run/netns/${nsB}`, offload: true, persist: false });
@@ -156,17 +126,11 @@ test('two offload TAPs joined by a relay carry a TCP transfer intact, as TSO sup
     const aToB = relay(tapA, tapB, onError);
     const bToA = relay(tapB, tapA, onError);
 
-    const receiver = spawn('ip', ['netns', 'exec', nsB, process.execPath, '-e', RECEIVER, String(PORT), '10.77.0.2'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    onCleanup(() => receiver.kill());
-    let out = '';
-    receiver.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    await until('the receiver to listen', () => out.includes('listening'), 30_000, 25);
-    const sent = (await run(nsA, [process.execPath, '-e', SENDER, String(PORT), '10.77.0.2', String(BYTES)])).trim();
-    const result = await until('the receiver to finish', () => /\n(\d+) ([0-9a-f]{64})/.exec(out) ?? undefined, 30_000, 25);
+    const result = await tcpTransfer(nsA, nsB, '10.77.0.2', BYTES);
 
     assert.is(relayError, null, 'no reader error');
-    assert.is(Number(result[1]), BYTES, 'every byte arrived');
-    assert.is(result[2], sent, 'the bytes are the ones sent');
+    assert.is(result.received, BYTES, 'every byte arrived');
+    assert.is(result.receivedSha, result.sentSha, 'the bytes are the ones sent');
     assert.ok(aToB.gsoTcp4 > 0, `TCPv4 super-frames seen A->B (${JSON.stringify(aToB)})`);
     assert.ok(aToB.big > 0 && aToB.maxLen > ETH_MAX, `frames longer than ${ETH_MAX} seen (max ${aToB.maxLen})`);
     assert.ok(aToB.maxLen <= TAP_MAX_OFFLOAD_FRAME);
@@ -186,7 +150,7 @@ test('re-attaching a persistent offload TAP from its namespace clears or sets th
     const first = TapDevice.open({ name, persist: true, offload: true });
     onCleanup(() => first.close());
     onCleanup(() => trySh('ip', ['link', 'del', name]));
-    plumb(name, ns, '10.78.0.2/24');
+    plumbTap(name, ns, '10.78.0.2/24');
     assert.is(features(ns, 'eth0')['tcp-segmentation-offload'], 'on');
     first.close();
     const netnsPath = `/var/run/netns/${ns}`;
@@ -260,10 +224,10 @@ for (const offload of [true, false]) {
       const ns = makeNetns('top');
       const tap = TapDevice.open({ name: uniqueName('top'), offload });
       onCleanup(() => tap.close());
-      plumb(tap.name, ns, '10.79.0.2/24');
+      plumbTap(tap.name, ns, '10.79.0.2/24');
       ip('-n', ns, 'neigh', 'replace', '10.79.0.1', 'lladdr', '02:00:5e:4f:00:01', 'dev', 'eth0', 'nud', 'permanent');
       // Queued before reading starts, so every batch is limited by the buffer, not by timing.
-      await run(ns, [process.execPath, '-e', SENDER_UDP, String(BURST)]);
+      await runInNs(ns, [process.execPath, '-e', SENDER_UDP, String(BURST)]);
 
       const headroom = 20;
       const maxFrame = offload ? TAP_MAX_OFFLOAD_FRAME : 1514;
@@ -321,10 +285,10 @@ test('frames longer than maxFrame are dropped and counted, never written past th
     const ns = makeNetns('tot');
     const tap = TapDevice.open({ name: uniqueName('tot') });
     onCleanup(() => tap.close());
-    plumb(tap.name, ns, '10.79.0.2/24');
+    plumbTap(tap.name, ns, '10.79.0.2/24');
     ip('-n', ns, 'neigh', 'replace', '10.79.0.1', 'lladdr', '02:00:5e:4f:00:01', 'dev', 'eth0', 'nud', 'permanent');
     const n = 40;
-    await run(ns, [process.execPath, '-e', SENDER_MIXED, String(n)]);
+    await runInNs(ns, [process.execPath, '-e', SENDER_MIXED, String(n)]);
     const maxFrame = 128; // the short datagrams fit (< 80 bytes), the long ones (> 250) do not
     const batch = new TapReadBatch({ frames: 64, headroom: 16, maxFrame });
     const b = batch.buffer;
