@@ -7,21 +7,12 @@
 // TCP checksum is updated incrementally (RFC 1624 eqn. 3), never recomputed.
 import {
   ETHERTYPE_IPV4, ETHERTYPE_IPV6, ethHeaderLen, ethType,
-  IPV4_FLAGS_FRAG_OFF, IPV4_MIN_HEADER_LEN, IPV4_PROTO_OFF, IPPROTO_TCP,
-  IPV6_HEADER_LEN, IPV6_NEXT_HEADER_OFF,
+  IPV4_MIN_HEADER_LEN, IPV4_PROTO_OFF, IPPROTO_TCP,
+  IPV6_HEADER_LEN, IPV6_NEXT_HEADER_OFF, ipv4IsFragment,
 } from '../wire/index.js';
+import { TCP_MIN_HEADER_LEN, TCP_DATA_OFF_OFF, TCP_FLAGS_OFF, TCP_CHECKSUM_OFF, TCP_FLAG_SYN, TCP_OPT_END, TCP_OPT_NOP, TCP_OPT_MSS, TCP_OPT_MSS_LEN } from '../wire/tcp.js';
 
 // ---- from the spec (RFC 9293 section 3.1 header format, 3.2 options; RFC 791; RFC 8200) ----
-const TCP_MIN_HEADER_LEN = 20;
-const TCP_DATA_OFF_OFF = 12; // high nibble: header length in 32-bit words
-const TCP_FLAGS_OFF = 13;
-const TCP_CHECKSUM_OFF = 16;
-const TCP_FLAG_SYN = 0x02;
-const TCP_OPT_END = 0;
-const TCP_OPT_NOP = 1;
-const TCP_OPT_MSS = 2;
-const TCP_OPT_MSS_LEN = 4;
-const IPV4_FRAG_MASK = 0x3fff; // MF flag and fragment offset
 /** MSS = MTU - IP header - TCP header, without options (RFC 9293 section 3.7.1; RFC 8200 for IPv6). */
 export const MSS_OVERHEAD_IPV4 = IPV4_MIN_HEADER_LEN + TCP_MIN_HEADER_LEN;
 export const MSS_OVERHEAD_IPV6 = IPV6_HEADER_LEN + TCP_MIN_HEADER_LEN;
@@ -57,7 +48,7 @@ export function clampMss(buf: Uint8Array, off: number, len: number, mtu: number)
   let maxMss: number;
   if (type === ETHERTYPE_IPV4) {
     if (end - l3 < IPV4_MIN_HEADER_LEN || (buf[l3] >>> 4) !== 4 || buf[l3 + IPV4_PROTO_OFF] !== IPPROTO_TCP) return MSS_UNTOUCHED;
-    if ((((buf[l3 + IPV4_FLAGS_FRAG_OFF] << 8) | buf[l3 + IPV4_FLAGS_FRAG_OFF + 1]) & IPV4_FRAG_MASK) !== 0) return MSS_UNTOUCHED;
+    if (ipv4IsFragment(buf, l3)) return MSS_UNTOUCHED;
     tcp = l3 + ((buf[l3] & 0x0f) << 2);
     maxMss = mtu - MSS_OVERHEAD_IPV4;
   } else if (type === ETHERTYPE_IPV6) {

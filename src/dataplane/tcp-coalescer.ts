@@ -39,23 +39,15 @@ import {
   ETH_HEADER_LEN, ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETH_TYPE_OFF,
   IPV4_MIN_HEADER_LEN, IPV4_TOS_OFF, IPV4_TOTAL_LEN_OFF, IPV4_ID_OFF, IPV4_FLAGS_FRAG_OFF, IPV4_TTL_OFF,
   IPV4_PROTO_OFF, IPV4_SRC_OFF, IPV4_FLAG_DF, IPPROTO_TCP, ipv4ChecksumOk, writeIpv4Checksum,
-  IPV6_HEADER_LEN, IPV6_PAYLOAD_LEN_OFF, IPV6_NEXT_HEADER_OFF, IPV6_SRC_OFF, IPV6_DST_OFF, pseudoHeaderSumIpv6,
+  IPV6_HEADER_LEN, IPV6_PAYLOAD_LEN_OFF, IPV6_NEXT_HEADER_OFF, IPV6_SRC_OFF, IPV6_DST_OFF, pseudoHeaderSumIpv6, ipv4IsFragment,
 } from '../wire/index.js';
 import { inetCopySum, inetFold, inetSum } from '../wire/inet-checksum.js';
 import {
   VIRTIO_NET_HDR_F_NEEDS_CSUM, VIRTIO_NET_HDR_GSO_TCPV4, VIRTIO_NET_HDR_GSO_TCPV6, VIRTIO_NET_HDR_LEN, writeVnetHdr,
 } from '../wire/virtio-net-hdr.js';
+import { TCP_SEQ_OFF, TCP_ACK_OFF, TCP_DATA_OFF_OFF, TCP_FLAGS_OFF, TCP_CHECKSUM_OFF, TCP_MIN_HEADER_LEN, TCP_FLAG_PSH, TCP_FLAG_ACK } from '../wire/tcp.js';
 
 // ---- from the spec (RFC 9293 section 3.1; RFC 791 section 3.1; RFC 8200 section 3) ----
-const TCP_SEQ_OFF = 4;
-const TCP_ACK_OFF = 8;
-const TCP_DATA_OFF_OFF = 12; // high nibble: header length in 32-bit words; low nibble reserved (and AE)
-const TCP_FLAGS_OFF = 13;
-const TCP_CHECKSUM_OFF = 16;
-const TCP_MIN_HEADER_LEN = 20;
-const TCP_FLAG_PSH = 0x08;
-const TCP_FLAG_ACK = 0x10;
-const IPV4_FRAG_MASK = 0x3fff; // MF and fragment offset
 /** Largest IP packet (IPv4 total length; for IPv6 we keep header + payload to the same bound). */
 const IP_MAX_PACKET = 65535;
 const IPV4_VER_IHL_5 = 0x45;
@@ -92,7 +84,7 @@ export function mergeableTcp(buf: Buffer, off: number, len: number): number {
   if (type === ETHERTYPE_IPV4) {
     if (buf[l3] !== IPV4_VER_IHL_5 || buf[l3 + IPV4_PROTO_OFF] !== IPPROTO_TCP) return -1;
     if (ETH_HEADER_LEN + ((buf[l3 + IPV4_TOTAL_LEN_OFF] << 8) | buf[l3 + IPV4_TOTAL_LEN_OFF + 1]) !== len) return -1;
-    if ((((buf[l3 + IPV4_FLAGS_FRAG_OFF] << 8) | buf[l3 + IPV4_FLAGS_FRAG_OFF + 1]) & IPV4_FRAG_MASK) !== 0) return -1;
+    if (ipv4IsFragment(buf, l3)) return -1;
     if (!ipv4ChecksumOk(buf, l3)) return -1;
     t = l3 + IPV4_MIN_HEADER_LEN;
   } else if (type === ETHERTYPE_IPV6) {

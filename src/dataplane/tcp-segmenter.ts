@@ -14,9 +14,9 @@
 // is checked against the buffer. Hot path: no allocation per call, never throws on a bad frame.
 import {
   ETHERTYPE_IPV4, ETHERTYPE_IPV6, ethHeaderLen, ethType,
-  IPV4_MIN_HEADER_LEN, IPV4_TOTAL_LEN_OFF, IPV4_ID_OFF, IPV4_FLAGS_FRAG_OFF, IPV4_PROTO_OFF, IPV4_SRC_OFF,
+  IPV4_MIN_HEADER_LEN, IPV4_TOTAL_LEN_OFF, IPV4_ID_OFF, IPV4_PROTO_OFF, IPV4_SRC_OFF,
   IPPROTO_TCP, writeIpv4Checksum, pseudoHeaderSumIpv6,
-  IPV6_HEADER_LEN, IPV6_PAYLOAD_LEN_OFF, IPV6_NEXT_HEADER_OFF, IPV6_SRC_OFF, IPV6_DST_OFF,
+  IPV6_HEADER_LEN, IPV6_PAYLOAD_LEN_OFF, IPV6_NEXT_HEADER_OFF, IPV6_SRC_OFF, IPV6_DST_OFF, ipv4IsFragment,
 } from '../wire/index.js';
 import { inetSum, inetFold, inetCopySum } from '../wire/inet-checksum.js';
 import {
@@ -25,19 +25,10 @@ import {
   vnetFlags, vnetGsoType, vnetGsoSize, vnetCsumStart, vnetCsumOffset,
 } from '../wire/virtio-net-hdr.js';
 import { internal } from '../errors.js';
+import { TCP_SEQ_OFF, TCP_DATA_OFF_OFF, TCP_FLAGS_OFF, TCP_CHECKSUM_OFF, TCP_MIN_HEADER_LEN, TCP_MAX_HEADER_LEN, TCP_FLAG_FIN, TCP_FLAG_PSH, TCP_FLAG_CWR } from '../wire/tcp.js';
 
 // ---- from the spec (RFC 9293 section 3.1; RFC 791 section 3.1; RFC 3168 section 6.1 for CWR) ----
-const TCP_SEQ_OFF = 4;
-const TCP_DATA_OFF_OFF = 12; // high nibble: header length in 32-bit words
-const TCP_FLAGS_OFF = 13;
-const TCP_CHECKSUM_OFF = 16;
-const TCP_MIN_HEADER_LEN = 20;
-const TCP_MAX_HEADER_LEN = 60;
-const TCP_FLAG_FIN = 0x01;
-const TCP_FLAG_PSH = 0x08;
-const TCP_FLAG_CWR = 0x80;
 const IPV4_MAX_HEADER_LEN = 60;
-const IPV4_FRAG_MASK = 0x3fff; // MF flag and fragment offset: a fragment cannot be a TSO super-frame
 /** Longest header run a segment carries: Ethernet + 802.1Q tag + IPv4 with options + TCP with options. */
 export const SEGMENT_MAX_HEADERS = 14 + 4 + IPV4_MAX_HEADER_LEN + TCP_MAX_HEADER_LEN;
 
@@ -135,7 +126,7 @@ export class TcpSegmenter {
       const total = (buf[l3 + IPV4_TOTAL_LEN_OFF] << 8) | buf[l3 + IPV4_TOTAL_LEN_OFF + 1];
       if (ipHdrLen < IPV4_MIN_HEADER_LEN || total < ipHdrLen || l3 + total > frameEnd) return SEGMENT_BAD_HEADERS;
       if (buf[l3 + IPV4_PROTO_OFF] !== IPPROTO_TCP) return SEGMENT_BAD_HEADERS;
-      if ((((buf[l3 + IPV4_FLAGS_FRAG_OFF] << 8) | buf[l3 + IPV4_FLAGS_FRAG_OFF + 1]) & IPV4_FRAG_MASK) !== 0) return SEGMENT_BAD_HEADERS;
+      if (ipv4IsFragment(buf, l3)) return SEGMENT_BAD_HEADERS;
       ipEnd = l3 + total;
     } else {
       if (etherType !== ETHERTYPE_IPV6 || frameEnd - l3 < IPV6_HEADER_LEN || (buf[l3] >>> 4) !== 6) return SEGMENT_BAD_HEADERS;

@@ -6,8 +6,8 @@
 // Hot path: no allocation, never throws, reads only inside (buf, off, len).
 import {
   ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETH_DST_OFF, ETH_SRC_OFF, ethHeaderLen, ethType,
-  IPV4_DST_OFF, IPV4_FLAGS_FRAG_OFF, IPV4_MIN_HEADER_LEN, IPV4_PROTO_OFF, IPV4_SRC_OFF, IPPROTO_TCP, IPPROTO_UDP,
-  IPV6_HEADER_LEN, IPV6_NEXT_HEADER_OFF, IPV6_SRC_OFF,
+  IPV4_DST_OFF, IPV4_MIN_HEADER_LEN, IPV4_PROTO_OFF, IPV4_SRC_OFF, IPPROTO_TCP, IPPROTO_UDP,
+  IPV6_HEADER_LEN, IPV6_NEXT_HEADER_OFF, IPV6_SRC_OFF, ipv4IsFragment,
 } from '../wire/index.js';
 
 // ---- from the spec ----
@@ -15,7 +15,6 @@ import {
 const IPPROTO_SCTP = 132;
 const IPPROTO_UDPLITE = 136;
 /** Fragment offset (13 bits) and MF flag of the IPv4 flags/fragment field (RFC 791 section 3.1). */
-const IPV4_FRAG_MASK = 0x3fff;
 
 // ---- our choice ----
 const SEED = 0x9e3779b9;
@@ -62,8 +61,7 @@ export function innerFlowHash(buf: Uint8Array, off: number, len: number): number
     h = mix(h, word(buf, l3 + IPV4_DST_OFF));
     h = mix(h, proto);
     const ihl = (buf[l3] & 0x0f) << 2;
-    const frag = ((buf[l3 + IPV4_FLAGS_FRAG_OFF] << 8) | buf[l3 + IPV4_FLAGS_FRAG_OFF + 1]) & IPV4_FRAG_MASK;
-    if (frag === 0 && hasPorts(proto) && ihl >= IPV4_MIN_HEADER_LEN && l3len >= ihl + 4) h = mix(h, word(buf, l3 + ihl));
+    if (!ipv4IsFragment(buf, l3) && hasPorts(proto) && ihl >= IPV4_MIN_HEADER_LEN && l3len >= ihl + 4) h = mix(h, word(buf, l3 + ihl));
     return finish(h);
   }
   if (type === ETHERTYPE_IPV6 && l3len >= IPV6_HEADER_LEN && (buf[l3] >>> 4) === 6) {

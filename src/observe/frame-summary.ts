@@ -13,12 +13,10 @@ import {
   macToString, UDP_HEADER_LEN, udpDstPort, udpSrcPort, VXLAN_HEADER_LEN, VXLAN_PORT, vxlanVni,
   ICMP_ECHO_ID_OFF, ICMP_ECHO_SEQ_OFF, ICMP_HEADER_LEN,
 } from '../wire/index.js';
+import { TCP_DATA_OFF_OFF, TCP_FLAGS_OFF, TCP_MIN_HEADER_LEN } from '../wire/tcp.js';
 
 // ---- from the spec ----
 /** RFC 9293 section 3.1: data offset (high nibble of byte 12) and flags (byte 13). */
-const TCP_DATA_OFF_OFF = 12;
-const TCP_FLAGS_OFF = 13;
-const TCP_MIN_HEADER_LEN = 20;
 /** tcpdump's letters for FIN, SYN, RST, PSH, ACK, URG (bits 0..5 of byte 13). */
 const TCP_FLAG_LETTERS = ['F', 'S', 'R', 'P', '.', 'U'];
 /** RFC 4443 section 2.1: ICMPv6 message types shown by name. */

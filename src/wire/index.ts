@@ -16,3 +16,4 @@ export * from './dns.js';
 export * from './pcap.js';
 export * from './virtio-net-hdr.js';
 export * from './inet-checksum.js';
+export * from './tcp.js';

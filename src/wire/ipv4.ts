@@ -39,6 +39,14 @@ export const IPV4_DST_OFF = 16;
 export const IPV4_MIN_HEADER_LEN = 20;
 export const IPV4_MAX_HEADER_LEN = 60;
 export const IPV4_FLAG_DF = 0x4000;
+/** MF flag and fragment offset in the flags/fragment word: any bit set means a fragment. */
+export const IPV4_FRAG_MASK = 0x3fff;
+
+/** True if the IPv4 header at buf[l3] is a fragment (MF set or a non-zero offset). No bounds check:
+ *  the caller has checked that the header is there. */
+export function ipv4IsFragment(buf: Uint8Array, l3: number): boolean {
+  return (((buf[l3 + IPV4_FLAGS_FRAG_OFF] << 8) | buf[l3 + IPV4_FLAGS_FRAG_OFF + 1]) & IPV4_FRAG_MASK) !== 0;
+}
 export const IPV4_FLAG_MF = 0x2000;
 // Protocol numbers (IANA "Assigned Internet Protocol Numbers")
 export const IPPROTO_ICMP = 1;
