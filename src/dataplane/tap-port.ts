@@ -165,9 +165,14 @@ class TapPortImpl implements TapPort, CoalescedOutput {
   private segmenterFor(mss: number): TcpSegmenter {
     const cur = this.segmenter;
     const m = Math.max(mss, MIN_MSS);
-    const room = HEADROOM + ALIGN_SLACK + SEGMENT_MAX_HEADERS + m;
-    const slots = Math.ceil(MAX_SUPER_PAYLOAD / m);
-    if (cur !== null && cur.segmentRoom >= room && cur.maxSegments >= slots) return cur;
+    let room = HEADROOM + ALIGN_SLACK + SEGMENT_MAX_HEADERS + m;
+    let slots = Math.ceil(MAX_SUPER_PAYLOAD / m);
+    if (cur !== null) {
+      if (cur.segmentRoom >= room && cur.maxSegments >= slots) return cur;
+      // grow in both dimensions, so flows with different MSSs do not make it reallocate in turn
+      room = Math.max(room, cur.segmentRoom);
+      slots = Math.max(slots, cur.maxSegments);
+    }
     // rounded up so a slightly larger MSS later (a path MTU change) does not reallocate
     const seg = new TcpSegmenter(slots, (room + 63) & ~63, HEADROOM);
     this.segmenter = seg;
