@@ -10,7 +10,8 @@
 // Called by src/cli/main.ts (`tsnet switch ...`) and by src/cli/switch-main.ts.
 import { badRequest } from '../errors.js';
 import { createSwitch, type SwitchEvent } from '../dataplane/switch.js';
-import { createTapPort, type TapPort } from '../dataplane/tap-port.js';
+import { createTapPort, offloadStatsOf, type TapPort } from '../dataplane/tap-port.js';
+import type { Port } from '../dataplane/port.js';
 import { createVtep, VXLAN_PORT, type VtepEvent } from '../dataplane/vtep.js';
 import { createVxlanPort, DEFAULT_UNDERLAY_MTU, VXLAN_OVERHEAD_IPV4 } from '../dataplane/vxlan-port.js';
 import { createOverlayIngress } from '../dataplane/overlay-ingress.js';
@@ -130,7 +131,7 @@ export async function runSwitchCommand(argv: string[]): Promise<number> {
     tunnel: { counters: tun.counters, ...tun.stats, peers: tun.peers() },
     switch: sw.counters,
     ingress: ingress.counters,
-    ports: Object.fromEntries(sw.ports().map((p) => [p.name, p.counters])),
+    ports: Object.fromEntries(sw.ports().map((p) => [p.name, { ...p.counters, ...offloadEntry(p) }])),
   });
   const ingress = createOverlayIngress(sw, tun.arp);
   try {
@@ -213,4 +214,10 @@ function describeVtepEvent(ev: VtepEvent): string {
         ? `dropped frame to the tunnel (vni ${ev.vni}): ${ev.reason}`
         : `dropped packet from ${ev.address}:${ev.port} (vni ${ev.vni}): ${ev.reason}`;
   }
+}
+
+/** A TAP port's software GSO/GRO counters, as an `offload` entry of its stats (none for other ports). */
+function offloadEntry(p: Port): { offload?: ReturnType<typeof offloadStatsOf> } {
+  const o = offloadStatsOf(p);
+  return o === null ? {} : { offload: o };
 }

@@ -7,9 +7,16 @@ import { refreshSandboxState } from './sandboxes.js';
 import { encryptionView } from './encryption.js';
 import { latencySummaryOf } from '../observe/latency-meter.js';
 import { attachedIfacesOf } from './attached-ifaces.js';
+import { offloadStatsOf, type TapOffloadStats } from '../dataplane/tap-port.js';
+import type { Port } from '../dataplane/port.js';
 
 export function networkSummary(n: NetworkRecord): NetworkSummary {
   return { Id: n.id, Name: n.name, Driver: n.driver, Scope: n.scope };
+}
+
+function offloadView(p: Port): { Offload?: TapOffloadStats } {
+  const o = offloadStatsOf(p);
+  return o === null ? {} : { Offload: o };
 }
 
 export function switchStats(core: ControllerCore, n: NetworkRecord): Record<string, unknown> {
@@ -24,7 +31,8 @@ export function switchStats(core: ControllerCore, n: NetworkRecord): Record<stri
     Switch: { ...sw.counters, dropped: { ...sw.counters.dropped } },
     Fdb: sw.fdbStats,
     Encryption: encryptionView(ports.overlay?.tunnel),
-    Ports: sw.ports().map((p) => ({ Name: p.name, Kind: p.kind, Counters: sw.portCounters(p) })),
+    /** Offload: a TAP port's software GSO/GRO counters (super-frames cut and merged, checksums completed) */
+    Ports: sw.ports().map((p) => ({ Name: p.name, Kind: p.kind, Counters: sw.portCounters(p), ...offloadView(p) })),
     /** per-frame processing time (mean of each burst), microseconds; null when not measured */
     Latency: latencySummaryOf(sw),
     AttachedInterfaces: attachedIfacesOf(n),

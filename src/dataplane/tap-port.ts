@@ -252,6 +252,11 @@ class TapPortImpl implements TapPort, CoalescedOutput {
   }
 }
 
+/** The software offload counters of a port if it is a TAP port with offloads, else null (views). */
+export function offloadStatsOf(port: Port): TapOffloadStats | null {
+  return port instanceof TapPortImpl && port.device.offload ? { ...port.offloadStats } : null;
+}
+
 /** Wraps an open TAP device as a switch port and starts reading from it. */
 export function createTapPort(device: TapDeviceLike, opts: TapPortOptions = {}): TapPort {
   return new TapPortImpl(device, opts);
