@@ -31,7 +31,7 @@ export function switchStats(core: ControllerCore, n: NetworkRecord): Record<stri
     Switch: { ...sw.counters, dropped: { ...sw.counters.dropped } },
     Fdb: sw.fdbStats,
     Encryption: encryptionView(ports.overlay?.tunnel),
-    /** Offload: a TAP port's software GSO/GRO counters (super-frames cut and merged, checksums completed) */
+    /** Offload: a TAP port's offload counters (super-frames read, passed through whole, merged; checksums completed) */
     Ports: sw.ports().map((p) => ({ Name: p.name, Kind: p.kind, Counters: sw.portCounters(p), ...offloadView(p) })),
     /** per-frame processing time (mean of each burst), microseconds; null when not measured */
     Latency: latencySummaryOf(sw),

@@ -36,7 +36,7 @@ class Ingress implements OverlayIngress {
     port.setSink(this.next);
   }
 
-  input(port: Port, buf: Buffer, off: number, len: number, remote: number): void {
+  input(port: Port, buf: Buffer, off: number, len: number, remote: number, vnet = -1): void {
     const n = answerArpRequest(this.table, buf, off, len, this.reply, HEADROOM);
     if (n > 0) {
       this.counters.arpProxied++;
@@ -45,7 +45,7 @@ class Ingress implements OverlayIngress {
       return;
     }
     this.counters.passed++;
-    this.next.input(port, buf, off, len, remote);
+    this.next.input(port, buf, off, len, remote, vnet);
   }
 
   flush(): void {

@@ -105,7 +105,7 @@ export class PortSecurity implements FrameSink {
     this.port = null;
   }
 
-  input(port: Port, buf: Buffer, off: number, len: number, remote: number): void {
+  input(port: Port, buf: Buffer, off: number, len: number, remote: number, vnet = -1): void {
     if (len >= ETH_HEADER_LEN) {
       const r = this.check(buf, off, len);
       if (r !== null) {
@@ -114,7 +114,7 @@ export class PortSecurity implements FrameSink {
       }
     }
     this.counters.passed++;
-    this.next.input(port, buf, off, len, remote);
+    this.next.input(port, buf, off, len, remote, vnet);
   }
 
   flush(): void {

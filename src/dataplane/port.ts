@@ -7,6 +7,11 @@
 // overwrites a frame it delivered. Bytes before `off` down to `off - HEADROOM` may be written by
 // an output that encapsulates in place (convention 2).
 //
+// `vnet` (optional, last) marks a TCP super-frame from a TAP with offloads: the offset in `buf` of
+// its virtio-net header (src/wire/virtio-net-hdr.ts), -1 or absent for a plain frame. Only a port
+// that says `acceptsOffload` is given such a frame; for the others the switch cuts it into plain
+// segments first (software GSO), so a super-frame goes whole from one container's TAP to another's.
+//
 // `remote` tags a frame with a remote endpoint of a multi-destination port (a VXLAN tunnel port's
 // VTEP index). Ports with a single destination ignore it. REMOTE_NONE on input means "not from a
 // tunnel"; REMOTE_ALL on output means "replicate to every remote" (head-end replication).
@@ -37,7 +42,7 @@ export function countDrop(c: PortCounters, reason: string): void {
 
 export interface FrameSink {
   /** Called synchronously for each frame the port received. Never throws. */
-  input(port: Port, buf: Buffer, off: number, len: number, remote: number): void;
+  input(port: Port, buf: Buffer, off: number, len: number, remote: number, vnet?: number): void;
   /** Called once after the port delivered a burst of frames (lets the sink flush batched output);
    *  the frames of the burst may change only after it returns. */
   flush?(): void;
@@ -51,8 +56,11 @@ export interface Port {
   readonly counters: PortCounters;
   /** Where received frames go; null detaches. */
   setSink(sink: FrameSink | null): void;
-  /** Sends one frame out of this port. Synchronous; a frame that cannot be sent is counted as a drop. */
-  output(buf: Buffer, off: number, len: number, remote: number): void;
+  /** Sends one frame out of this port. Synchronous; a frame that cannot be sent is counted as a drop.
+   *  `vnet` >= 0 only if acceptsOffload (see the header). */
+  output(buf: Buffer, off: number, len: number, remote: number, vnet?: number): void;
+  /** Takes TCP super-frames with their virtio-net header as they are (a TAP with offloads). */
+  readonly acceptsOffload?: boolean;
   /** Ends a burst of output() calls (lets batched ports write everything at once). */
   flush?(): void;
   close(): void;

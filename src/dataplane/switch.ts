@@ -10,7 +10,9 @@
 import { conflict, notFound } from '../errors.js';
 import { Fdb, LEARN_ADDED, LEARN_MOVED, monotonicMs } from './fdb.js';
 import { MAC_GROUP_BIT, macValue } from './mac.js';
-import { countDrop, newCounters, REMOTE_ALL, REMOTE_NONE, type FrameSink, type Port, type PortCounters } from './port.js';
+import { countDrop, HEADROOM, newCounters, REMOTE_ALL, REMOTE_NONE, type FrameSink, type Port, type PortCounters } from './port.js';
+import { segmenterFor, type TcpSegmenter } from './tcp-segmenter.js';
+import { vnetGsoSize } from '../wire/virtio-net-hdr.js';
 import type { FdbEntryView, FdbKind, FdbStats } from './fdb.js';
 
 // ---- from the spec (IEEE 802.3 section 3.1.1) ----
@@ -49,6 +51,10 @@ export interface SwitchCounters {
   learned: number;
   moved: number;
   dropped: Record<string, number>;
+  /** TCP super-frames (from a TAP with offloads) cut into segments for a port that takes plain frames */
+  segmented: number;
+  /** the segments made from them */
+  segments: number;
 }
 
 export type SwitchAction = 'learned' | 'moved' | 'forwarded' | 'flooded' | 'dropped';
@@ -124,7 +130,7 @@ class Attached {
 class LearningSwitch implements Switch {
   readonly name: string;
   readonly counters: SwitchCounters = {
-    rxFrames: 0, rxBytes: 0, forwarded: 0, flooded: 0, floodCopies: 0, learned: 0, moved: 0, dropped: {},
+    rxFrames: 0, rxBytes: 0, forwarded: 0, flooded: 0, floodCopies: 0, learned: 0, moved: 0, dropped: {}, segmented: 0, segments: 0,
   };
   private readonly clock: () => number;
   private readonly fdb: Fdb<Attached>;
@@ -137,6 +143,13 @@ class LearningSwitch implements Switch {
   private tickLeft = 0;
   private observer: SwitchObserver | null = null;
   private readonly ev: SwitchEvent;
+  // ---- the frame being switched, if it is a super-frame (port.ts `vnet`), and its segments
+  private vnet = -1;
+  private frameSeq = 0;
+  private segmentedSeq = -1;
+  private segmentCount = 0;
+  private segmentsOut = false;
+  private segmenter: TcpSegmenter | null = null;
 
   constructor(opts: SwitchOptions) {
     this.name = opts.name;
@@ -154,7 +167,19 @@ class LearningSwitch implements Switch {
 
   // ---------------------------------------------------------------- hot path
 
-  input(port: Port, buf: Buffer, off: number, len: number, remote: number): void {
+  input(port: Port, buf: Buffer, off: number, len: number, remote: number, vnet = -1): void {
+    if (vnet < 0 && this.vnet < 0) {
+      this.switchFrame(port, buf, off, len, remote);
+      return;
+    }
+    const outer = this.vnet; // a port's output may feed this switch again (memory pairs)
+    this.vnet = vnet;
+    if (vnet >= 0) this.frameSeq++;
+    this.switchFrame(port, buf, off, len, remote);
+    this.vnet = outer;
+  }
+
+  private switchFrame(port: Port, buf: Buffer, off: number, len: number, remote: number): void {
     const a = this.byPort.get(port);
     this.counters.rxFrames++;
     this.counters.rxBytes += len;
@@ -218,6 +243,7 @@ class LearningSwitch implements Switch {
     // dirtyCount live and so also flushes ports that got output meanwhile.
     this.tickLeft = 0;
     if (this.flushing) return;
+    this.segmentsOut = false;
     this.flushing = true;
     for (let i = 0; i < this.dirtyCount; i++) {
       const a = this.dirty[i];
@@ -248,9 +274,55 @@ class LearningSwitch implements Switch {
   }
 
   private send(a: Attached, buf: Buffer, off: number, len: number, remote: number): void {
+    const vnet = this.vnet;
+    if (vnet >= 0) {
+      if (a.port.acceptsOffload !== true) {
+        this.sendSegments(a, buf, off, len, remote, vnet);
+        return;
+      }
+      a.port.output(buf, off, len, remote, vnet);
+    } else {
+      a.port.output(buf, off, len, remote);
+    }
     a.counters.txFrames++;
     a.counters.txBytes += len;
-    a.port.output(buf, off, len, remote);
+    this.markDirty(a);
+  }
+
+  /** A super-frame to a port that takes plain frames: cut once per frame (a flood reuses the cut),
+   *  after flushing what the segments of an earlier super-frame in this burst are still queued in. */
+  private sendSegments(a: Attached, buf: Buffer, off: number, len: number, remote: number, vnet: number): void {
+    if (this.segmentedSeq !== this.frameSeq) {
+      if (this.segmentsOut) this.flush();
+      const seg = segmenterFor(this.segmenter, vnetGsoSize(buf, vnet), HEADROOM);
+      this.segmenter = seg;
+      this.segmentedSeq = this.frameSeq;
+      this.segmentCount = seg.segment(buf, off, len, vnet);
+      if (this.segmentCount > 0) {
+        this.counters.segmented++;
+        this.counters.segments += this.segmentCount;
+      }
+    }
+    const n = this.segmentCount;
+    if (n < 0) {
+      countDrop(a.counters, 'bad-offload');
+      const dropped = this.counters.dropped;
+      dropped['bad-offload'] = (dropped['bad-offload'] ?? 0) + 1;
+      return;
+    }
+    const seg = this.segmenter as TcpSegmenter;
+    const sbuf = seg.buffer;
+    for (let k = 0; k < n; k++) {
+      const slen = seg.lengths[k];
+      a.counters.txFrames++;
+      a.counters.txBytes += slen;
+      a.port.output(sbuf, seg.offsets[k], slen, remote);
+    }
+    this.segmentsOut = true;
+    this.markDirty(a);
+  }
+
+  private markDirty(a: Attached): void {
     if (!a.dirty) {
       a.dirty = true;
       this.dirty[this.dirtyCount++] = a;

@@ -6,39 +6,33 @@
 //
 // On a TAP opened with offloads (TSO + checksum offload, device.offload) the container's kernel
 // hands over TCP super-frames of up to 64 KB and frames whose L4 checksum is left for us (virtio
-// header NEEDS_CSUM). Every frame that leaves this port for the switch is plain: a super-frame is
-// cut into MSS-sized segments (tcp-segmenter.ts, software GSO, one read for up to ~45 segments),
-// a partial checksum is completed in place. The segments of one super-frame are flushed together,
-// before the segmenter's buffer is reused. The other way, frames the switch outputs to an offload TAP
-// (MTU-sized segments from the tunnel) go through a TCP coalescer (tcp-coalescer.ts, userspace GRO):
-// consecutive segments of one flow in a burst become one super-frame, written once with a GSO
-// virtio header; flush() (the end of the switch's burst) writes what is pending.
+// header NEEDS_CSUM). A partial checksum is completed in place; a super-frame goes to the switch
+// whole, with the offset of its virtio header (port.ts `vnet`): the switch hands it as it is to
+// another offload TAP (acceptsOffload: written once with its header, no cutting, no merging) and
+// cuts it into MSS-sized segments (software GSO) for any other port. The other way, plain frames the
+// switch outputs to an offload TAP (MTU-sized segments from the tunnel) go through a TCP coalescer
+// (tcp-coalescer.ts, userspace GRO): consecutive segments of one flow in a burst become one
+// super-frame, written once with a GSO virtio header; flush() (the end of the switch's burst)
+// writes what is pending.
 import { asTsnetError, type TsnetError } from '../errors.js';
 import { TapReadBatch, type TapDevice } from '../native/tap.js';
 import {
   VIRTIO_NET_HDR_F_NEEDS_CSUM, VIRTIO_NET_HDR_GSO_ECN, VIRTIO_NET_HDR_GSO_NONE, VIRTIO_NET_HDR_LEN,
-  vnetCsumOffset, vnetCsumStart, vnetFlags, vnetGsoSize, vnetGsoType,
+  vnetCsumOffset, vnetCsumStart, vnetFlags, vnetGsoType,
 } from '../wire/virtio-net-hdr.js';
 import { countDrop, HEADROOM, newCounters, REMOTE_NONE, type FrameSink, type Port, type PortCounters } from './port.js';
-import { ALIGN_SLACK, completeChecksum, SEGMENT_MAX_HEADERS, TcpSegmenter } from './tcp-segmenter.js';
+import { completeChecksum } from './tcp-segmenter.js';
 import { TcpCoalescer, type CoalescedOutput } from './tcp-coalescer.js';
-
-// ---- from the kernel ----
-/** A TSO super-frame is one IP packet: at most this many payload bytes to cut. */
-const MAX_SUPER_PAYLOAD = 65535;
-/** The smallest MSS Linux sends (TCP_MIN_SND_MSS, include/net/tcp.h); a smaller gso_size gets
- *  slots for this one and is refused by the segmenter (too many segments). */
-const MIN_MSS = 48;
 
 /** The part of TapDevice a TapPort uses (a TapDevice always fits). */
 export type TapDeviceLike = Pick<TapDevice, 'name' | 'startReading' | 'stopReading' | 'write' | 'writeGso' | 'close' | 'closed' | 'offload'>;
 
 /** Software offload counters of a TAP port with offloads (zero otherwise). */
 export interface TapOffloadStats {
-  /** TCP super-frames read and cut into segments */
+  /** TCP super-frames read from the device (passed to the switch whole) */
   superFrames: number;
-  /** segments made from them */
-  segments: number;
+  /** super-frames written to the device as they came from another offload TAP */
+  passedThrough: number;
   /** frames whose checksum we completed (NEEDS_CSUM without GSO) */
   checksums: number;
   /** TCP super-frames written (coalesced from two or more segments output to this port) */
@@ -74,9 +68,7 @@ class TapPortImpl implements TapPort, CoalescedOutput {
   private readonly onError: (err: TsnetError) => void;
   private readonly closeDevice: boolean;
   private writeErrorReported = false;
-  readonly offloadStats: TapOffloadStats = { superFrames: 0, segments: 0, checksums: 0, coalescedFrames: 0, coalescedSegments: 0 };
-  /** Made at the first super-frame, sized for its MSS; remade (bigger) only if the MSS grows. */
-  private segmenter: TcpSegmenter | null = null;
+  readonly offloadStats: TapOffloadStats = { superFrames: 0, passedThrough: 0, checksums: 0, coalescedFrames: 0, coalescedSegments: 0 };
   /** Offload TAPs only: merges the TCP segments of a burst output to this port. */
   private readonly coalescer: TcpCoalescer | null;
 
@@ -128,22 +120,10 @@ class TapPortImpl implements TapPort, CoalescedOutput {
       const len = lengths[i];
       const hdr = off - VIRTIO_NET_HDR_LEN;
       if ((vnetGsoType(buf, hdr) & ~VIRTIO_NET_HDR_GSO_ECN) !== VIRTIO_NET_HDR_GSO_NONE) {
-        const seg = this.segmenterFor(vnetGsoSize(buf, hdr));
-        const n = seg.segment(buf, off, len, hdr);
-        if (n < 0) {
-          countDrop(c, 'bad-offload');
-          continue;
-        }
         o.superFrames++;
-        o.segments += n;
-        const sbuf = seg.buffer;
-        for (let k = 0; k < n; k++) {
-          const slen = seg.lengths[k];
-          c.rxFrames++;
-          c.rxBytes += slen;
-          sink.input(this, sbuf, seg.offsets[k], slen, REMOTE_NONE);
-        }
-        sink.flush?.(); // the segments must leave before the next super-frame reuses the slots
+        c.rxFrames++;
+        c.rxBytes += len;
+        sink.input(this, buf, off, len, REMOTE_NONE, hdr); // whole: the switch cuts it where needed
         continue;
       }
       if ((vnetFlags(buf, hdr) & VIRTIO_NET_HDR_F_NEEDS_CSUM) !== 0) {
@@ -160,31 +140,21 @@ class TapPortImpl implements TapPort, CoalescedOutput {
     sink.flush?.();
   }
 
-  /** A segmenter whose slots hold segments of `mss` payload bytes, enough of them for 64 KB. An
-   *  MSS of 0 is left for segment() to reject. */
-  private segmenterFor(mss: number): TcpSegmenter {
-    const cur = this.segmenter;
-    const m = Math.max(mss, MIN_MSS);
-    let room = HEADROOM + ALIGN_SLACK + SEGMENT_MAX_HEADERS + m;
-    let slots = Math.ceil(MAX_SUPER_PAYLOAD / m);
-    if (cur !== null) {
-      if (cur.segmentRoom >= room && cur.maxSegments >= slots) return cur;
-      // grow in both dimensions, so flows with different MSSs do not make it reallocate in turn
-      room = Math.max(room, cur.segmentRoom);
-      slots = Math.max(slots, cur.maxSegments);
-    }
-    // rounded up so a slightly larger MSS later (a path MTU change) does not reallocate
-    const seg = new TcpSegmenter(slots, (room + 63) & ~63, HEADROOM);
-    this.segmenter = seg;
-    return seg;
+  get acceptsOffload(): boolean {
+    return this.device.offload;
   }
 
-  output(buf: Buffer, off: number, len: number, _remote: number): void {
+  output(buf: Buffer, off: number, len: number, _remote: number, vnet = -1): void {
     if (this.closed) {
       countDrop(this.counters, 'closed');
       return;
     }
     const co = this.coalescer;
+    if (vnet >= 0 && co !== null) {
+      co.flush(); // what is pending came first
+      if (this.writeWithHeader(buf, vnet, buf, off, len, 1, len)) this.offloadStats.passedThrough++;
+      return;
+    }
     if (co !== null) co.add(buf, off, len);
     else this.writeFrame(buf, off, len);
   }
@@ -214,22 +184,28 @@ class TapPortImpl implements TapPort, CoalescedOutput {
 
   /** A coalesced super-frame (CoalescedOutput): counted as the segments it was made of. */
   writeSuperFrame(hdr: Buffer, hdrOff: number, buf: Buffer, off: number, len: number, segments: number, segmentBytes: number): void {
+    if (!this.writeWithHeader(hdr, hdrOff, buf, off, len, segments, segmentBytes)) return;
+    this.offloadStats.coalescedFrames++;
+    this.offloadStats.coalescedSegments += segments;
+  }
+
+  /** Writes a frame behind a virtio-net header; counts it as `frames` frames of `bytes` in all. */
+  private writeWithHeader(hdr: Buffer, hdrOff: number, buf: Buffer, off: number, len: number, frames: number, bytes: number): boolean {
     const c = this.counters;
     let ok: boolean;
     try {
       ok = this.device.writeGso(hdr, buf, off, len, hdrOff);
     } catch (err) {
-      this.writeFailed(err, segments);
-      return;
+      this.writeFailed(err, frames);
+      return false;
     }
     if (!ok) {
-      c.drops['tx-would-block'] = (c.drops['tx-would-block'] ?? 0) + segments;
-      return;
+      c.drops['tx-would-block'] = (c.drops['tx-would-block'] ?? 0) + frames;
+      return false;
     }
-    c.txFrames += segments;
-    c.txBytes += segmentBytes;
-    this.offloadStats.coalescedFrames++;
-    this.offloadStats.coalescedSegments += segments;
+    c.txFrames += frames;
+    c.txBytes += bytes;
+    return true;
   }
 
   private writeFailed(err: unknown, frames: number): void {

@@ -227,3 +227,26 @@ export class TcpSegmenter {
     return 1;
   }
 }
+
+// ---- sizing (our choice) ----
+/** A TSO super-frame is one IP packet: at most this many payload bytes to cut (from the kernel). */
+const MAX_SUPER_PAYLOAD = 65535;
+/** The smallest MSS Linux sends (TCP_MIN_SND_MSS, include/net/tcp.h); a smaller gso_size gets slots
+ *  for this one and is then refused by segment() (too many segments). */
+const MIN_MSS = 48;
+
+/** `cur` if its slots hold segments of `mss` payload bytes, enough of them for 64 KB; else a new,
+ *  larger segmenter (grown in both dimensions, so flows with different MSSs do not make callers
+ *  reallocate in turn). Used by the switch, once per super-frame. */
+export function segmenterFor(cur: TcpSegmenter | null, mss: number, headroom: number): TcpSegmenter {
+  const m = Math.max(mss, MIN_MSS);
+  let room = headroom + ALIGN_SLACK + SEGMENT_MAX_HEADERS + m;
+  let slots = Math.ceil(MAX_SUPER_PAYLOAD / m);
+  if (cur !== null) {
+    if (cur.segmentRoom >= room && cur.maxSegments >= slots) return cur;
+    room = Math.max(room, cur.segmentRoom);
+    slots = Math.max(slots, cur.maxSegments);
+  }
+  // rounded up so a slightly larger MSS later (a path MTU change) does not reallocate
+  return new TcpSegmenter(slots, (room + 63) & ~63, headroom);
+}

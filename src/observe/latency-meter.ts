@@ -74,10 +74,10 @@ class MeteredSink implements FrameSink {
   private n = 0;
   constructor(readonly next: FrameSink, private readonly lat: SwitchLatency) {}
 
-  input(port: Port, buf: Buffer, off: number, len: number, remote: number): void {
+  input(port: Port, buf: Buffer, off: number, len: number, remote: number, vnet = -1): void {
     if (this.n === 0) this.t0 = performance.now();
     this.n++;
-    this.next.input(port, buf, off, len, remote);
+    this.next.input(port, buf, off, len, remote, vnet);
   }
 
   flush(): void {

@@ -1,14 +1,13 @@
-// Receive-side TCP coalescing (src/dataplane/tcp-coalescer.ts) on the real data path: two offload
-// TAPs, each in its own namespace with an address in one subnet, as two TAP ports of one switch.
-// Namespace A's kernel hands its TAP port TSO super-frames, which the port cuts into MSS segments
-// (software GSO) for the switch; the switch outputs them to B's TAP port, which merges each burst
-// back into super-frames and writes them with a GSO virtio header. An 8 MB TCP transfer must arrive
-// intact (sha256) and B's port must have written coalesced super-frames; then the same the other way
-// (B sends), so both ports coalesce and segment.
+// TAP offloads on the real data path: two TAPs, each in its own namespace with an address in one
+// subnet, as two TAP ports of one switch, an 8 MB TCP transfer checked by sha256 each way. Three
+// pairings: both TAPs with offloads (super-frames go from one to the other whole: passed through),
+// a plain TAP sending to an offload TAP (the receiving port merges MTU-sized segments into
+// super-frames: tcp-coalescer.ts), and an offload TAP sending to a plain one (the switch cuts the
+// super-frames into segments: software GSO, tcp-segmenter.ts).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { TapDevice } from '../../src/native/tap.js';
-import { createSwitch } from '../../src/dataplane/switch.js';
+import { createSwitch, type Switch } from '../../src/dataplane/switch.js';
 import { createTapPort, type TapPort } from '../../src/dataplane/tap-port.js';
 import type { TsnetError } from '../../src/errors.js';
 import { cleanupAll, makeNetns, onCleanup, uniqueName } from '../helpers/netns.js';
@@ -23,39 +22,66 @@ async function transfer(fromNs: string, toNs: string, toAddr: string): Promise<v
   assert.is(r.receivedSha, r.sentSha, 'the bytes are the ones sent');
 }
 
-test('two offload TAP ports on one switch: TCP segments are coalesced into super-frames, data intact', async () => {
-  try {
-    const nsA = makeNetns('gcA');
-    const nsB = makeNetns('gcB');
-    const sw = createSwitch({ name: 'gro' });
-    let portError: TsnetError | null = null;
-    const onError = (e: TsnetError) => (portError = e);
-    const ports: TapPort[] = [];
-    for (const [ns, addr, tag] of [[nsA, '10.81.0.1/24', 'gca'], [nsB, '10.81.0.2/24', 'gcb']] as const) {
-      const dev = TapDevice.open({ name: uniqueName(tag), offload: true });
-      onCleanup(() => dev.close());
-      assert.ok(dev.offload);
-      const port = createTapPort(dev, { onError });
-      onCleanup(() => port.close());
-      sw.addPort(port);
-      ports.push(port);
-      plumbTap(dev.name, ns, addr);
-    }
-    const [a, b] = ports;
+interface Pair { sw: Switch; a: TapPort; b: TapPort; nsA: string; nsB: string; error: () => TsnetError | null }
 
+/** A switch with TAP ports A (10.81.0.1) and B (10.81.0.2), with or without offloads. */
+function pair(tag: string, offloadA: boolean, offloadB: boolean): Pair {
+  const nsA = makeNetns(`${tag}A`);
+  const nsB = makeNetns(`${tag}B`);
+  const sw = createSwitch({ name: tag });
+  let portError: TsnetError | null = null;
+  const onError = (e: TsnetError) => (portError = e);
+  const ports: TapPort[] = [];
+  for (const [ns, addr, offload, t] of [[nsA, '10.81.0.1/24', offloadA, `${tag}a`], [nsB, '10.81.0.2/24', offloadB, `${tag}b`]] as const) {
+    const dev = TapDevice.open({ name: uniqueName(t), offload });
+    onCleanup(() => dev.close());
+    assert.is(dev.offload, offload);
+    const port = createTapPort(dev, { onError });
+    onCleanup(() => port.close());
+    sw.addPort(port);
+    ports.push(port);
+    plumbTap(dev.name, ns, addr);
+  }
+  return { sw, a: ports[0]!, b: ports[1]!, nsA, nsB, error: () => portError };
+}
+
+test('offload TAP to offload TAP: super-frames pass through whole, both ways, data intact', async () => {
+  try {
+    const { sw, a, b, nsA, nsB, error } = pair('gpt', true, true);
     await transfer(nsA, nsB, '10.81.0.2');
-    assert.is(portError, null, 'no port error');
+    assert.is(error(), null, 'no port error');
     assert.ok(a.offloadStats.superFrames > 0, `A's kernel sent TSO super-frames (${JSON.stringify(a.offloadStats)})`);
+    assert.ok(b.offloadStats.passedThrough > 0, `B's port wrote them whole (${JSON.stringify(b.offloadStats)})`);
+    assert.is(sw.counters.segmented, 0, 'nothing was cut');
+    await transfer(nsB, nsA, '10.81.0.1');
+    assert.is(error(), null, 'no port error');
+    assert.ok(a.offloadStats.passedThrough > 0, `and the other way (${JSON.stringify(a.offloadStats)})`);
+  } finally {
+    cleanupAll();
+  }
+});
+
+test('plain TAP to offload TAP: the receiving port merges the segments into super-frames, data intact', async () => {
+  try {
+    const { b, nsA, nsB, error } = pair('gco', false, true);
+    await transfer(nsA, nsB, '10.81.0.2');
+    assert.is(error(), null, 'no port error');
     assert.ok(b.offloadStats.coalescedFrames > 0, `B's port wrote coalesced super-frames (${JSON.stringify(b.offloadStats)})`);
     assert.ok(b.offloadStats.coalescedSegments >= 2 * b.offloadStats.coalescedFrames);
     // most of the 8 MB went as super-frames: at most 1448 bytes per segment, so >= 5793 segments
     assert.ok(b.offloadStats.coalescedSegments * 1448 > BYTES / 2, `most segments were merged (${b.offloadStats.coalescedSegments})`);
+  } finally {
+    cleanupAll();
+  }
+});
 
-    const before = a.offloadStats.coalescedFrames;
-    await transfer(nsB, nsA, '10.81.0.1');
-    assert.is(portError, null, 'no port error');
-    assert.ok(a.offloadStats.coalescedFrames > before, `A's port coalesced the other way (${JSON.stringify(a.offloadStats)})`);
-    if (process.env.TSNET_DEBUG) console.log(JSON.stringify({ a: [a.offloadStats, a.counters], b: [b.offloadStats, b.counters] }));
+test('offload TAP to plain TAP: the switch cuts the super-frames into segments (software GSO), data intact', async () => {
+  try {
+    const { sw, a, nsA, nsB, error } = pair('gso', true, false);
+    await transfer(nsA, nsB, '10.81.0.2');
+    assert.is(error(), null, 'no port error');
+    assert.ok(a.offloadStats.superFrames > 0, `A's kernel sent TSO super-frames (${JSON.stringify(a.offloadStats)})`);
+    assert.ok(sw.counters.segmented > 0 && sw.counters.segments > sw.counters.segmented, `cut by the switch (${JSON.stringify(sw.counters)})`);
   } finally {
     cleanupAll();
   }
