@@ -100,7 +100,7 @@ export interface Switch extends FrameSink {
   ports(): Port[];
   /** The switch's counters for one attached port (what the switch received from / sent to it). */
   portCounters(port: Port): PortCounters;
-  input(port: Port, buf: Buffer, off: number, len: number, remote: number): void;
+  input(port: Port, buf: Buffer, off: number, len: number, remote: number, vnet?: number): void;
   flush(): void;
   /** A static FDB entry (from the control plane); learning never overrides it. */
   setStatic(mac: number | string, port: Port, remote?: number): void;

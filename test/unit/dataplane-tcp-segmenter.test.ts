@@ -12,123 +12,15 @@ import {
 } from '../../src/dataplane/tcp-segmenter.js';
 import { HEADROOM } from '../../src/dataplane/port.js';
 import {
-  writeVnetHdr, VIRTIO_NET_HDR_LEN, VIRTIO_NET_HDR_F_NEEDS_CSUM, VIRTIO_NET_HDR_GSO_NONE, VIRTIO_NET_HDR_GSO_TCPV4,
+  VIRTIO_NET_HDR_LEN, VIRTIO_NET_HDR_F_NEEDS_CSUM, VIRTIO_NET_HDR_GSO_NONE, VIRTIO_NET_HDR_GSO_TCPV4,
   VIRTIO_NET_HDR_GSO_TCPV6, VIRTIO_NET_HDR_GSO_UDP, VIRTIO_NET_HDR_GSO_UDP_L4, VIRTIO_NET_HDR_GSO_ECN,
 } from '../../src/wire/virtio-net-hdr.js';
 import { udpChecksumOkInIp } from '../../src/wire/index.js';
 import { rng, mutate, DEFAULT_SEED } from '../helpers/fault-rng.js';
+import { buildSuperFrame as build, pseudo, refChecksum, refFold, TS_OPTS, SRC4, DST4, SRC6, DST6, type SuperFrameSpec as Spec, type SuperFrame as Built } from './tcp-frames.js';
 
-const FIN = 0x01, SYN = 0x02, PSH = 0x08, ACK = 0x10, CWR = 0x80, ECE = 0x40;
+const FIN = 0x01, PSH = 0x08, ACK = 0x10, CWR = 0x80, ECE = 0x40;
 const ROOM = HEADROOM + 9216;
-const PAD = 6; // bytes before the virtio header: frames at odd-ish offsets
-
-// ---- reference checksum and frame builder (independent of src/) ----
-
-function refFold(bytes: ArrayLike<number>): number {
-  let s = 0;
-  for (let i = 0; i < bytes.length; i++) s += i % 2 === 0 ? bytes[i] * 256 : bytes[i];
-  while (s > 0xffff) s = (s & 0xffff) + Math.floor(s / 65536);
-  return s;
-}
-const refChecksum = (bytes: ArrayLike<number>): number => ~refFold(bytes) & 0xffff;
-
-const SRC4 = [192, 168, 77, 1], DST4 = [172, 16, 0, 2]; // above 2^30 as numbers: catches boxing
-const SRC6 = [0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
-const DST6 = [0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xab, 0xcd, 0, 2];
-
-function pseudo(v6: boolean, proto: number, l4Len: number): number[] {
-  return v6
-    ? [...SRC6, ...DST6, 0, 0, l4Len >>> 8, l4Len & 0xff, 0, 0, 0, proto]
-    : [...SRC4, ...DST4, 0, proto, l4Len >>> 8, l4Len & 0xff];
-}
-
-interface Spec {
-  v6?: boolean;
-  vlan?: boolean;
-  ipOptionWords?: number;
-  tcpOptions?: number[];
-  payloadLen: number;
-  mss: number;
-  flags: number;
-  seq?: number;
-  id?: number;
-  gsoType?: number;
-  seed?: number;
-}
-
-interface Built {
-  buf: Buffer;
-  hdrOff: number;
-  off: number;
-  len: number;
-  ethLen: number;
-  ipLen: number;
-  tcpLen: number;
-  payload: Buffer;
-}
-
-/** NOP NOP Timestamps (RFC 7323), as Linux sends on every data segment. */
-const TS_OPTS = [1, 1, 8, 10, 0x00, 0x12, 0x34, 0x56, 0x9a, 0xbc, 0xde, 0xf0];
-
-function build(s: Spec): Built {
-  const v6 = s.v6 ?? false;
-  const ethLen = s.vlan ? 18 : 14;
-  const ipLen = v6 ? 40 : 20 + 4 * (s.ipOptionWords ?? 0);
-  const opts = s.tcpOptions ?? [];
-  const tcpLen = 20 + opts.length;
-  const r = rng(s.seed ?? 99);
-  const payload = r.bytes(s.payloadLen);
-  const len = ethLen + ipLen + tcpLen + s.payloadLen;
-  const buf = Buffer.alloc(PAD + VIRTIO_NET_HDR_LEN + len + 3, 0xa5); // + trailing junk past the frame
-  const hdrOff = PAD, off = PAD + VIRTIO_NET_HDR_LEN;
-  let p = off;
-  buf.set([0x02, 0, 0, 0, 0, 2, 0x02, 0, 0, 0, 0, 1], p);
-  p += 12;
-  if (s.vlan) {
-    buf.set([0x81, 0x00, 0x20, 0x64], p); // PCP 1, VID 100
-    p += 4;
-  }
-  buf.writeUInt16BE(v6 ? 0x86dd : 0x0800, p);
-  p += 2;
-  const ip = p;
-  if (v6) {
-    buf.set([0x60, 0x0a, 0xbc, 0xde], ip); // traffic class 0x00 | flow label 0xabcde
-    buf.writeUInt16BE(tcpLen + s.payloadLen, ip + 4);
-    buf[ip + 6] = 6;
-    buf[ip + 7] = 64;
-    buf.set(SRC6, ip + 8);
-    buf.set(DST6, ip + 24);
-  } else {
-    buf[ip] = 0x40 | (ipLen / 4);
-    buf[ip + 1] = 0x02; // ECT(0)
-    buf.writeUInt16BE(ipLen + tcpLen + s.payloadLen, ip + 2);
-    buf.writeUInt16BE(s.id ?? 0x1234, ip + 4);
-    buf.writeUInt16BE(0x4000, ip + 6); // DF
-    buf[ip + 8] = 64;
-    buf[ip + 9] = 6;
-    buf.set(SRC4, ip + 12);
-    buf.set(DST4, ip + 16);
-    for (let i = 20; i < ipLen; i++) buf[ip + i] = 1; // NOP options
-    buf.writeUInt16BE(0, ip + 10);
-    buf.writeUInt16BE(refChecksum(buf.subarray(ip, ip + ipLen)), ip + 10);
-  }
-  const t = ip + ipLen;
-  buf.writeUInt16BE(40000, t);
-  buf.writeUInt16BE(5201, t + 2);
-  buf.writeUInt32BE(s.seq ?? 1_000_000, t + 4);
-  buf.writeUInt32BE(0x11223344, t + 8);
-  buf[t + 12] = (tcpLen / 4) << 4;
-  buf[t + 13] = s.flags;
-  buf.writeUInt16BE(502, t + 14);
-  // what the kernel leaves for CHECKSUM_PARTIAL: the folded pseudo-header sum, not complemented
-  buf.writeUInt16BE(refFold(pseudo(v6, 6, tcpLen + s.payloadLen)), t + 16);
-  buf.writeUInt16BE(0, t + 18);
-  buf.set(opts, t + 20);
-  payload.copy(buf, t + tcpLen);
-  const gso = s.gsoType ?? (v6 ? VIRTIO_NET_HDR_GSO_TCPV6 : VIRTIO_NET_HDR_GSO_TCPV4);
-  writeVnetHdr(buf, hdrOff, VIRTIO_NET_HDR_F_NEEDS_CSUM, gso, ethLen + ipLen + tcpLen, s.mss, t - off, 16);
-  return { buf, hdrOff, off, len, ethLen, ipLen, tcpLen, payload };
-}
 
 /** Checks every segment against the input frame; returns nothing, asserts. */
 function verify(seg: TcpSegmenter, n: number, b: Built, s: Spec): void {
@@ -175,7 +67,7 @@ function verify(seg: TcpSegmenter, n: number, b: Built, s: Spec): void {
     assert.equal([...tcp.subarray(18, b.tcpLen)], [...inTcpHdr.subarray(18)], 'urgent pointer, options');
     const zeroed = Buffer.from(tcp);
     zeroed.writeUInt16BE(0, 16);
-    const expect = refChecksum([...pseudo(v6, 6, tcp.length), ...zeroed]);
+    const expect = refChecksum([...pseudo(v6, tcp.length, 6), ...zeroed]);
     assert.is(tcp.readUInt16BE(16), expect, `TCP checksum of segment ${i}`);
     parts.push(Buffer.from(tcp.subarray(b.tcpLen)));
   }
@@ -355,8 +247,8 @@ test('completeChecksum: TCP and UDP over IPv4 and IPv6, a UDP zero becomes 0xfff
         else f[l4 + 12] = (l4h / 4) << 4;
         const csumOff = proto === 6 ? 16 : 6;
         f.writeUInt16BE(0, l4 + csumOff);
-        const expect = refChecksum([...pseudo(v6, proto, l4Len), ...f.subarray(l4)]) || (proto === 17 ? 0xffff : 0);
-        f.writeUInt16BE(refFold(pseudo(v6, proto, l4Len)), l4 + csumOff);
+        const expect = refChecksum([...pseudo(v6, l4Len, proto), ...f.subarray(l4)]) || (proto === 17 ? 0xffff : 0);
+        f.writeUInt16BE(refFold(pseudo(v6, l4Len, proto)), l4 + csumOff);
         assert.ok(completeChecksum(f, 0, f.length, l4, csumOff));
         const got = f.readUInt16BE(l4 + csumOff);
         // Linux stores a computed 0 as 0xffff for TCP too (skb_checksum_help); both verify
@@ -377,10 +269,10 @@ test('completeChecksum: TCP and UDP over IPv4 and IPv6, a UDP zero becomes 0xfff
   f.writeUInt16BE(4789, 36);
   f.writeUInt16BE(18, 38);
   f.write('zero-sum', 42, 'latin1');
-  const rest = refFold([...pseudo(false, 17, 18), ...f.subarray(34)]);
+  const rest = refFold([...pseudo(false, 18, 17), ...f.subarray(34)]);
   f.writeUInt16BE(0xffff - rest, 50);
-  assert.is(refChecksum([...pseudo(false, 17, 18), ...f.subarray(34)]), 0, 'the crafted datagram sums to 0xffff');
-  f.writeUInt16BE(refFold(pseudo(false, 17, 18)), 40);
+  assert.is(refChecksum([...pseudo(false, 18, 17), ...f.subarray(34)]), 0, 'the crafted datagram sums to 0xffff');
+  f.writeUInt16BE(refFold(pseudo(false, 18, 17)), 40);
   assert.ok(completeChecksum(f, 0, f.length, 34, 6));
   assert.is(f.readUInt16BE(40), 0xffff);
   assert.ok(udpChecksumOkInIp(f, 14, f.length - 14));
