@@ -6,7 +6,8 @@
 //   tsnet switch --network multi --vni 42 --peer 10.200.0.2 --attach cA=10.0.42.1/24 -v
 //
 // -v prints one line per event (learned, flooded, forwarded, encapsulated, decapsulated, dropped).
-// Counters: a line `stats {json}` is printed on SIGUSR1 and on exit (vtep, tunnel, switch, ports).
+// Counters: a line `stats {json}` is printed on SIGUSR1 and on exit (vtep with its socket I/O: batches,
+// GSO sends, GRO trains, busy-poll windows; tunnel, switch, ports with their offload counters).
 // Called by src/cli/main.ts (`tsnet switch ...`) and by src/cli/switch-main.ts.
 import { badRequest } from '../errors.js';
 import { createSwitch, type SwitchEvent } from '../dataplane/switch.js';
@@ -127,7 +128,7 @@ export async function runSwitchCommand(argv: string[]): Promise<number> {
   const onStop = () => stop.abort();
   const statsOf = () => ({
     network, vni, mtu, pathMtu,
-    vtep: vtep.counters,
+    vtep: { ...vtep.counters, io: vtep.ioStats() },
     tunnel: { counters: tun.counters, ...tun.stats, peers: tun.peers() },
     switch: sw.counters,
     ingress: ingress.counters,
