@@ -109,6 +109,15 @@ static uint64_t off_cpu_ns(void) {
   return uv_hrtime() - ((uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec);
 }
 
+/* Whether the thread was off the CPU for a time slice between two off_cpu_ns() readings. The two
+ * clocks come from different sources (the clocksource and the scheduler's clock), so while the
+ * thread runs the difference is ~0 and often a few ns below it: compare signed, or such a reading
+ * wraps to a huge unsigned value and reads as contention (it did: 7 of 8 windows were cut on an
+ * idle machine and busy-polling stayed in hold-off, bench/README.md). */
+static int was_contended(uint64_t before, uint64_t after) {
+  return (int64_t)(after - before) >= (int64_t)SPIN_CONTENDED_NS;
+}
+
 static void on_idle(uv_idle_t *h) {
   struct udp_ep *e = h->data;
   uint64_t now = uv_hrtime();
@@ -116,12 +125,12 @@ static void on_idle(uv_idle_t *h) {
     /* The loop never sleeps during a window (poll timeout 0), so off-CPU time since the last turn
      * is time another task had our CPU: our own JS or GC work does not count. */
     uint64_t off = off_cpu_ns();
-    int contended = off - e->spin_off >= SPIN_CONTENDED_NS;
+    int contended = was_contended(e->spin_off, off);
     if (!contended) {
       /* let a runnable peer (often woken onto this very CPU by what we just sent) go first */
       sched_yield();
       e->spin_off = off_cpu_ns();
-      contended = e->spin_off - off >= SPIN_CONTENDED_NS;
+      contended = was_contended(off, e->spin_off);
     }
     if (!contended) return;
     /* the CPU is contended: stop spinning for a while (see the header) */
