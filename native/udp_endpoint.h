@@ -46,6 +46,7 @@ struct udp_ep {
   napi_async_cleanup_hook_handle cleanup;
   uint64_t spin_ns, spin_until;
   uint64_t spin_off;                  /* off_cpu_ns() at the end of the last busy-poll turn */
+  uint64_t spin_contended_at;         /* when a busy-poll turn last lost a time slice to another task */
   uint64_t holdoff_until, holdoff_ns; /* busy-polling off until then; next hold-off length */
   double wakeups, batches, packets, drops, sent, send_errors, spin_windows, spin_contended;
   double gso_sends, gro_packets;

@@ -26,13 +26,13 @@ const FULL = { rounds: 3, pingCount: 2000, probes: 10000, seconds: 5 };
 const QUICK = { rounds: 1, pingCount: 200, probes: 500, seconds: 1 };
 
 export const USAGE = `usage: node dist/bench/e2e/run.js [--quick] [--rounds N] [--count N] [--probes N] [--seconds S]
-                                 [--paths veth,kernel,tinc,tsnet] [--out DIR] [--no-png]
+                                 [--paths veth,kernel,tinc,tsnet,tsnet-poll] [--out DIR] [--no-png]
   --quick      small counts (1 round, 200 pings, 500 probes, 1 s iperf3), results in bench/results/quick
   --rounds N   rounds; paths alternate A B C D A B C D ... and the report gives medians (default 3)
   --count N    ping packets per size per round (default 2000)
   --probes N   raw-socket prober and UDP request/response probes per round (default 10000)
   --seconds S  duration of each iperf3 run (default 5)
-  --paths L    comma-separated subset, in this order (default: all; tsnet is skipped if not built)
+  --paths L    comma-separated subset, in this order (default: all; the tsnet paths are skipped if not built)
   --out DIR    where e2e.md, e2e.json and the charts go (default bench/results)
   --no-png     only SVG charts (PNG needs rsvg-convert from librsvg2-bin)
 Run as root.`;

@@ -81,7 +81,7 @@ export function renderMarkdown(r: BenchReport, charts: readonly string[]): strin
     '',
     '## How it is measured',
     '',
-    '- ping: `ping -i 0.002 -c N -s SIZE` from container A to B; per-packet times parsed from its lines (1 us resolution).',
+    '- ping: `ping -i 0.002 -c N -s SIZE` from container A to B; per-packet times parsed from its lines (1 us resolution). Each round starts with 500 warm-up pings (not recorded).',
     '- prober: bench/prober.ts, raw ICMP socket in container A, process.hrtime.bigint() just before sendto and on reply, next request as soon as the reply arrives.',
     '- UDP request/response: node client in A, echo server in B, 64 B datagrams one at a time, hrtime stamps.',
     '- TCP: `iperf3 -c -t S -J`, receiver bits_per_second. Packet rate: `iperf3 -u -b 0 -l 64 -t S -J`, receiver packets/s = (packets - lost) / seconds.',

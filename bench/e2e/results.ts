@@ -80,14 +80,20 @@ export interface Goal {
   met: boolean | null;
 }
 
-/** tsnet's goals from the issue, judged on ping 56 B, TCP and 64 B UDP medians. */
+/** tsnet's goals from the issue, judged on ping 56 B, TCP and 64 B UDP medians, for each tsnet path
+ *  measured (its defaults, and `tsnet-poll` with a longer busy-poll window); names carry the path. */
 export function evaluateGoals(paths: readonly PathSummary[]): Goal[] {
   const get = (id: PathId) => paths.find((p) => p.path === id && p.status === 'measured');
-  const ts = get('tsnet');
   const tinc = get('tinc');
+  const variants = (['tsnet', 'tsnet-poll'] as const).filter((id) => get(id) !== undefined);
+  return (variants.length ? variants : (['tsnet'] as const)).flatMap((id) => goalsOf(id, get(id), tinc));
+}
+
+function goalsOf(id: PathId, ts: PathSummary | undefined, tinc: PathSummary | undefined): Goal[] {
   const f = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? 'n/a' : v >= 100 ? v.toFixed(0) : v.toPrecision(3));
-  const goal = (name: string, a: number | undefined, b: number | undefined, ok: (a: number, b: number) => boolean, detail: string): Goal => {
-    if (!ts) return { name, detail: 'tsnet path not measured', met: null };
+  const goal = (what: string, a: number | undefined, b: number | undefined, ok: (a: number, b: number) => boolean, detail: string): Goal => {
+    const name = `${id}: ${what}`;
+    if (!ts) return { name, detail: `${id} path not measured`, met: null };
     if (a === undefined || b === undefined || !Number.isFinite(a) || !Number.isFinite(b)) return { name, detail: `${detail} (missing data)`, met: null };
     return { name, detail, met: ok(a, b) };
   };

@@ -79,6 +79,18 @@ export const str = (a: ParsedArgs, name: string): string | undefined => a.flags[
 export const bool = (a: ParsedArgs, name: string): boolean => a.flags[name] === true;
 export const list = (a: ParsedArgs, name: string): string[] => (a.flags[name] as string[] | undefined) ?? [];
 
+/** An integer flag in [min, max], or undefined when absent. */
+export function intFlag(a: ParsedArgs, name: string, min: number, max: number): number | undefined {
+  const v = str(a, name);
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || n < min || n > max) throw badRequest('EBAD_FLAG', `--${name} must be an integer from ${min} to ${max}, got "${v}".`);
+  return n;
+}
+
+/** `--busy-poll US` of the commands that run a data plane (tsnet switch, tsnet daemon). */
+export const BUSY_POLL_FLAG_MAX_US = 100_000;
+
 /** Parses repeated KEY=VALUE flags (-o, --aux-address) into a record. */
 export function keyValues(items: string[], flag: string): Record<string, string> {
   const out: Record<string, string> = {};

@@ -13,13 +13,13 @@ import { badRequest } from '../errors.js';
 import { createSwitch, type SwitchEvent } from '../dataplane/switch.js';
 import { createTapPort, offloadStatsOf, type TapPort } from '../dataplane/tap-port.js';
 import type { Port } from '../dataplane/port.js';
-import { createVtep, VXLAN_PORT, type VtepEvent } from '../dataplane/vtep.js';
+import { createVtep, DEFAULT_BUSY_POLL_US, VXLAN_PORT, type VtepEvent } from '../dataplane/vtep.js';
 import { createVxlanPort, DEFAULT_UNDERLAY_MTU, VXLAN_OVERHEAD_IPV4 } from '../dataplane/vxlan-port.js';
 import { createOverlayIngress } from '../dataplane/overlay-ingress.js';
 import { macToString } from '../dataplane/mac.js';
 import { readMac } from '../wire/index.js';
 import { TapDevice } from '../native/tap.js';
-import { bool, list, parseArgs, str, type FlagSpecs } from './args.js';
+import { bool, BUSY_POLL_FLAG_MAX_US, intFlag, list, parseArgs, str, type FlagSpecs } from './args.js';
 import { macFor, moveIntoNetns, parseAttach, underlayMtuTo, type AttachSpec } from './switch-attach.js';
 import { startSwitchDiscovery, type SwitchDiscovery } from './switch-discovery.js';
 
@@ -41,12 +41,13 @@ const FLAGS: FlagSpecs = {
   attach: { type: 'string', multiple: true },
   mtu: { type: 'string' },
   'no-mss-clamp': { type: 'boolean' },
+  'busy-poll': { type: 'string' },
   verbose: { type: 'boolean', short: 'v' },
   help: { type: 'boolean', short: 'h' },
 };
 
 export const SWITCH_USAGE = `Usage: tsnet switch --network NAME [--vni N] [--peer IP[:PORT]]... [--listen IP[:PORT]]
-                    [--attach NETNS[=IP/PREFIX]]... [--mtu N] [--no-mss-clamp] [-v]
+                    [--attach NETNS[=IP/PREFIX]]... [--mtu N] [--no-mss-clamp] [--busy-poll US] [-v]
 Runs one network's switch in the foreground: TAP ports in the named namespaces, VXLAN to the peers.
   --vni N        VXLAN network identifier (default: derived from the network name)
   --peer         a member VTEP; repeat for each host (port defaults to ${VXLAN_PORT})
@@ -56,6 +57,8 @@ Runs one network's switch in the foreground: TAP ports in the named namespaces, 
   --attach       a namespace to plug in as eth0, optionally with an IPv4 address
   --mtu N        container MTU (default: underlay MTU towards the peers minus ${VXLAN_OVERHEAD_IPV4})
   --no-mss-clamp leave the TCP MSS of SYNs alone (to watch a too-small path black-hole TCP)
+  --busy-poll US keep polling this long after each packet instead of sleeping (default ${DEFAULT_BUSY_POLL_US};
+                 0 = off; longer than the gap between packets trades a CPU for latency, see README)
   -v             one log line per switching event
 SIGUSR1 prints a \`stats {json}\` line with all counters; so does exit.`;
 
@@ -76,13 +79,6 @@ export function vniForName(name: string): number {
   return DERIVED_VNI_BASE + ((h >>> 0) % (0xffffff - DERIVED_VNI_BASE));
 }
 
-function parseIntFlag(v: string | undefined, name: string, min: number, max: number): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!/^\d+$/.test(v) || n < min || n > max) throw badRequest('EBAD_FLAG', `--${name} must be an integer from ${min} to ${max}, got "${v}".`);
-  return n;
-}
-
 const log = (line: string): void => {
   process.stdout.write(`${line}\n`);
 };
@@ -100,11 +96,12 @@ export async function runSwitchCommand(argv: string[]): Promise<number> {
   if (a.positionals.length > 0) throw badRequest('EBAD_FLAG', `unexpected argument "${a.positionals[0]}" for \`tsnet switch\`; see \`tsnet switch --help\`.`);
   const network = str(a, 'network');
   if (!network) throw badRequest('EBAD_FLAG', '`tsnet switch` needs --network NAME.');
+  const busyPollUs = intFlag(a, 'busy-poll', 0, BUSY_POLL_FLAG_MAX_US);
   const joinTo = list(a, 'join');
   const disc: SwitchDiscovery | undefined = joinTo.length
-    ? await startSwitchDiscovery({ network, join: joinTo, advertise: str(a, 'advertise'), clusterListen: str(a, 'cluster-listen'), vni: parseIntFlag(str(a, 'vni'), 'vni', 0, 0xffffff), vtepPort: parseHostPort(str(a, 'listen') ?? '0.0.0.0', VXLAN_PORT, '--listen').port, log })
+    ? await startSwitchDiscovery({ network, join: joinTo, advertise: str(a, 'advertise'), clusterListen: str(a, 'cluster-listen'), vni: intFlag(a, 'vni', 0, 0xffffff), vtepPort: parseHostPort(str(a, 'listen') ?? '0.0.0.0', VXLAN_PORT, '--listen').port, log })
     : undefined;
-  const vni = disc?.network.vni ?? parseIntFlag(str(a, 'vni'), 'vni', 0, 0xffffff) ?? vniForName(network);
+  const vni = disc?.network.vni ?? intFlag(a, 'vni', 0, 0xffffff) ?? vniForName(network);
   const listen = parseHostPort(str(a, 'listen') ?? '0.0.0.0', VXLAN_PORT, '--listen');
   const peers = list(a, 'peer').map((p) => parseHostPort(p, VXLAN_PORT, '--peer'));
   const attaches: AttachSpec[] = list(a, 'attach').map(parseAttach);
@@ -115,9 +112,9 @@ export async function runSwitchCommand(argv: string[]): Promise<number> {
   for (const p of peers) underlay = Math.min(underlay, (await underlayMtuTo(p.address)) ?? DEFAULT_UNDERLAY_MTU);
   if (underlay === Infinity) underlay = DEFAULT_UNDERLAY_MTU;
   const pathMtu = Math.min(MAX_DEFAULT_MTU, underlay - VXLAN_OVERHEAD_IPV4);
-  const mtu = parseIntFlag(str(a, 'mtu'), 'mtu', 576, MAX_DEFAULT_MTU) ?? pathMtu;
+  const mtu = intFlag(a, 'mtu', 576, MAX_DEFAULT_MTU) ?? pathMtu;
 
-  const vtep = createVtep({ address: listen.address, port: listen.port });
+  const vtep = createVtep({ address: listen.address, port: listen.port, busyPollUs });
   await vtep.start();
   const sw = createSwitch({ name: network });
   const tun = createVxlanPort({ vtep, vni, mtu: pathMtu, mssClamp: !bool(a, 'no-mss-clamp') });

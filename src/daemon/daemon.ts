@@ -38,6 +38,8 @@ export interface DaemonOptions {
   /** UDP port of the VTEP (4789) and the address it binds (all addresses by default) */
   vxlanPort: number;
   vxlanBind?: string;
+  /** --busy-poll: the VTEP's busy-poll window in microseconds (default DEFAULT_BUSY_POLL_US) */
+  busyPollUs?: number;
   /** --metrics IP:PORT and --dashboard IP:PORT (off when absent; one server when equal) */
   metricsListen?: string;
   dashboardListen?: string;
@@ -53,7 +55,7 @@ export interface Daemon {
 
 export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const store = createStateStore<DaemonStateV1>(opts.stateDir);
-  const vtep = createVtep({ address: opts.vxlanBind ?? '0.0.0.0', port: opts.vxlanPort });
+  const vtep = createVtep({ address: opts.vxlanBind ?? '0.0.0.0', port: opts.vxlanPort, busyPollUs: opts.busyPollUs });
   try {
     await vtep.start();
   } catch (err) {

@@ -69,7 +69,7 @@ interface Topo {
   swLog: string;
 }
 
-async function topology(opts: { underlayMtu?: number; kernelVxlanMtu?: number; verbose?: boolean } = {}): Promise<Topo> {
+async function topology(opts: { underlayMtu?: number; kernelVxlanMtu?: number; verbose?: boolean; busyPollUs?: number } = {}): Promise<Topo> {
   const hA = makeNetns('ohA');
   const hB = makeNetns('ohB');
   const cA = makeNetns('ocA');
@@ -106,6 +106,7 @@ async function topology(opts: { underlayMtu?: number; kernelVxlanMtu?: number; v
   const args = ['ip', 'netns', 'exec', hA, process.execPath, SWITCH_MAIN, '--network', 'multi', '--vni', String(VNI),
     '--peer', B_UNDERLAY, '--listen', A_UNDERLAY, '--attach', `${cA}=${CA_IP}/24`];
   if (opts.verbose) args.push('-v');
+  if (opts.busyPollUs !== undefined) args.push('--busy-poll', String(opts.busyPollUs));
   const sw = background(args, swLog);
   await until(() => /^ready$/m.test(readLog(swLog)) || sw.exitCode !== null, 'tsnet switch to be ready');
   assert.ok(/^ready$/m.test(readLog(swLog)), `tsnet switch did not start:\n${readLog(swLog)}`);
@@ -177,12 +178,13 @@ test('ping, iperf3 both ways, kernel FDB learns tsnet VTEP, tshark decodes VXLAN
   assert.is(await stopGracefully(t.sw), 0);
   const stats = lastStats(t.swLog);
   assert.ok(stats.tunnel.counters.txFrames > 1000 && stats.tunnel.counters.rxFrames > 1000);
+  assert.ok(stats.vtep.io.busyPollWindows > 0, `busy-polling is on by default: ${JSON.stringify(stats.vtep.io)}`);
   // the TAP went away with the switch
   assert.not.match(inNs(t.cA, 'ip', ['-o', 'link']).stdout, /eth0/);
 });
 
-test('underlay MTU 1400: TCP does not black-hole (kernel vxlan mtu 1350, tsnet default clamps MSS)', async () => {
-  const t = await topology({ underlayMtu: 1400, kernelVxlanMtu: 1350 });
+test('underlay MTU 1400: TCP does not black-hole (kernel vxlan mtu 1350, tsnet default clamps MSS); --busy-poll 0', async () => {
+  const t = await topology({ underlayMtu: 1400, kernelVxlanMtu: 1350, busyPollUs: 0 });
   assert.match(readLog(t.swLog), /mtu 1350/, 'tsnet derives the overlay MTU from the underlay');
   ping(t.cA, CB_IP);
   await iperfServer(t.cB);
@@ -193,6 +195,7 @@ test('underlay MTU 1400: TCP does not black-hole (kernel vxlan mtu 1350, tsnet d
   assert.is(await stopGracefully(t.sw), 0);
   const stats = lastStats(t.swLog);
   assert.ok(stats.tunnel.mssClampedRx > 0, `cB's SYN (MSS 1460) was clamped: ${JSON.stringify(stats.tunnel)}`);
+  assert.is(stats.vtep.io.busyPollWindows, 0, 'no busy-poll window with --busy-poll 0');
 });
 
 test('malformed, no-I-flag, unknown-VNI and non-member packets are counted and change nothing', async () => {

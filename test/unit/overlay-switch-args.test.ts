@@ -37,8 +37,8 @@ test('vniForName is stable and in range', () => {
   for (const n of ['a', 'multi', 'x'.repeat(100)]) assert.ok(vniForName(n) >= 4096 && vniForName(n) <= 0xffffff);
 });
 
-test('runSwitchCommand rejects missing --network and unknown flags before touching the system', async () => {
-  for (const [argv, want] of [[[], 'EBAD_FLAG'], [['--network', 'n', '--bogus'], 'EBAD_FLAG'], [['--network', 'n', '--vni', 'x'], 'EBAD_FLAG']] as const) {
+test('runSwitchCommand rejects missing --network, unknown flags and bad numbers before touching the system', async () => {
+  for (const [argv, want] of [[[], 'EBAD_FLAG'], [['--network', 'n', '--bogus'], 'EBAD_FLAG'], [['--network', 'n', '--vni', 'x'], 'EBAD_FLAG'], [['--network', 'n', '--busy-poll', '-1'], 'EBAD_FLAG'], [['--network', 'n', '--busy-poll', '100001'], 'EBAD_FLAG']] as const) {
     try {
       await runSwitchCommand([...argv]);
       assert.unreachable();

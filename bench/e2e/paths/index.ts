@@ -2,9 +2,9 @@
 import { kernelPath } from './kernel.js';
 import type { BenchPath, PathId } from './path.js';
 import { tincPath } from './tinc.js';
-import { tsnetPath } from './tsnet.js';
+import { tsnetPath, tsnetPollPath } from './tsnet.js';
 import { vethPath } from './veth.js';
 
-export const ALL_PATHS: readonly BenchPath[] = [vethPath, kernelPath, tincPath, tsnetPath];
+export const ALL_PATHS: readonly BenchPath[] = [vethPath, kernelPath, tincPath, tsnetPath, tsnetPollPath];
 export const PATH_IDS: readonly PathId[] = ALL_PATHS.map((p) => p.id);
 export type { BenchPath, PathHandle, PathId, SwitchProcess } from './path.js';
