@@ -37,12 +37,14 @@ export const DEFAULT_SEND_SOCKETS = 8;
 /** Socket buffer sizes asked for (the kernel caps them at net.core.[rw]mem_max). A large send buffer
  *  keeps sendto from returning EAGAIN (counted as 'tx-would-block'). */
 export const DEFAULT_SOCKET_BUFFER_BYTES = 4 << 20;
-/** Busy-poll window after traffic, microseconds. Chosen by bench/e2e (`--quick --paths tinc,tsnet`,
- *  3 alternating runs each of 0, 100 and 300 us): tsnet/tinc ping56 p50 ratio 1.22-1.41 with 300 us
- *  against 1.43-1.81 with 0 and 1.52-2.41 with 100 (load 6-10, so noisy). It covers the peer's
- *  wakeup and turnaround, so the reply to a packet just sent is read while we still poll; the
- *  native side yields the CPU on every idle turn, so a runnable peer is not held up, and pauses
- *  busy-polling while other processes compete for the CPU (native/udp_endpoint.c, bench/README.md). */
+/** Busy-poll window after traffic, microseconds. Chosen by bench/e2e (`--paths tinc,tsnet --rounds 1`,
+ *  three alternating pairs of 0 and 300 us, 2026-11-28): prober p50 111-173 us with 300 against
+ *  171-198 with 0, udp-rr 190-247 against 264-312, ping at a 2 ms interval unchanged (its gaps are
+ *  longer than the window). It covers the peer's wakeup and turnaround, so the reply to a packet just
+ *  sent is read while we still poll; the native side yields the CPU on every idle turn, so a runnable
+ *  peer is not held up, and pauses busy-polling while other processes compete for the CPU
+ *  (native/udp_endpoint.c, bench/README.md). Longer windows (`--busy-poll`, the bench's tsnet-poll
+ *  path at 2500 us) also bridge gaps between packets, for up to a CPU per switch under traffic. */
 export const DEFAULT_BUSY_POLL_US = 300;
 /** Receive slots: each holds a 64 KB datagram train (UDP GRO), so 32 of them are 2 MB for the
  *  whole daemon. 32 coalesced trains per recvmmsg is up to ~1400 datagrams per wakeup. */
