@@ -5,21 +5,8 @@
  * sendto straight from a JS Buffer, with no per-packet objects or callbacks (dgram allocates a
  * request, a callback and an address lookup per send).
  *
- * Busy-poll window: after a datagram is sent or received, the event loop keeps polling without
- * sleeping (an active uv_idle handle makes libuv poll with timeout 0) for `busyPollUs`
- * microseconds. A reply to what was just sent, or the next frame of a burst on any fd of the loop
- * (the TAP readers too), is then picked up without a scheduler wakeup, which is most of a
- * userspace hop's latency on a VM. 0 turns it off.
- *
- * The window yields the CPU on every idle turn. When the thread spends a time slice off the CPU
- * in one yield or loop turn (wall clock minus thread CPU time, so our own JS and GC do not count),
- * other processes compete for this CPU and spinning hurts: a runnable task is not woken (and so
- * not preempted in) when a packet arrives, it waits behind the other task's slice (tsnet ping p50
- * 3.9-7.8 ms instead of ~0.12 ms with two `yes` loops on this 2-core VM, udp-rr p50 7.7 ms). So
- * a second such turn soon after the first ends the window and turns busy-polling off for a
- * hold-off that doubles while the contention lasts (sleeping in epoll is then the fast path: a
- * wakeup preempts the busy task).
- * The first window after a hold-off probes again; busyPollContended counts the windows cut.
+ * Busy-polling (the window after each datagram sent or received, and the look-ahead window before
+ * a periodic burst) is in busy_poll.c; the endpoint owns one and kicks it on traffic.
  *
  * Per-slot metadata (Int32Array, UDP_META_INTS per slot): [length or -1 if dropped (truncated),
  * family 4|6, source port, address words a0..a3 (IPv4: a0 = address, host order; IPv6: the 16
@@ -36,12 +23,10 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/udp.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 #include <uv.h>
 
@@ -70,7 +55,7 @@ static void ep_close(struct udp_ep *e) {
   /* uv_close stops the poll handle and removes the fd from epoll at once, so closing the fds
    * right after is safe. */
   if (e->poll_init) uv_close((uv_handle_t *)&e->poll, on_handle_closed);
-  uv_close((uv_handle_t *)&e->idle, on_handle_closed);
+  busy_poll_close(&e->bp, on_handle_closed);
   for (int i = 0; i < e->nfds; i++) close(e->fds[i]);
   e->nfds = 0;
 }
@@ -88,91 +73,8 @@ static void async_cleanup(napi_async_cleanup_hook_handle handle, void *arg) {
 /* Room for the UDP_GRO control message (an int: the segment size). */
 #define GRO_CMSG_SPACE CMSG_SPACE(sizeof(int))
 
-/* ---------------------------------------------------------------- busy-poll window */
-
-/* Our choice (bench/e2e `--paths tinc,tsnet --rounds 1 --count 1000 --probes 1000 --seconds 1`, idle
- * and with two `yes` loops): this much time off the CPU in one loop turn or one yield means another
- * task ran a time slice (EEVDF's base slice is 0.75 ms x (1 + log2 CPUs), 1.5 ms here), not a
- * peer's turnaround (tens of us). 250 us also fired without load and cost the idle machine its
- * busy-poll gain. */
-#define SPIN_CONTENDED_NS 1000000u
-/* Our choice (same runs): the first hold-off and its cap. Under contention each probe (a window
- * after a hold-off) can cost one late packet, so the hold-off doubles while contention lasts; a
- * clean window resets it, so a one-off stall (GC, a peer's long turn) costs only 200 ms. */
-#define SPIN_HOLDOFF_MIN_NS 200000000u
-#define SPIN_HOLDOFF_MAX_NS 32000000000u
-/* Our choice (lab runs of the bench topology, 2026-11-28): a turn that lost a time slice ends the
- * window only when another one did within this long. A lone lost slice (a V8 compiler thread, a
- * kworker) is not contention; cutting on it kept a 2.5 ms window in hold-off for most of a 2 ms-
- * interval ping run (p50 196-257 us against 123-183 without cutting). With two `yes` loops every
- * other turn loses a slice, so the window still ends within a few ms (ping p50 393-415 us, as with
- * busy-polling off; counting consecutive lost turns instead let yielding turns in between reset
- * the count and made it 3.8-4.1 ms). */
-#define SPIN_CONTENDED_REPEAT_NS 20000000u
-
-/* Nanoseconds this thread has spent off the CPU (wall clock minus its CPU time): grows only while
- * it is runnable but not running (preempted, yielded to another task) or asleep. */
-static uint64_t off_cpu_ns(void) {
-  struct timespec ts;
-  if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0) return 0;
-  return uv_hrtime() - ((uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec);
-}
-
-/* Whether the thread was off the CPU for a time slice between two off_cpu_ns() readings. The two
- * clocks come from different sources (the clocksource and the scheduler's clock), so while the
- * thread runs the difference is ~0 and often a few ns below it: compare signed, or such a reading
- * wraps to a huge unsigned value and reads as contention (it did: 7 of 8 windows were cut on an
- * idle machine and busy-polling stayed in hold-off, bench/README.md). */
-static int was_contended(uint64_t before, uint64_t after) {
-  return (int64_t)(after - before) >= (int64_t)SPIN_CONTENDED_NS;
-}
-
-static void on_idle(uv_idle_t *h) {
-  struct udp_ep *e = h->data;
-  uint64_t now = uv_hrtime();
-  if (now < e->spin_until) {
-    /* The loop never sleeps during a window (poll timeout 0), so off-CPU time since the last turn
-     * is time another task had our CPU: our own JS or GC work does not count. */
-    uint64_t off = off_cpu_ns();
-    int contended = was_contended(e->spin_off, off);
-    if (!contended) {
-      /* let a runnable peer (often woken onto this very CPU by what we just sent) go first */
-      sched_yield();
-      uint64_t after = off_cpu_ns();
-      contended = was_contended(off, after);
-      off = after;
-    }
-    e->spin_off = off;
-    if (!contended) return;
-    /* one slice lost to another task now and then (a compiler thread, a kworker) is not yet
-     * contention; a second one soon after is */
-    uint64_t t = uv_hrtime();
-    if (t - e->spin_contended_at >= SPIN_CONTENDED_REPEAT_NS) {
-      e->spin_contended_at = t;
-      return;
-    }
-    /* the CPU is contended: stop spinning for a while (see the header) */
-    e->spin_contended++;
-    e->holdoff_until = uv_hrtime() + e->holdoff_ns;
-    e->holdoff_ns = e->holdoff_ns >= SPIN_HOLDOFF_MAX_NS / 2 ? SPIN_HOLDOFF_MAX_NS : e->holdoff_ns * 2;
-  } else {
-    e->holdoff_ns = SPIN_HOLDOFF_MIN_NS; /* a whole window without contention */
-  }
-  uv_idle_stop(h);
-  e->idle_active = 0;
-}
-
 void udp_ep_kick(struct udp_ep *e) {
-  if (e->spin_ns == 0 || e->closed) return;
-  uint64_t now = uv_hrtime();
-  if (now < e->holdoff_until) return;
-  e->spin_until = now + e->spin_ns;
-  if (!e->idle_active) {
-    e->spin_off = off_cpu_ns(); /* once per window, not per packet */
-    e->idle_active = 1;
-    e->spin_windows++;
-    uv_idle_start(&e->idle, on_idle);
-  }
+  if (!e->closed) busy_poll_kick(&e->bp);
 }
 
 /* ---------------------------------------------------------------- open, addresses */
@@ -274,7 +176,6 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   NAPI_CALL(env, napi_get_uv_event_loop(env, &loop));
   struct udp_ep *e = calloc(1, sizeof *e);
   if (!e) return tsnet_failure(env, ENOMEM, "calloc");
-  e->holdoff_ns = SPIN_HOLDOFF_MIN_NS;
   e->env = env;
   e->family = family;
   e->js.released = 1;
@@ -292,15 +193,13 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
     }
     e->fds[e->nfds++] = fd;
   }
-  uv_idle_init(loop, &e->idle);
-  e->idle.data = e;
-  e->handles_open = 1;
-  e->refs = 2; /* the external + the idle handle */
+  e->handles_open = busy_poll_init(loop, &e->bp, e);
+  e->refs = 1 + e->handles_open; /* the external + the busy-poll handles */
   if (napi_add_async_cleanup_hook(env, async_cleanup, e, &e->cleanup) != napi_ok) e->cleanup = NULL;
 
   napi_value result, handle, portv, ports;
   if (napi_create_external(env, e, finalize_ep, NULL, &handle) != napi_ok) {
-    e->refs--; /* no external: only the idle handle keeps it */
+    e->refs--; /* no external: only the busy-poll handles keep it */
     ep_close(e);
     tsnet_throw_last(env, "napi_create_external");
     return NULL;
@@ -559,20 +458,22 @@ static napi_value js_start_reading(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* udpSetBusyPoll(handle, microseconds): the busy-poll window after each send/receive; 0 = off. */
+/* udpSetBusyPoll(handle, windowUs, aheadUs): the busy-poll window after each send/receive and the
+ * look-ahead before a periodic burst (busy_poll.c), in microseconds; 0 turns either off. */
 static napi_value js_set_busy_poll(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
-  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  struct udp_ep *e = argc >= 2 ? get_ep(env, argv[0]) : NULL;
-  int32_t us;
-  if (!e || tsnet_arg_int32(env, argv[1], "microseconds", &us) < 0) return NULL;
-  e->spin_ns = us > 0 ? (uint64_t)us * 1000u : 0;
+  napi_value argv[3];
+  if (tsnet_args(env, info, 3, argv, "tsnet_native: udpSetBusyPoll(handle, windowUs, aheadUs)") < 0) return NULL;
+  struct udp_ep *e = get_ep(env, argv[0]);
+  int32_t us, ahead;
+  if (!e || tsnet_arg_int32(env, argv[1], "windowUs", &us) < 0 || tsnet_arg_int32(env, argv[2], "aheadUs", &ahead) < 0)
+    return NULL;
+  if (!e->closed)
+    busy_poll_configure(&e->bp, us > 0 ? (uint64_t)us * 1000u : 0, ahead > 0 ? (uint64_t)ahead * 1000u : 0);
   return NULL;
 }
 
 /* udpStats(handle) -> {wakeups, batches, packets, drops, sent, sendErrors, busyPollWindows,
- *                     busyPollContended} */
+ *                     busyPollContended, busyPollAheadWindows, busyPollAheadHits, gsoSends, groPackets} */
 static napi_value js_stats(napi_env env, napi_callback_info info) {
   struct udp_ep *e = tsnet_handle_arg(env, info, NOT_AN_EP);
   if (!e) return NULL;
@@ -581,8 +482,10 @@ static napi_value js_stats(napi_env env, napi_callback_info info) {
   if (tsnet_set_number(env, obj, "wakeups", e->wakeups) < 0 || tsnet_set_number(env, obj, "batches", e->batches) < 0 ||
       tsnet_set_number(env, obj, "packets", e->packets) < 0 || tsnet_set_number(env, obj, "drops", e->drops) < 0 ||
       tsnet_set_number(env, obj, "sent", e->sent) < 0 || tsnet_set_number(env, obj, "sendErrors", e->send_errors) < 0 ||
-      tsnet_set_number(env, obj, "busyPollWindows", e->spin_windows) < 0 ||
-      tsnet_set_number(env, obj, "busyPollContended", e->spin_contended) < 0 ||
+      tsnet_set_number(env, obj, "busyPollWindows", e->bp.windows) < 0 ||
+      tsnet_set_number(env, obj, "busyPollContended", e->bp.contended) < 0 ||
+      tsnet_set_number(env, obj, "busyPollAheadWindows", e->bp.ahead_windows) < 0 ||
+      tsnet_set_number(env, obj, "busyPollAheadHits", e->bp.ahead_hits) < 0 ||
       tsnet_set_number(env, obj, "gsoSends", e->gso_sends) < 0 || tsnet_set_number(env, obj, "groPackets", e->gro_packets) < 0)
     return NULL;
   return obj;

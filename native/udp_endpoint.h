@@ -3,6 +3,7 @@
 #ifndef TSNET_UDP_ENDPOINT_H
 #define TSNET_UDP_ENDPOINT_H
 
+#include "busy_poll.h"
 #include "common.h"
 
 #include <netinet/in.h>
@@ -23,7 +24,7 @@
 
 struct udp_ep {
   uv_poll_t poll;
-  uv_idle_t idle;
+  struct busy_poll bp;
   napi_env env;
   int fds[1 + UDP_MAX_POOL];
   int nfds;
@@ -32,7 +33,6 @@ struct udp_ep {
   int handles_open;      /* uv handles initialised and not yet closed */
   int closed;            /* fds closed, handles closing: never touch them again */
   int poll_init;
-  int idle_active;
   int gro;               /* UDP_GRO is on for the listening socket */
   int gso_off;           /* the kernel refused a UDP GSO send (EIO): send datagram by datagram */
   uint8_t *base;
@@ -44,16 +44,12 @@ struct udp_ep {
   uint8_t *cmsgs;        /* one control buffer per receive slot (UDP_GRO segment size) */
   struct tsnet_batch_js js; /* buffer, meta, onBatch, onError once reading (batch_callbacks.c) */
   napi_async_cleanup_hook_handle cleanup;
-  uint64_t spin_ns, spin_until;
-  uint64_t spin_off;                  /* off_cpu_ns() at the end of the last busy-poll turn */
-  uint64_t spin_contended_at;         /* when a busy-poll turn last lost a time slice to another task */
-  uint64_t holdoff_until, holdoff_ns; /* busy-polling off until then; next hold-off length */
-  double wakeups, batches, packets, drops, sent, send_errors, spin_windows, spin_contended;
+  double wakeups, batches, packets, drops, sent, send_errors;
   double gso_sends, gro_packets;
   int last_send_errno;   /* errno of the first failure in the last udpSendBatch, 0 if none */
 };
 
-/* Opens the busy-poll window after traffic (udp_endpoint.c). */
+/* Tells the busy-poll window about traffic (udp_endpoint.c). */
 void udp_ep_kick(struct udp_ep *e);
 /* The endpoint behind a JS handle, or NULL with a TypeError thrown (udp_endpoint.c). */
 struct udp_ep *udp_ep_arg(napi_env env, napi_value v);

@@ -21,6 +21,15 @@ export interface Options {
   png: boolean;
 }
 
+// Our choice: the warm-up pings before each round, at the measured interval: they fill ARP caches
+// and FDBs, and bring a JIT-compiled data path to optimized code (tsnet's first round without them:
+// ping56 p50 412 us, the next two 254 and 221 us, 2026-11-28; tinc 202-223 in all three). Nothing
+// from them is recorded. At 500 pings/s V8 was still optimizing tsnet's switch functions after 3000
+// pings (`--trace-opt`: 51, 72, 81 and 85 functions optimized after 1000, 2000, 3000 and 4000), so
+// the first round warms up longer.
+export const WARMUP_PINGS = 500;
+export const FIRST_ROUND_WARMUP_PINGS = 4000;
+
 // Our choice: full and quick defaults.
 const FULL = { rounds: 3, pingCount: 2000, probes: 10000, seconds: 5 };
 const QUICK = { rounds: 1, pingCount: 200, probes: 500, seconds: 1 };

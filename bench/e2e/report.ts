@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fmt } from '../plot.js';
 import { ISSUE_REFERENCE, LATENCY_KINDS, type BenchReport, type PathSummary } from './results.js';
 import { LATENCY_KEYS } from './stats.js';
+import { FIRST_ROUND_WARMUP_PINGS, WARMUP_PINGS } from './options.js';
 
 const KEY_NAMES: Record<(typeof LATENCY_KEYS)[number], string> = { p50: 'p50', p90: 'p90', p99: 'p99', p999: 'p99.9', max: 'max' };
 
@@ -81,7 +82,7 @@ export function renderMarkdown(r: BenchReport, charts: readonly string[]): strin
     '',
     '## How it is measured',
     '',
-    '- ping: `ping -i 0.002 -c N -s SIZE` from container A to B; per-packet times parsed from its lines (1 us resolution). Each round starts with 500 warm-up pings (not recorded).',
+    `- ping: \`ping -i 0.002 -c N -s SIZE\` from container A to B; per-packet times parsed from its lines (1 us resolution). Each round starts with warm-up pings at the same interval (${FIRST_ROUND_WARMUP_PINGS} before the first round, ${WARMUP_PINGS} before the others; not recorded).`,
     '- prober: bench/prober.ts, raw ICMP socket in container A, process.hrtime.bigint() just before sendto and on reply, next request as soon as the reply arrives.',
     '- UDP request/response: node client in A, echo server in B, 64 B datagrams one at a time, hrtime stamps.',
     '- TCP: `iperf3 -c -t S -J`, receiver bits_per_second. Packet rate: `iperf3 -u -b 0 -l 64 -t S -J`, receiver packets/s = (packets - lost) / seconds.',

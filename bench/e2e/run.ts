@@ -10,7 +10,7 @@ import { writeCharts } from './charts.js';
 import { load1, machineInfo } from './machine.js';
 import { startIperfServer, tcpThroughput, udpPacketRate } from './measure-iperf.js';
 import { PING_INTERVAL_S, pingLatency, proberLatency, startUdpEcho, udpRrLatency, type LatencyRun } from './measure-latency.js';
-import { USAGE, parseOptions, type Options } from './options.js';
+import { FIRST_ROUND_WARMUP_PINGS, USAGE, WARMUP_PINGS, parseOptions, type Options } from './options.js';
 import { ALL_PATHS, type BenchPath, type PathHandle } from './paths/index.js';
 import { cleanupNow, installCleanupHandlers, run, sh, type Daemon } from './proc.js';
 import { LATENCY_KINDS, evaluateGoals, type BenchReport, type LatencyKind, type PathSummary, type RoundResult } from './results.js';
@@ -18,12 +18,8 @@ import { printSummary, writeReport } from './report.js';
 import { cdfPoints, median, medianLatency } from './stats.js';
 import { INNER_B, INNER_MTU, UNDERLAY_MTU, VNI, VXLAN_PORT, makeTopology, type Topology } from './topology.js';
 
-// Our choice: how long a path may take to pass its first overlay ping, and the warm-up pings before
-// each round, at the measured interval: they fill ARP caches and FDBs, and bring a JIT-compiled data
-// path to optimized code (tsnet's first round without them: ping56 p50 412 us, the next two 254 and
-// 221 us, 2026-11-28; tinc 202-223 in all three). Nothing from them is recorded.
+// Our choice: how long a path may take to pass its first overlay ping.
 const READY_TIMEOUT_MS = 30_000;
-const WARMUP_PINGS = 500;
 
 interface ActivePath {
   path: BenchPath;
@@ -87,7 +83,8 @@ function oneLine(err: unknown): string {
 async function measureRound(a: ActivePath, round: number, o: Options): Promise<RoundResult> {
   const t = a.topo;
   checkSwitches(a, 'before the round');
-  await run('ip', ['netns', 'exec', t.cA, 'ping', '-n', '-q', '-i', String(PING_INTERVAL_S), '-c', String(WARMUP_PINGS), '-W', '1', INNER_B], 30_000);
+  const warmup = round === 1 ? FIRST_ROUND_WARMUP_PINGS : WARMUP_PINGS;
+  await run('ip', ['netns', 'exec', t.cA, 'ping', '-n', '-q', '-i', String(PING_INTERVAL_S), '-c', String(warmup), '-W', '1', INNER_B], 30_000 + warmup * 10);
   const runs: Record<LatencyKind, () => Promise<LatencyRun>> = {
     ping56: () => pingLatency(t, 56, o.pingCount),
     ping1400: () => pingLatency(t, 1400, o.pingCount),

@@ -90,6 +90,9 @@ export function intFlag(a: ParsedArgs, name: string, min: number, max: number): 
 
 /** `--busy-poll US` of the commands that run a data plane (tsnet switch, tsnet daemon). */
 export const BUSY_POLL_FLAG_MAX_US = 100_000;
+/** `--busy-poll-ahead US` of the same commands (our choice: it only runs for periods of at least
+ *  8 x this, native/busy_poll.c, and 10 ms already needs an 80 ms period). */
+export const BUSY_POLL_AHEAD_FLAG_MAX_US = 10_000;
 
 /** Parses repeated KEY=VALUE flags (-o, --aux-address) into a record. */
 export function keyValues(items: string[], flag: string): Record<string, string> {

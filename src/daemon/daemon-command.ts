@@ -1,12 +1,12 @@
 // `tsnet daemon [--state-dir DIR] [--socket PATH] [--netns-prefix P] [--dns IP]...`: runs the daemon
 // in the foreground until SIGINT/SIGTERM. Needs root (TAP devices, namespaces).
-import { BUSY_POLL_FLAG_MAX_US, intFlag, parseArgs, str, list, needPositionals } from '../cli/args.js';
+import { BUSY_POLL_AHEAD_FLAG_MAX_US, BUSY_POLL_FLAG_MAX_US, intFlag, parseArgs, str, list, needPositionals } from '../cli/args.js';
 import { badRequest, forbidden } from '../errors.js';
 
 /** TCP port of the libp2p node when --listen gives none (our choice; serf/docker used 7946). */
 const DEFAULT_CLUSTER_PORT = 7946;
 import { startDaemon } from './daemon.js';
-import { DEFAULT_BUSY_POLL_US } from '../dataplane/vtep.js';
+import { DEFAULT_BUSY_POLL_AHEAD_US, DEFAULT_BUSY_POLL_US } from '../dataplane/vtep.js';
 import { readClusterKey } from '../discovery/pnet.js';
 import { DEFAULT_PLUGIN_SOCKET } from '../docker/plugin-server.js';
 
@@ -20,6 +20,8 @@ const DAEMON_USAGE = `Usage: tsnet daemon [--state-dir DIR] [--socket PATH] [--n
   --dns IP               upstream resolver for names tsnet does not own (default: /etc/resolv.conf)
   --vxlan-port PORT      UDP port of this host's VXLAN endpoint (default 4789); --vxlan-bind IP to bind one address
   --busy-poll US         keep the data plane polling this long after each packet (default ${DEFAULT_BUSY_POLL_US}; 0 = off)
+  --busy-poll-ahead US   when bursts come at a steady period, start polling this long before the next
+                         is due (default ${DEFAULT_BUSY_POLL_AHEAD_US}; 0 = off)
   --advertise IP[:PORT]  join a cluster: the address other hosts reach this one at (like --cluster-advertise)
   --listen IP:PORT       where the cluster node listens (TCP, default 0.0.0.0:7946)
   --join HOST:PORT       a member of the cluster to join (any member; repeat for more); no consul or etcd
@@ -33,7 +35,7 @@ const DAEMON_USAGE = `Usage: tsnet daemon [--state-dir DIR] [--socket PATH] [--n
 export async function daemonCommand(argv: string[], socketFromCli: string): Promise<number> {
   const a = parseArgs(
     argv,
-    { 'state-dir': { type: 'string' }, socket: { type: 'string' }, 'netns-prefix': { type: 'string' }, dns: { type: 'string', multiple: true }, 'docker-plugin': { type: 'boolean' }, 'vxlan-port': { type: 'string' }, 'vxlan-bind': { type: 'string' }, 'busy-poll': { type: 'string' }, advertise: { type: 'string' }, listen: { type: 'string' }, join: { type: 'string', multiple: true }, 'docker-plugin-socket': { type: 'string' }, 'docker-socket': { type: 'string' }, 'cluster-key': { type: 'string' }, metrics: { type: 'string' }, dashboard: { type: 'string' }, help: { type: 'boolean' } },
+    { 'state-dir': { type: 'string' }, socket: { type: 'string' }, 'netns-prefix': { type: 'string' }, dns: { type: 'string', multiple: true }, 'docker-plugin': { type: 'boolean' }, 'vxlan-port': { type: 'string' }, 'vxlan-bind': { type: 'string' }, 'busy-poll': { type: 'string' }, 'busy-poll-ahead': { type: 'string' }, advertise: { type: 'string' }, listen: { type: 'string' }, join: { type: 'string', multiple: true }, 'docker-plugin-socket': { type: 'string' }, 'docker-socket': { type: 'string' }, 'cluster-key': { type: 'string' }, metrics: { type: 'string' }, dashboard: { type: 'string' }, help: { type: 'boolean' } },
     'tsnet daemon',
   );
   if (a.flags.help) {
@@ -56,6 +58,7 @@ export async function daemonCommand(argv: string[], socketFromCli: string): Prom
     vxlanPort,
     vxlanBind: str(a, 'vxlan-bind'),
     busyPollUs: intFlag(a, 'busy-poll', 0, BUSY_POLL_FLAG_MAX_US),
+    busyPollAheadUs: intFlag(a, 'busy-poll-ahead', 0, BUSY_POLL_AHEAD_FLAG_MAX_US),
     metricsListen: str(a, 'metrics'),
     dashboardListen: str(a, 'dashboard'),
     cluster: advertise ? { advertise, listen: str(a, 'listen') ?? `0.0.0.0:${DEFAULT_CLUSTER_PORT}`, join, clusterKey } : undefined,

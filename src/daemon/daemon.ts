@@ -40,6 +40,8 @@ export interface DaemonOptions {
   vxlanBind?: string;
   /** --busy-poll: the VTEP's busy-poll window in microseconds (default DEFAULT_BUSY_POLL_US) */
   busyPollUs?: number;
+  /** --busy-poll-ahead: the look-ahead before a periodic burst in microseconds (default DEFAULT_BUSY_POLL_AHEAD_US) */
+  busyPollAheadUs?: number;
   /** --metrics IP:PORT and --dashboard IP:PORT (off when absent; one server when equal) */
   metricsListen?: string;
   dashboardListen?: string;
@@ -55,7 +57,7 @@ export interface Daemon {
 
 export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const store = createStateStore<DaemonStateV1>(opts.stateDir);
-  const vtep = createVtep({ address: opts.vxlanBind ?? '0.0.0.0', port: opts.vxlanPort, busyPollUs: opts.busyPollUs });
+  const vtep = createVtep({ address: opts.vxlanBind ?? '0.0.0.0', port: opts.vxlanPort, busyPollUs: opts.busyPollUs, busyPollAheadUs: opts.busyPollAheadUs });
   try {
     await vtep.start();
   } catch (err) {

@@ -44,6 +44,10 @@ export interface UdpEndpointStats {
   busyPollWindows: number;
   /** busy-poll windows ended early because the CPU was contended (busy-polling then pauses) */
   busyPollContended: number;
+  /** look-ahead windows opened just before a periodic burst was due (native/busy_poll.c) */
+  busyPollAheadWindows: number;
+  /** bursts that arrived inside a look-ahead window (found the thread polling) */
+  busyPollAheadHits: number;
   /** messages sent with UDP GSO (each a run of equal-sized datagrams) */
   gsoSends: number;
   /** received slots holding a train the kernel coalesced (UDP GRO) */
@@ -61,7 +65,7 @@ export interface UdpNative {
   udpLastSendErrno(handle: UdpHandle): number;
   udpStartReading(handle: UdpHandle, buffer: Buffer, meta: Int32Array, frames: number, slotSize: number, headroom: number,
     onBatch: (count: number) => void, onError: (errno: number, syscall: string) => void): NativeFailure | undefined;
-  udpSetBusyPoll(handle: UdpHandle, microseconds: number): void;
+  udpSetBusyPoll(handle: UdpHandle, windowUs: number, aheadUs: number): void;
   udpStats(handle: UdpHandle): UdpEndpointStats;
   udpClose(handle: UdpHandle): void;
 }
@@ -167,9 +171,10 @@ export class UdpEndpoint {
     }
   }
 
-  /** Busy-poll window after each send or receive, in microseconds (0: off). */
-  setBusyPoll(microseconds: number): void {
-    this.native.udpSetBusyPoll(this.handle, Math.max(0, Math.floor(microseconds)));
+  /** Busy-poll window after each send or receive, and the look-ahead before a periodic burst, in
+   *  microseconds (0: off; native/busy_poll.c). */
+  setBusyPoll(windowUs: number, aheadUs: number): void {
+    this.native.udpSetBusyPoll(this.handle, Math.max(0, Math.floor(windowUs)), Math.max(0, Math.floor(aheadUs)));
   }
 
   stats(): UdpEndpointStats {

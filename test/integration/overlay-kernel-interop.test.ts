@@ -170,6 +170,11 @@ test('ping, iperf3 both ways, kernel FDB learns tsnet VTEP, tshark decodes VXLAN
   iperf(t.cA, CB_IP, false);
   iperf(t.cA, CB_IP, true);
 
+  // pings at a steady 2 ms (at that interval ping busy-waits between sends, so they are on time): the VTEP
+  // learns the period and polls ahead of each one (native/busy_poll.c)
+  const periodic = inNs(t.cA, 'ping', ['-q', '-c', '200', '-i', '0.002', '-W', '2', CB_IP], 30_000);
+  assert.is(periodic.status, 0, periodic.stdout + periodic.stderr);
+
   const log = readLog(t.swLog);
   assert.match(log, /learned 02:42:0a:00:2a:01 on port /);
   assert.match(log, /encapsulated \d+ bytes to VTEP 10\.200\.0\.2:4789 \(vni 42\)/);
@@ -179,6 +184,7 @@ test('ping, iperf3 both ways, kernel FDB learns tsnet VTEP, tshark decodes VXLAN
   const stats = lastStats(t.swLog);
   assert.ok(stats.tunnel.counters.txFrames > 1000 && stats.tunnel.counters.rxFrames > 1000);
   assert.ok(stats.vtep.io.busyPollWindows > 0, `busy-polling is on by default: ${JSON.stringify(stats.vtep.io)}`);
+  assert.ok(stats.vtep.io.busyPollAheadHits > 0, `the look-ahead met periodic pings: ${JSON.stringify(stats.vtep.io)}`);
   // the TAP went away with the switch
   assert.not.match(inNs(t.cA, 'ip', ['-o', 'link']).stdout, /eth0/);
 });
@@ -196,6 +202,7 @@ test('underlay MTU 1400: TCP does not black-hole (kernel vxlan mtu 1350, tsnet d
   const stats = lastStats(t.swLog);
   assert.ok(stats.tunnel.mssClampedRx > 0, `cB's SYN (MSS 1460) was clamped: ${JSON.stringify(stats.tunnel)}`);
   assert.is(stats.vtep.io.busyPollWindows, 0, 'no busy-poll window with --busy-poll 0');
+  assert.is(stats.vtep.io.busyPollAheadWindows, 0, 'no look-ahead either');
 });
 
 test('malformed, no-I-flag, unknown-VNI and non-member packets are counted and change nothing', async () => {

@@ -1,11 +1,13 @@
 // The VTEP's native UDP endpoint (native/udp_endpoint.c via src/native/udp.ts) over loopback: bind
 // errors, the send pool's ports, bursts read with recvmmsg into one batch (lengths, source address
 // and port per slot, headroom in front), truncated datagrams counted and flagged, sends from a
-// Buffer slice, the busy-poll window, close from inside a burst; and the address text the VTEP
+// Buffer slice, the busy-poll window and its look-ahead before periodic datagrams (native/busy_poll.c),
+// close from inside a burst; and the address text the VTEP
 // derives from the reported source words (src/dataplane/vtep-addresses.ts).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import dgram from 'node:dgram';
+import { Worker } from 'node:worker_threads';
 import { UDP_META_INTS, UdpEndpoint, UdpOpenError, UdpReadBatch } from '../../src/native/udp.js';
 import { DestCache, formatIpv6, SourceNames } from '../../src/dataplane/vtep-addresses.js';
 
@@ -88,11 +90,61 @@ test('a burst arrives in one batch: lengths, source port and address, data at th
   assert.is(s.batches, bursts.length);
 });
 
+/** Sends `count` datagrams to 127.0.0.1:port from a worker thread, one every `periodMs` on the dot
+ *  (it sleeps to 1 ms before each, then spins), with our own endpoint so each is one sendto. */
+function sendPeriodic(port: number, count: number, periodMs: number): Promise<void> {
+  const code = `
+    const { workerData, parentPort } = require('node:worker_threads');
+    (async () => {
+      const { UdpEndpoint } = await import(workerData.udpModule);
+      const ep = UdpEndpoint.open({ address: '127.0.0.1', port: 0, poolSize: 0 });
+      const sa = ep.sockaddr('127.0.0.1', workerData.port);
+      const buf = Buffer.from('tick');
+      let due = process.hrtime.bigint();
+      for (let i = 0; i < workerData.count; i++) {
+        due += BigInt(workerData.periodMs * 1e6);
+        const sleepMs = Number(due - process.hrtime.bigint()) / 1e6 - 1;
+        if (sleepMs > 0) await new Promise((r) => setTimeout(r, sleepMs));
+        while (process.hrtime.bigint() < due);
+        ep.send(-1, buf, 0, buf.length, sa);
+      }
+      ep.close();
+      parentPort.postMessage('done');
+    })();`;
+  const udpModule = new URL('../../src/native/udp.js', import.meta.url).href;
+  const w = new Worker(code, { eval: true, workerData: { udpModule, port, count, periodMs } });
+  return new Promise((resolve, reject) => {
+    w.once('message', () => resolve());
+    w.once('error', reject);
+    w.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`sender exited with ${code}`))));
+  });
+}
+
+test('busy-poll look-ahead: datagrams every 4 ms find a window opened before they are due; none with look-ahead 0', async () => {
+  for (const aheadUs of [200, 0]) {
+    const rx = open();
+    const { got } = collect(rx);
+    rx.setBusyPoll(50, aheadUs);
+    await sendPeriodic(rx.port, 50, 4);
+    await until(() => got.length === 50, 'fifty datagrams');
+    const s = rx.stats();
+    if (aheadUs > 0) {
+      // the period is learnt after 3 steady gaps; from then on the timer opens a window ahead of each
+      assert.ok(s.busyPollAheadWindows >= 1 && s.busyPollAheadHits >= 1, `look-ahead ran: ${JSON.stringify(s)}`);
+      assert.ok(s.busyPollAheadHits <= s.busyPollAheadWindows, JSON.stringify(s));
+    } else {
+      assert.is(s.busyPollAheadWindows, 0);
+      assert.is(s.busyPollAheadHits, 0);
+    }
+    assert.ok(s.busyPollWindows >= 1);
+  }
+});
+
 test('send: from a Buffer slice, from the pool sockets and the listening socket; busy-poll windows counted', async () => {
   const rx = open();
   const { got } = collect(rx);
   const tx = open(0, 2);
-  tx.setBusyPoll(50);
+  tx.setBusyPoll(50, 0);
   const sa = tx.sockaddr('127.0.0.1', rx.port)!;
   const buf = Buffer.from('xxhello-worldxx');
   assert.is(tx.send(0, buf, 2, 11, sa), 11);

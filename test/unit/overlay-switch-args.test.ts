@@ -38,7 +38,7 @@ test('vniForName is stable and in range', () => {
 });
 
 test('runSwitchCommand rejects missing --network, unknown flags and bad numbers before touching the system', async () => {
-  for (const [argv, want] of [[[], 'EBAD_FLAG'], [['--network', 'n', '--bogus'], 'EBAD_FLAG'], [['--network', 'n', '--vni', 'x'], 'EBAD_FLAG'], [['--network', 'n', '--busy-poll', '-1'], 'EBAD_FLAG'], [['--network', 'n', '--busy-poll', '100001'], 'EBAD_FLAG']] as const) {
+  for (const [argv, want] of [[[], 'EBAD_FLAG'], [['--network', 'n', '--bogus'], 'EBAD_FLAG'], [['--network', 'n', '--vni', 'x'], 'EBAD_FLAG'], [['--network', 'n', '--busy-poll', '-1'], 'EBAD_FLAG'], [['--network', 'n', '--busy-poll', '100001'], 'EBAD_FLAG'], [['--network', 'n', '--busy-poll-ahead', '10001'], 'EBAD_FLAG'], [['--network', 'n', '--busy-poll-ahead', 'soon'], 'EBAD_FLAG']] as const) {
     try {
       await runSwitchCommand([...argv]);
       assert.unreachable();

@@ -1,0 +1,229 @@
+/* Busy-polling for the VTEP's event-loop thread (used by udp_endpoint.c and udp_gso.c).
+ *
+ * The window after traffic: after a datagram is sent or received, the event loop keeps polling
+ * without sleeping (an active uv_idle handle makes libuv poll with timeout 0) for `window_ns`. A
+ * reply to what was just sent, or the next frame of a burst on any fd of the loop (the TAP
+ * readers too), is then picked up without a scheduler wakeup, which is most of a userspace hop's
+ * latency on a VM.
+ *
+ * The look-ahead window: when bursts come at a steady period (a ping every 2 ms, a 20 ms voice
+ * stream, a game tick, a heartbeat) the thread arms a timer to wake `ahead_ns` before the next
+ * burst is due and polls until `ahead_ns` after it, so the burst again finds the thread running
+ * instead of paying for a wakeup (the same trade as the Linux block layer's hybrid polling: sleep
+ * most of the expected wait, poll the rest). A burst is a packet after at least `window_ns`
+ * without one. Bursts are periodic after AHEAD_STREAK gaps in a row within ahead_ns / 2 of the
+ * smoothed period; a burst that arrives outside its look-ahead window ends it until the period is
+ * learnt again. It only runs where it costs at most a quarter of the CPU (period >= 8 x ahead_ns).
+ *
+ * Both windows yield the CPU on every idle turn. When the thread spends a time slice off the CPU
+ * in one yield or loop turn (wall clock minus thread CPU time, so our own JS and GC do not count),
+ * other processes compete for this CPU and spinning hurts: a runnable task is not woken (and so
+ * not preempted in) when a packet arrives, it waits behind the other task's slice (tsnet ping p50
+ * 3.9-7.8 ms instead of ~0.12 ms with two `yes` loops on this 2-core VM, udp-rr p50 7.7 ms). So
+ * a second such turn soon after the first ends the window and turns busy-polling off for a
+ * hold-off that doubles while the contention lasts (sleeping in epoll is then the fast path: a
+ * wakeup preempts the busy task). The first window after a hold-off probes again.
+ * Counters: windows (after traffic), contended (windows cut), ahead_windows (look-ahead windows
+ * opened), ahead_hits (bursts that arrived while one was open, so found the thread polling). */
+#include "busy_poll.h"
+
+#include <sched.h>
+#include <stddef.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Our choice (bench/e2e `--paths tinc,tsnet --rounds 1 --count 1000 --probes 1000 --seconds 1`, idle
+ * and with two `yes` loops): this much time off the CPU in one loop turn or one yield means another
+ * task ran a time slice (EEVDF's base slice is 0.75 ms x (1 + log2 CPUs), 1.5 ms here), not a
+ * peer's turnaround (tens of us). 250 us also fired without load and cost the idle machine its
+ * busy-poll gain. */
+#define SPIN_CONTENDED_NS 1000000u
+/* Our choice (same runs): the first hold-off and its cap. Under contention each probe (a window
+ * after a hold-off) can cost one late packet, so the hold-off doubles while contention lasts; a
+ * clean window resets it, so a one-off stall (GC, a peer's long turn) costs only 200 ms. */
+#define SPIN_HOLDOFF_MIN_NS 200000000u
+#define SPIN_HOLDOFF_MAX_NS 32000000000u
+/* Our choice (lab runs of the bench topology, 2026-11-28): a turn that lost a time slice ends the
+ * window only when another one did within this long. A lone lost slice (a V8 compiler thread, a
+ * kworker) is not contention; cutting on it kept a 2.5 ms window in hold-off for most of a 2 ms-
+ * interval ping run (p50 196-257 us against 123-183 without cutting). With two `yes` loops every
+ * other turn loses a slice, so the window still ends within a few ms (ping p50 393-415 us, as with
+ * busy-polling off; counting consecutive lost turns instead let yielding turns in between reset
+ * the count and made it 3.8-4.1 ms). */
+#define SPIN_CONTENDED_REPEAT_NS 20000000u
+/* Our choice: gaps in a row that must keep to the period before the look-ahead window runs (one
+ * steady gap can be chance; three at the same spacing are a pattern). */
+#define AHEAD_STREAK 3
+/* Our choice: the look-ahead window (2 x ahead_ns) costs at most a quarter of a CPU. */
+#define AHEAD_MIN_PERIOD_PER_AHEAD 8
+/* Our choice: no look-ahead for bursts further apart than this (a wakeup is then rare anyway). */
+#define AHEAD_MAX_PERIOD_NS 1000000000u
+
+#define BP_OF(handle, member) ((struct busy_poll *)((char *)(handle) - offsetof(struct busy_poll, member)))
+
+/* Nanoseconds this thread has spent off the CPU (wall clock minus its CPU time): grows only while
+ * it is runnable but not running (preempted, yielded to another task) or asleep. */
+static uint64_t off_cpu_ns(void) {
+  struct timespec ts;
+  if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0) return 0;
+  return uv_hrtime() - ((uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec);
+}
+
+/* Whether the thread was off the CPU for a time slice between two off_cpu_ns() readings. The two
+ * clocks come from different sources (the clocksource and the scheduler's clock), so while the
+ * thread runs the difference is ~0 and often a few ns below it: compare signed, or such a reading
+ * wraps to a huge unsigned value and reads as contention (it did: 7 of 8 windows were cut on an
+ * idle machine and busy-polling stayed in hold-off, bench/README.md). */
+static int was_contended(uint64_t before, uint64_t after) {
+  return (int64_t)(after - before) >= (int64_t)SPIN_CONTENDED_NS;
+}
+
+static uint64_t abs_diff(uint64_t a, uint64_t b) {
+  return a > b ? a - b : b - a;
+}
+
+static void on_idle(uv_idle_t *h) {
+  struct busy_poll *bp = BP_OF(h, idle);
+  uint64_t now = uv_hrtime();
+  if (now < bp->until) {
+    /* The loop never sleeps during a window (poll timeout 0), so off-CPU time since the last turn
+     * is time another task had our CPU: our own JS or GC work does not count. */
+    uint64_t off = off_cpu_ns();
+    int contended = was_contended(bp->off, off);
+    if (!contended) {
+      /* let a runnable peer (often woken onto this very CPU by what we just sent) go first */
+      sched_yield();
+      uint64_t after = off_cpu_ns();
+      contended = was_contended(off, after);
+      off = after;
+    }
+    bp->off = off;
+    if (!contended) return;
+    /* one slice lost to another task now and then (a compiler thread, a kworker) is not yet
+     * contention; a second one soon after is */
+    uint64_t t = uv_hrtime();
+    if (t - bp->contended_at >= SPIN_CONTENDED_REPEAT_NS) {
+      bp->contended_at = t;
+      return;
+    }
+    /* the CPU is contended: stop spinning for a while (see the header) */
+    bp->contended++;
+    bp->holdoff_until = t + bp->holdoff_ns;
+    bp->holdoff_ns = bp->holdoff_ns >= SPIN_HOLDOFF_MAX_NS / 2 ? SPIN_HOLDOFF_MAX_NS : bp->holdoff_ns * 2;
+  } else {
+    bp->holdoff_ns = SPIN_HOLDOFF_MIN_NS; /* a whole window without contention */
+  }
+  uv_idle_stop(h);
+  bp->idle_active = 0;
+}
+
+/* Keeps polling until `until` (or later, if a window already reaches further). */
+static void open_window(struct busy_poll *bp, uint64_t until) {
+  if (until > bp->until) bp->until = until;
+  if (bp->idle_active) return;
+  bp->off = off_cpu_ns(); /* once per window, not per packet */
+  bp->idle_active = 1;
+  uv_idle_start(&bp->idle, on_idle);
+}
+
+/* The look-ahead timer: set to `at` (uv_hrtime and CLOCK_MONOTONIC are one clock), 0 disarms. */
+static void set_timer(struct busy_poll *bp, uint64_t at) {
+  if (bp->timer_fd < 0) return;
+  struct itimerspec its = {{0, 0}, {(time_t)(at / 1000000000u), (long)(at % 1000000000u)}};
+  timerfd_settime(bp->timer_fd, at ? TFD_TIMER_ABSTIME : 0, &its, NULL);
+}
+
+static void expect_burst(struct busy_poll *bp, uint64_t due) {
+  bp->due_at = due;
+  set_timer(bp, due - bp->ahead_ns);
+}
+
+static void forget_period(struct busy_poll *bp, uint64_t gap) {
+  if (bp->due_at) set_timer(bp, 0);
+  bp->due_at = 0;
+  bp->streak = 0;
+  bp->period_ns = gap;
+}
+
+/* The first packet after a quiet spell: checks it against the expected one and learns the period. */
+static void on_burst(struct busy_poll *bp, uint64_t now, int polling) {
+  uint64_t gap = now - bp->burst_at;
+  int first = bp->burst_at == 0;
+  bp->burst_at = now;
+  if (first) return;
+  if (bp->due_at) {
+    if (abs_diff(now, bp->due_at) <= bp->ahead_ns) { /* inside its look-ahead window */
+      if (polling) bp->ahead_hits++;
+      bp->period_ns = (3 * bp->period_ns + gap) / 4;
+      expect_burst(bp, now + bp->period_ns);
+      return;
+    }
+    forget_period(bp, gap);
+    return;
+  }
+  if (bp->period_ns && abs_diff(gap, bp->period_ns) <= bp->ahead_ns / 2) {
+    bp->streak++;
+    bp->period_ns = (3 * bp->period_ns + gap) / 4;
+  } else {
+    bp->streak = 0;
+    bp->period_ns = gap;
+  }
+  if (bp->streak >= AHEAD_STREAK && bp->period_ns >= AHEAD_MIN_PERIOD_PER_AHEAD * bp->ahead_ns &&
+      bp->period_ns <= AHEAD_MAX_PERIOD_NS)
+    expect_burst(bp, now + bp->period_ns);
+}
+
+static void on_ahead_timer(uv_poll_t *h, int status, int events) {
+  struct busy_poll *bp = BP_OF(h, ahead_poll);
+  (void)events;
+  uint64_t expirations;
+  if (status < 0 || read(bp->timer_fd, &expirations, sizeof expirations) != sizeof expirations) return;
+  if (!bp->due_at || bp->window_ns == 0 || uv_hrtime() < bp->holdoff_until) return;
+  bp->ahead_windows++;
+  open_window(bp, bp->due_at + bp->ahead_ns);
+}
+
+void busy_poll_kick(struct busy_poll *bp) {
+  if (bp->window_ns == 0) return;
+  uint64_t now = uv_hrtime();
+  if (bp->ahead_ns && now - bp->last_kick >= bp->window_ns) on_burst(bp, now, bp->idle_active);
+  bp->last_kick = now;
+  if (now < bp->holdoff_until) return;
+  if (!bp->idle_active) bp->windows++;
+  open_window(bp, now + bp->window_ns);
+}
+
+void busy_poll_configure(struct busy_poll *bp, uint64_t window_ns, uint64_t ahead_ns) {
+  bp->window_ns = window_ns;
+  bp->ahead_ns = window_ns && bp->timer_fd >= 0 ? ahead_ns : 0;
+  forget_period(bp, 0);
+}
+
+int busy_poll_init(uv_loop_t *loop, struct busy_poll *bp, void *owner) {
+  bp->holdoff_ns = SPIN_HOLDOFF_MIN_NS;
+  uv_idle_init(loop, &bp->idle);
+  bp->idle.data = owner;
+  /* without a timer (or its poll handle) there is just no look-ahead window */
+  bp->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+  if (bp->timer_fd >= 0 && uv_poll_init(loop, &bp->ahead_poll, bp->timer_fd) == 0) {
+    bp->ahead_poll.data = owner;
+    uv_poll_start(&bp->ahead_poll, UV_READABLE, on_ahead_timer);
+    uv_unref((uv_handle_t *)&bp->ahead_poll); /* an armed timer alone does not keep the process up */
+    return 2;
+  }
+  if (bp->timer_fd >= 0) close(bp->timer_fd);
+  bp->timer_fd = -1;
+  return 1;
+}
+
+void busy_poll_close(struct busy_poll *bp, uv_close_cb cb) {
+  uv_close((uv_handle_t *)&bp->idle, cb);
+  if (bp->timer_fd >= 0) {
+    /* uv_close takes the fd out of epoll at once, so closing it right after is safe */
+    uv_close((uv_handle_t *)&bp->ahead_poll, cb);
+    close(bp->timer_fd);
+    bp->timer_fd = -1;
+  }
+  bp->window_ns = bp->ahead_ns = 0;
+}

@@ -1,0 +1,38 @@
+/* The busy-poll window of an event-loop thread (busy_poll.c), embedded in the VTEP's UDP endpoint
+ * (udp_endpoint.c): the window opened after traffic, its back-off under CPU contention, and the
+ * look-ahead window opened just before the next burst of periodic traffic is due. */
+#ifndef TSNET_BUSY_POLL_H
+#define TSNET_BUSY_POLL_H
+
+#include <stdint.h>
+#include <uv.h>
+
+struct busy_poll {
+  uv_idle_t idle;        /* active while a window is open: libuv then polls with timeout 0 */
+  uv_poll_t ahead_poll;  /* readable when the look-ahead timer expires */
+  int timer_fd;          /* timerfd of the look-ahead window, -1 without one */
+  int idle_active;
+  uint64_t window_ns, ahead_ns;       /* settings; 0 = off */
+  uint64_t until;                     /* the open window ends then */
+  uint64_t off;                       /* off-CPU time at the end of the last turn */
+  uint64_t contended_at;              /* when a turn last lost a time slice to another task */
+  uint64_t holdoff_until, holdoff_ns; /* busy-polling off until then; next hold-off length */
+  uint64_t last_kick;                 /* the last packet */
+  uint64_t burst_at;                  /* the first packet of the last burst */
+  uint64_t period_ns;                 /* smoothed time between bursts while they look periodic */
+  uint64_t due_at;                    /* the next burst is expected then; 0 = not periodic */
+  int streak;                         /* bursts in a row that kept to the period */
+  double windows, contended, ahead_windows, ahead_hits;
+};
+
+/* Sets the idle handle and the look-ahead timer up on `loop`; both handles' data is `owner`.
+ * Returns the number of uv handles initialised (to close later), 1 or 2. */
+int busy_poll_init(uv_loop_t *loop, struct busy_poll *bp, void *owner);
+/* The window after traffic and the look-ahead before a periodic burst, in ns; 0 turns either off. */
+void busy_poll_configure(struct busy_poll *bp, uint64_t window_ns, uint64_t ahead_ns);
+/* Traffic just went through: (re)opens the window, learns the period of bursts. */
+void busy_poll_kick(struct busy_poll *bp);
+/* Closes the handles (each calls `cb` once) and the timer. */
+void busy_poll_close(struct busy_poll *bp, uv_close_cb cb);
+
+#endif
