@@ -72,6 +72,10 @@ export function renderMarkdown(r: BenchReport, charts: readonly string[]): strin
     '',
     ...table(['metric', ...measured.map((p) => p.path), 'issue: tinc', 'issue: kernel'], metricRows(measured)),
     '',
+    '## Rounds (ping56 p50, us)',
+    '',
+    ...roundsTable(r),
+    '',
     '## tsnet goals (from the issue; reported, not asserted)',
     '',
     ...table(['goal', 'measured', 'result'], r.goals.map((g) => [g.name, g.detail, g.met === null ? 'not measured' : g.met ? 'met' : 'not met'])),
@@ -91,6 +95,28 @@ export function renderMarkdown(r: BenchReport, charts: readonly string[]): strin
     '',
   ];
   return lines.join('\n');
+}
+
+/** ping56 p50 of every round per path; for tsnet paths also how many of the round's pings found the
+ *  switches polling in a look-ahead window (native/busy_poll.c), host A / host B. */
+function roundsTable(r: BenchReport): string[] {
+  const rounds = [...new Set(r.rounds.map((x) => x.round))].sort((a, b) => a - b);
+  const rows = r.paths
+    .filter((p) => p.status !== 'skipped')
+    .map((p) => [
+      p.path,
+      ...rounds.map((n) => {
+        const x = r.rounds.find((y) => y.path === p.path && y.round === n);
+        if (!x) return '';
+        const la = x.lookAhead;
+        return la ? `${cell(x.latency.ping56.p50)} (look-ahead met ${pct(la.hitsA, la.pings)} / ${pct(la.hitsB, la.pings)})` : cell(x.latency.ping56.p50);
+      }),
+    ]);
+  return table(['path', ...rounds.map((n) => `round ${n}`)], rows);
+}
+
+function pct(part: number, whole: number): string {
+  return whole > 0 ? `${Math.round((100 * part) / whole)}%` : 'n/a';
 }
 
 export function writeReport(outDir: string, r: BenchReport, charts: readonly string[]): { md: string; json: string } {

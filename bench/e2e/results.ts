@@ -21,6 +21,8 @@ export interface RoundResult {
   latency: Record<LatencyKind, LatencyStats>;
   tcpGbps: number;
   packetRate: PacketRate;
+  /** tsnet paths: bursts met by a busy-poll look-ahead window during the ping56 run, per host. */
+  lookAhead?: { pings: number; hitsA: number; hitsB: number };
 }
 
 export interface PathSummary {

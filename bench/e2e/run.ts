@@ -12,6 +12,7 @@ import { startIperfServer, tcpThroughput, udpPacketRate } from './measure-iperf.
 import { PING_INTERVAL_S, pingLatency, proberLatency, startUdpEcho, udpRrLatency, type LatencyRun } from './measure-latency.js';
 import { FIRST_ROUND_WARMUP_PINGS, USAGE, WARMUP_PINGS, parseOptions, type Options } from './options.js';
 import { ALL_PATHS, type BenchPath, type PathHandle } from './paths/index.js';
+import type { BusyPollCounters } from './paths/path.js';
 import { cleanupNow, installCleanupHandlers, run, sh, type Daemon } from './proc.js';
 import { LATENCY_KINDS, evaluateGoals, type BenchReport, type LatencyKind, type PathSummary, type RoundResult } from './results.js';
 import { printSummary, writeReport } from './report.js';
@@ -93,15 +94,25 @@ async function measureRound(a: ActivePath, round: number, o: Options): Promise<R
     udpRr: () => udpRrLatency(t, o.probes),
   };
   const latency = {} as RoundResult['latency'];
+  let lookAhead: RoundResult['lookAhead'];
   for (const kind of LATENCY_KINDS) {
+    const before = kind === 'ping56' ? await a.handle.busyPollCounters?.() : undefined;
     const r = await runs[kind]();
     latency[kind] = r.stats;
     a.samples[kind].push(...r.samplesUs);
+    if (before) lookAhead = lookAheadDelta(before, await a.handle.busyPollCounters!(), o.pingCount);
   }
   const tcpGbps = await tcpThroughput(t, o.seconds);
   const packetRate = await udpPacketRate(t, o.seconds, a.handle.switches);
   checkSwitches(a, 'during the round');
-  return { path: a.path.id, round, latency, tcpGbps, packetRate };
+  return { path: a.path.id, round, latency, tcpGbps, packetRate, ...(lookAhead ? { lookAhead } : {}) };
+}
+
+/** Bursts the look-ahead met on each host between two readings of the switches' counters. */
+function lookAheadDelta(before: readonly BusyPollCounters[], after: readonly BusyPollCounters[], pings: number): RoundResult['lookAhead'] {
+  const hits = (host: 'A' | 'B') =>
+    (after.find((c) => c.host === host)?.aheadHits ?? 0) - (before.find((c) => c.host === host)?.aheadHits ?? 0);
+  return { pings, hitsA: hits('A'), hitsB: hits('B') };
 }
 
 function summarize(a: ActivePath): PathSummary {

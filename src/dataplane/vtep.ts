@@ -47,13 +47,12 @@ export const DEFAULT_SOCKET_BUFFER_BYTES = 4 << 20;
  *  path at 2500 us) also bridge gaps between packets, for up to a CPU per switch under traffic. */
 export const DEFAULT_BUSY_POLL_US = 300;
 /** Look-ahead before a periodic burst, microseconds: when bursts of traffic come at a steady period
- *  the VTEP wakes this long before the next one is due and polls until this long after it
- *  (native/busy_poll.c; only for periods >= 8 x this, so at most a quarter of a CPU). Chosen in the
+ *  the VTEP wakes this long before the next one is due and polls until a quarter of this after it
+ *  (native/busy_poll.c; only for periods >= 5 x this, so at most a quarter of a CPU). Chosen in the
  *  bench/e2e topology (two tsnet switches, 4000 warm-up pings, then 2000 pings at 2 ms, alternating
- *  pairs, 2026-11-28): ping p50 128-145 us with 250, 146-161 with 200, 154-221 with 120 (the timer's
- *  wakeup on this VM is 30-100 us late, so a short look-ahead opens after the packet came), 205-216
- *  without; 400 never runs at a 2 ms period (the quarter-CPU cap). 250 is the largest that still
- *  covers a 2 ms period. */
+ *  pairs, 2026-11-28): ping p50 107-118 us with 250 against 134-138 with 380 and 205-216 without;
+ *  120 met fewer pings (the timer's wakeup on this VM is 30-100 us late, so a short look-ahead
+ *  opens after the packet came: p50 154-221). */
 export const DEFAULT_BUSY_POLL_AHEAD_US = 250;
 /** Receive slots: each holds a 64 KB datagram train (UDP GRO), so 32 of them are 2 MB for the
  *  whole daemon. 32 coalesced trains per recvmmsg is up to ~1400 datagrams per wakeup. */

@@ -13,9 +13,20 @@ export interface SwitchProcess {
   log(): string;
 }
 
+/** A switch's busy-poll counters (tsnet's VTEP: native/busy_poll.c), totals since it started. */
+export interface BusyPollCounters {
+  readonly host: 'A' | 'B';
+  /** look-ahead windows opened before a periodic burst was due */
+  readonly aheadWindows: number;
+  /** bursts that found a look-ahead window open */
+  readonly aheadHits: number;
+}
+
 export interface PathHandle {
   /** Userspace processes that forward the frames (empty for kernel-only paths). */
   readonly switches: readonly SwitchProcess[];
+  /** The switches' busy-poll counters, for paths whose switches report them (tsnet). */
+  busyPollCounters?(): Promise<BusyPollCounters[]>;
   /** Stops the processes it started (namespaces are removed by the topology's cleanup). */
   stop(): Promise<void>;
 }

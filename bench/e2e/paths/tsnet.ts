@@ -6,13 +6,16 @@
 // CPU. The harness needs nothing else from it than to keep running and forward frames; readiness is
 // judged by an overlay ping.
 import { existsSync } from 'node:fs';
+import { unavailable } from '../../../src/errors.js';
 import { startDaemon, type Daemon } from '../proc.js';
 import { INNER_A, INNER_B, INNER_MTU, INNER_PREFIX, UNDERLAY_A, UNDERLAY_B, VNI, VXLAN_PORT, type Topology } from '../topology.js';
 import { distFile } from '../where.js';
-import type { BenchPath, PathHandle } from './path.js';
+import type { BenchPath, BusyPollCounters, PathHandle } from './path.js';
 
 // Our choice: the tsnet network name used by the bench.
 const NETWORK = 'bench';
+// Our choice: how long a switch may take to print its stats line after SIGUSR1.
+const STATS_TIMEOUT_MS = 5000;
 /** Extra node flags for the switches, e.g. TSNET_BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof"
  *  to profile them (node refuses --cpu-prof in NODE_OPTIONS). */
 const NODE_ARGS = (process.env.TSNET_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
@@ -43,12 +46,35 @@ function tsnetSwitchPath(id: 'tsnet' | 'tsnet-poll', label: string, extraArgs: r
       }
       return {
         switches: daemons,
+        busyPollCounters: () => Promise.all(daemons.map((d) => busyPollCountersOf(d))),
         stop: async () => {
           await Promise.all(daemons.map((d) => d.stop()));
         },
       };
     },
   };
+}
+
+const STATS_PREFIX = 'stats ';
+
+function statsLines(d: Daemon): string[] {
+  return d.log().split('\n').filter((l) => l.startsWith(STATS_PREFIX) && l.endsWith('}'));
+}
+
+/** Asks a switch for its counters (SIGUSR1 prints one `stats {json}` line) and picks the VTEP's
+ *  busy-poll ones out of it. */
+async function busyPollCountersOf(d: Daemon & { host: 'A' | 'B' }): Promise<BusyPollCounters> {
+  const before = statsLines(d).at(-1);
+  process.kill(d.pid, 'SIGUSR1');
+  const end = Date.now() + STATS_TIMEOUT_MS;
+  let line = before;
+  while (line === before) {
+    if (Date.now() > end || !d.alive()) throw unavailable('EBENCH_STATS', `${d.name} printed no stats line after SIGUSR1: ${d.log().trim().slice(-300)}`);
+    await new Promise((r) => setTimeout(r, 20));
+    line = statsLines(d).at(-1);
+  }
+  const io = (JSON.parse(line!.slice(STATS_PREFIX.length)) as { vtep: { io: { busyPollAheadWindows: number; busyPollAheadHits: number } } }).vtep.io;
+  return { host: d.host, aheadWindows: io.busyPollAheadWindows, aheadHits: io.busyPollAheadHits };
 }
 
 export const tsnetPath = tsnetSwitchPath('tsnet', 'tsnet userspace switch (TAP in container, VXLAN over the underlay), defaults', []);
