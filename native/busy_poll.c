@@ -193,7 +193,8 @@ static void on_ahead_timer(uv_poll_t *h, int status, int events) {
 void busy_poll_kick(struct busy_poll *bp) {
   if (bp->window_ns == 0) return;
   uint64_t now = uv_hrtime();
-  if (bp->ahead_ns && now - bp->last_kick >= bp->window_ns) on_burst(bp, now, bp->idle_active);
+  /* polling: a window is open (the idle handle may still be active for one turn after it ended) */
+  if (bp->ahead_ns && now - bp->last_kick >= bp->window_ns) on_burst(bp, now, bp->idle_active && now <= bp->until);
   bp->last_kick = now;
   if (now < bp->holdoff_until) return;
   if (!bp->idle_active) bp->windows++;

@@ -62,7 +62,7 @@ Runs one network's switch in the foreground: TAP ports in the named namespaces, 
   --busy-poll US keep polling this long after each packet instead of sleeping (default ${DEFAULT_BUSY_POLL_US};
                  0 = off; longer than the gap between packets trades a CPU for latency, see README)
   --busy-poll-ahead US  when bursts come at a steady period, start polling this long before the next
-                 is due (default ${DEFAULT_BUSY_POLL_AHEAD_US}; 0 = off; at most a quarter of a CPU)
+                 is due (default ${DEFAULT_BUSY_POLL_AHEAD_US}; 0 = off; adds at most a quarter of a CPU)
   -v             one log line per switching event
 SIGUSR1 prints a \`stats {json}\` line with all counters; so does exit.`;
 
