@@ -77,6 +77,12 @@ export async function peersCommand(api: ApiClient, argv: string[], out: Out): Pr
     const drops = Object.entries(v.totals.drops).map(([k, n]) => `${k}=${n}`).join(' ') || 'none';
     out(`${v.tunnelPort} (VNI ${v.vni}): tx ${v.totals.txFrames} frames, rx ${v.totals.rxFrames} frames, drops: ${drops}`);
   }
+  const u = v.underlay;
+  if (u) {
+    out(`underlay socket (all overlays of this host): rx ${u.packets} datagrams in ${u.batches} batches (${u.groPackets} GRO trains), ` +
+      `tx ${u.sent} (${u.gsoSends} GSO sends); busy-poll ${u.busyPollWindows} windows (${u.busyPollContended} cut), ` +
+      `look-ahead ${u.busyPollAheadWindows} windows met ${u.busyPollAheadHits} bursts`);
+  }
   return 0;
 }
 

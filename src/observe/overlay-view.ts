@@ -15,6 +15,7 @@ import type { Port, PortCounters } from '../dataplane/port.js';
 import type { Switch } from '../dataplane/switch.js';
 import { VxlanPort } from '../dataplane/vxlan-port.js';
 import type { Vtep, VtepEvent, VtepObserver } from '../dataplane/vtep.js';
+import type { UdpEndpointStats } from '../native/udp.js';
 import { flowSlot, innerFlowHash } from '../dataplane/vxlan-flow-hash.js';
 import { unavailable, conflict } from '../errors.js';
 import type { PcapWriter } from '../wire/pcap.js';
@@ -77,6 +78,9 @@ export interface PeersView {
   vni?: number;
   /** the tunnel port's totals over all peers */
   totals?: PortCounters;
+  /** the VTEP's underlay socket counters (batches, GSO/GRO, busy-poll windows and look-ahead;
+   *  shared by every overlay network of the daemon), null while it is not started */
+  underlay?: UdpEndpointStats | null;
   peers: PeerRow[];
 }
 
@@ -125,7 +129,7 @@ export function peersOf(input: NetworkObserveInput, hosts: HostLiveness[] = []):
     };
   });
   const totals: PortCounters = { ...vx.counters, drops: { ...vx.counters.drops } };
-  return { ...base, tunnelPort: vx.name, vni: vx.vni, totals, peers, ...(peers.length === 0 ? { message: 'no peers yet: no other host has joined this network' } : {}) };
+  return { ...base, tunnelPort: vx.name, vni: vx.vni, totals, underlay: vtepOf(vx).ioStats(), peers, ...(peers.length === 0 ? { message: 'no peers yet: no other host has joined this network' } : {}) };
 }
 
 // ---------------------------------------------------------------- underlay capture

@@ -64,8 +64,10 @@ t('peers lists the other VTEP with what the switch knows behind it', () => {
   assert.match(out, /^VTEP\s+HOST\s+STATE\s+LAST SEEN\s+RTT\s+PATH MTU\s+ENDPOINTS\s+MACS\s+TX\s+RX\s+DROPS/);
   assert.match(out, new RegExp(`${ul.hosts[1]!.address.replace(/\./g, '\\.')}:4789\\s+-\\s+static\\s+-\\s+-\\s+\\d+\\s+\\d+\\s+[1-9]`));
   assert.match(out, /vxlan4242 \(VNI 4242\): tx \d+ frames, rx \d+ frames/);
-  const v = JSON.parse(a.ok('peers', 'ov', '--format', 'json')) as { vni: number; peers: Array<{ macs: number }> };
+  assert.match(out, /underlay socket \(all overlays of this host\): rx [1-9]\d* datagrams in \d+ batches .* busy-poll [1-9]\d* windows \(\d+ cut\), look-ahead \d+ windows met \d+ bursts/);
+  const v = JSON.parse(a.ok('peers', 'ov', '--format', 'json')) as { vni: number; peers: Array<{ macs: number }>; underlay: { sent: number; busyPollAheadWindows: number } };
   assert.is(v.vni, Number(VNI));
+  assert.ok(v.underlay.sent > 0 && Number.isInteger(v.underlay.busyPollAheadWindows), JSON.stringify(v.underlay));
   assert.ok(v.peers[0]!.macs >= 1, 'rb was learned behind the peer');
   assert.match(a.ok('fdb', 'ov'), new RegExp(`vxlan4242\\s+${ul.hosts[1]!.address.replace(/\./g, '\\.')}:4789\\s+learned`));
 });
