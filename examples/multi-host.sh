@@ -36,7 +36,7 @@ for i in 1 2 3; do
   ip -n tsmulti-h$i link set ul0 up; ip -n tsmulti-h$i link set lo up
   join=(); [ $i = 1 ] || join=(--join 10.210.0.1:7946)
   say "host$i\$ tsnet daemon --advertise 10.210.0.$i --listen 10.210.0.$i:7946 ${join[*]}"
-  nsenter --net=/run/netns/tsmulti-h$i node dist/src/cli/main.js daemon --state-dir "$WORK/h$i" \
+  nsenter --net=/run/netns/tsmulti-h$i node --no-memory-reducer dist/src/cli/main.js daemon --state-dir "$WORK/h$i" \
     --socket "$WORK/h$i.sock" --netns-prefix m$i- --advertise 10.210.0.$i --listen 10.210.0.$i:7946 \
     "${join[@]}" 2>"$WORK/h$i.log" &
   PIDS+=($!)

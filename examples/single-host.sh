@@ -30,7 +30,7 @@ trap cleanup EXIT
 
 ip netns add "$HOST"
 ip -n "$HOST" link set lo up
-nsenter --net=/run/netns/$HOST node dist/src/cli/main.js daemon --state-dir "$WORK/state" --socket "$SOCK" \
+nsenter --net=/run/netns/$HOST node --no-memory-reducer dist/src/cli/main.js daemon --state-dir "$WORK/state" --socket "$SOCK" \
   --netns-prefix "$PREFIX" 2>"$WORK/daemon.log" &
 DAEMON=$!
 for _ in $(seq 100); do tsnet info >/dev/null 2>&1 && break; sleep 0.1; done

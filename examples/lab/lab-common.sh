@@ -18,7 +18,7 @@ lab_host() {
   [ ! -e "$dir/daemon.pid" ] || { echo "$dir exists: run the cleanup printed by the last run first"; exit 1; }
   ip -n "$name" link set lo up
   mkdir -p "$dir"
-  nsenter --net=/run/netns/"$name" node "$TSNET_CLI" daemon --state-dir "$dir/state" --socket "$dir/tsnet.sock" \
+  nsenter --net=/run/netns/"$name" node --no-memory-reducer "$TSNET_CLI" daemon --state-dir "$dir/state" --socket "$dir/tsnet.sock" \
     --netns-prefix "$name-" "$@" >"$dir/daemon.log" 2>&1 &
   echo $! >"$dir/daemon.pid"
   export TSNET_SOCKET="$dir/tsnet.sock"

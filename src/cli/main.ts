@@ -1,8 +1,11 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --no-memory-reducer
 // tsnet's command line: `tsnet [--host SOCKET] COMMAND ...`. Each command turns argv into one call
 // of the daemon API and prints a Docker-shaped table or JSON; `tsnet daemon` runs the daemon and
 // `tsnet switch` runs one network's switch in the foreground. Errors print one sentence and exit
 // with the code of their category (src/errors.ts).
+// The shebang turns V8's memory reducer off for the data-plane processes this starts (tsnet daemon,
+// tsnet switch): its mark-compacts when allocation slows down stalled forwarding for 5-44 ms (lab A/B
+// in bench/README.md, "p99.9"); the heap then keeps its high-water mark (tens of MB).
 import { ApiClient, DEFAULT_SOCKET } from '../api/client.js';
 import { asTsnetError, badRequest, CATEGORY_EXIT_CODE } from '../errors.js';
 import { execCommand, inspectCommand, psCommand, rmCommand, runCommand } from './container-commands.js';

@@ -19,6 +19,9 @@ const STATS_TIMEOUT_MS = 5000;
 /** Extra node flags for the switches, e.g. TSNET_BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof"
  *  to profile them (node refuses --cpu-prof in NODE_OPTIONS). */
 const NODE_ARGS = (process.env.TSNET_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+/** The V8 flags the `tsnet` command's shebang gives the data-plane processes (src/cli/main.ts): the
+ *  bench runs switch-main.js with node directly, so it passes them itself. */
+const DATA_PLANE_NODE_FLAGS = ['--no-memory-reducer'];
 
 export const SWITCH_MAIN = distFile('src', 'cli', 'switch-main.js');
 
@@ -38,7 +41,7 @@ function tsnetSwitchPath(id: 'tsnet' | 'tsnet-poll', label: string, extraArgs: r
       const daemons: Array<Daemon & { host: 'A' | 'B' }> = [];
       for (const s of sides) {
         const d = startDaemon(`${id} switch (host ${s.host})`, 'ip', [
-          'netns', 'exec', s.ns, process.execPath, ...NODE_ARGS, SWITCH_MAIN,
+          'netns', 'exec', s.ns, process.execPath, ...DATA_PLANE_NODE_FLAGS, ...NODE_ARGS, SWITCH_MAIN,
           '--network', NETWORK, '--vni', String(VNI), '--listen', `${s.listen}:${VXLAN_PORT}`, '--peer', s.peer,
           '--attach', `${s.container}=${s.inner}/${INNER_PREFIX}`, '--mtu', String(INNER_MTU), ...extraArgs,
         ]);
