@@ -16,8 +16,6 @@ export interface SwitchProcess {
 /** A switch's busy-poll counters (tsnet's VTEP: native/busy_poll.c), totals since it started. */
 export interface BusyPollCounters {
   readonly host: 'A' | 'B';
-  /** look-ahead windows opened before a periodic burst was due */
-  readonly aheadWindows: number;
   /** bursts that found a look-ahead window open */
   readonly aheadHits: number;
 }

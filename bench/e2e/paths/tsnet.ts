@@ -76,8 +76,8 @@ async function busyPollCountersOf(d: Daemon & { host: 'A' | 'B' }): Promise<Busy
     await new Promise((r) => setTimeout(r, 20));
     line = statsLines(d).at(-1);
   }
-  const io = (JSON.parse(line!.slice(STATS_PREFIX.length)) as { vtep: { io: { busyPollAheadWindows: number; busyPollAheadHits: number } } }).vtep.io;
-  return { host: d.host, aheadWindows: io.busyPollAheadWindows, aheadHits: io.busyPollAheadHits };
+  const io = (JSON.parse(line!.slice(STATS_PREFIX.length)) as { vtep: { io: { busyPollAheadHits: number } } }).vtep.io;
+  return { host: d.host, aheadHits: io.busyPollAheadHits };
 }
 
 export const tsnetPath = tsnetSwitchPath('tsnet', 'tsnet userspace switch (TAP in container, VXLAN over the underlay), defaults', []);
