@@ -7,7 +7,7 @@
 //   createDiscoveryNode(opts: DiscoveryOptions): Promise<DiscoveryNode>
 //     opts: listen ['ip:port'|multiaddr], vtep 'ip:port', advertise?, join? ['host:port' | multiaddr
 //     with or without /p2p/], privateKey? | keyFile?, hostname?, clusterKey? (pnet hook, refused until
-//     @libp2p/pnet is added), clock?, logger?, pingIntervalMs? (1000), pingFailures? (3),
+//     @libp2p/pnet is added), clock?, logger?, pingIntervalMs? (1000), downAfterMs? (5000),
 //     antiEntropyIntervalMs? (5000), reprovideIntervalMs? (600000), allowPeer?(hostId) => boolean
 //   node.start() / node.stop(); node.peerId; node.addresses(): string[]; node.hostRecord()
 //   node.peers(): PeerInfo[]        live hosts with lastSeen, rttMs, vtep and their HostRecord

@@ -1,10 +1,13 @@
 // Cluster membership and liveness: the table of known hosts (signed host records learned directly
 // or through gossip) and which of them are live. A host becomes live when it says hello over a
 // direct connection; it goes down when the redial after its last connection closed fails (a
-// SIGKILLed process's sockets are closed by its kernel, so this takes milliseconds) or when it
-// misses `pingFailures` pings in a row (a frozen host or a cut link: failures x interval, 3 s by
-// default, always under 5 s). Down hosts are redialled every anti-entropy period, so a restarted or
-// healed host comes back without a manual step. Used by node.ts, which wires its callbacks to
+// SIGKILLed process's sockets are closed by its kernel, so this takes milliseconds) or when none of
+// its pings has been answered for `downAfterMs` (a frozen host or a cut link; 5 s by default).
+// Liveness is judged by silence, not by counting failed attempts: on a lossy underlay one libp2p
+// ping stream can take seconds to close (TCP retransmits) and the ping service refuses to open the
+// next one meanwhile, so counted failures marked a live host down under 10% loss
+// (test/integration/fault-loss-partition). Down hosts are redialled every anti-entropy period, so a
+// restarted or healed host comes back without a manual step. Used by node.ts, which wires its callbacks to
 // member-events.ts (up, down, changed) and sync-service.ts (hello).
 import type { Libp2p, PeerId } from '@libp2p/interface';
 import type { Ping } from '@libp2p/ping';
@@ -18,9 +21,9 @@ export interface HostEntry {
   rec: HostRecord;
   env: Signed;
   live: boolean;
+  /** when the host last answered a ping or said hello directly */
   lastSeen: number;
   rttMs?: number;
-  failures: number;
   pinging: boolean;
   checking: boolean;
   lastDial: number;
@@ -31,8 +34,10 @@ export interface MembershipContext {
   self: string;
   clock: Clock;
   log: DiscoveryLogger;
+  /** a ping is attempted this often (one in flight per host at a time) */
   pingIntervalMs: number;
-  pingFailures: number;
+  /** a live host none of whose pings was answered for this long is down */
+  downAfterMs: number;
   /** exchange hellos with a peer (marks it live through learn(..., direct)) */
   hello(peer: PeerId): Promise<void>;
   onUp(rec: HostRecord): void;
@@ -54,7 +59,7 @@ export class Membership {
     this.running = true;
     this.ctx.libp2p.addEventListener('peer:connect', this.onConnect);
     this.ctx.libp2p.addEventListener('peer:disconnect', this.onDisconnect);
-    this.timer = setInterval(() => this.pingAll(), this.ctx.pingIntervalMs);
+    this.timer = setInterval(() => this.checkLiveness(), this.ctx.pingIntervalMs);
   }
 
   stop(): void {
@@ -102,7 +107,7 @@ export class Membership {
       // the host restarted without us noticing: its old incarnation is gone
       this.markDown(cur, 'restarted');
     }
-    const e: HostEntry = cur ?? { rec, env, live: false, lastSeen: 0, failures: 0, pinging: false, checking: false, lastDial: 0 };
+    const e: HostEntry = cur ?? { rec, env, live: false, lastSeen: 0, pinging: false, checking: false, lastDial: 0 };
     if (newer) {
       e.rec = rec;
       e.env = env;
@@ -110,7 +115,6 @@ export class Membership {
     this.hosts.set(rec.hostId, e);
     if (direct) {
       e.lastSeen = now;
-      e.failures = 0;
       if (!e.live && this.running) {
         e.live = true;
         this.ctx.log.info(`discovery: host ${e.rec.hostname} (${e.rec.hostId}) is up`);
@@ -132,7 +136,6 @@ export class Membership {
   private markDown(e: HostEntry, why: string): void {
     if (!e.live) return;
     e.live = false;
-    e.failures = 0;
     this.ctx.log.info(`discovery: host ${e.rec.hostname} (${e.rec.hostId}) is down: ${why}`);
     this.ctx.onDown(e.rec);
   }
@@ -171,28 +174,34 @@ export class Membership {
     }
   }
 
-  private pingAll(): void {
+  /** Marks hosts silent for downAfterMs down and pings the others that have no ping in flight. */
+  private checkLiveness(): void {
+    const now = this.ctx.clock.now();
     for (const e of this.hosts.values()) {
-      if (!e.live || e.pinging) continue;
-      e.pinging = true;
-      const started = this.ctx.clock.now();
-      this.ctx.libp2p.services.ping
-        .ping(this.peerOf(e), { signal: AbortSignal.timeout(this.ctx.pingIntervalMs) })
-        .then((rtt) => {
-          e.rttMs = rtt;
-          e.lastSeen = this.ctx.clock.now();
-          e.failures = 0;
-        })
-        .catch((err) => {
-          if (!this.running || !e.live) return;
-          e.failures++;
-          this.ctx.log.debug(`discovery: ping ${e.rec.hostId} failed (${e.failures}) after ${this.ctx.clock.now() - started} ms: ${err.message}`);
-          if (e.failures >= this.ctx.pingFailures) this.markDown(e, `${e.failures} pings missed`);
-        })
-        .finally(() => {
-          e.pinging = false;
-        });
+      if (!e.live) continue;
+      const silentMs = now - e.lastSeen;
+      if (silentMs >= this.ctx.downAfterMs) this.markDown(e, `no ping answered for ${(silentMs / 1000).toFixed(1)} s`);
+      else if (!e.pinging) this.ping(e);
     }
+  }
+
+  /** One ping; it may take up to downAfterMs (a late answer still proves the host live). */
+  private ping(e: HostEntry): void {
+    e.pinging = true;
+    const started = this.ctx.clock.now();
+    this.ctx.libp2p.services.ping
+      .ping(this.peerOf(e), { signal: AbortSignal.timeout(this.ctx.downAfterMs) })
+      .then((rtt) => {
+        e.rttMs = rtt;
+        e.lastSeen = Math.max(e.lastSeen, this.ctx.clock.now());
+      })
+      .catch((err: Error) => {
+        // not a verdict: checkLiveness() decides from the silence, whatever made this attempt fail
+        if (this.running) this.ctx.log.debug(`discovery: ping ${e.rec.hostId} failed after ${this.ctx.clock.now() - started} ms: ${err.message}`);
+      })
+      .finally(() => {
+        e.pinging = false;
+      });
   }
 
   /** The connected peer id, else the host's addresses (ping dials them). */

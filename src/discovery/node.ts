@@ -71,7 +71,7 @@ export class DiscoveryNode {
     const members = new Membership({
       libp2p, self: peerId, clock, log,
       pingIntervalMs: opts.pingIntervalMs ?? C.DEFAULT_PING_INTERVAL_MS,
-      pingFailures: opts.pingFailures ?? C.DEFAULT_PING_FAILURES,
+      downAfterMs: opts.downAfterMs ?? C.DEFAULT_DOWN_AFTER_MS,
       hello: (peer) => this.sync.sendHello(peer),
       onUp: (h) => this.events.hostUp(h),
       onDown: (h) => this.events.hostDown(h),

@@ -123,9 +123,10 @@ export interface DiscoveryOptions {
   clusterKey?: Uint8Array;
   clock?: Clock;
   logger?: DiscoveryLogger;
-  /** Liveness ping period (default 1000 ms). A host is down after pingFailures missed pings or a failed redial. */
+  /** Liveness ping period (default 1000 ms). */
   pingIntervalMs?: number;
-  pingFailures?: number;
+  /** A host none of whose pings was answered for this long is down (default 5000 ms); also down at once when a redial fails. */
+  downAfterMs?: number;
   /** Anti-entropy, gossip and reconnect period (default 5000 ms). */
   antiEntropyIntervalMs?: number;
   /** DHT provider re-announce period (default 10 min). */

@@ -1,7 +1,8 @@
 // Underlay faults between two hosts (SECURITY.md), injected with iptables inside the host namespaces
 // (tc netem does not exist here): random loss of 1% and then 10% of every packet in and out of host 2
-// (`-m statistic --mode random`): pings are mostly answered, a 2 MB TCP transfer (iperf3) between
-// containers on the two hosts completes, and the control plane converges (a global network created
+// (`-m statistic --mode random`): pings are mostly answered, neither host sees the other down (a
+// false "down" withdraws the peer's endpoints and drops its VXLAN traffic as not-member), a 2 MB TCP
+// transfer (iperf3) between containers on the two hosts completes, and the control plane converges (a global network created
 // during the loss, and a container on it, appear on the other host and answer by name). Then a
 // partition (DROP between the two underlay addresses): each side sees the other down; after healing,
 // both see each other up again and names and pings work again.
@@ -21,6 +22,9 @@ let ul: ReturnType<typeof makeUnderlay>;
 const until = <T>(what: string, fn: () => T | undefined | false, timeoutMs = 60_000) => waitUntil(what, fn, timeoutMs);
 
 const upHosts = (d: TestDaemon) => (d.ok('info').match(/\(up,/g) ?? []).length;
+
+/** The daemon's "host ... is down" log lines so far (its log is read between our synchronous calls). */
+const downLines = (d: TestDaemon) => d.log.join('').split('\n').filter((l) => / is down: /.test(l));
 
 /** Drops `probability` of packets in and out of the host's underlay interface; returns the undo. */
 function loss(ns: string, probability: number): () => void {
@@ -83,6 +87,7 @@ t.after(() => cleanupAll());
 // most replies, not a timing bound: late replies (a busy CI core) still count within ping's -W 5
 for (const [pct, minReplies] of [[1, 0.8], [10, 0.5]] as const) {
   t(`${pct}% random loss on host 2's underlay: pings mostly answered, 2 MB over TCP, control plane converges`, async () => {
+    const downBefore = [downLines(h1).length, downLines(h2).length];
     const undo = loss(ul.hosts[1]!.ns, pct / 100);
     try {
       const srvIp = (JSON.parse(h1.ok('inspect', 'srv')) as Array<{ NetworkSettings: { Networks: Record<string, { IPAddress: string }> } }>)[0]!.NetworkSettings.Networks.lossy!.IPAddress;
@@ -103,6 +108,9 @@ for (const [pct, minReplies] of [[1, 0.8], [10, 0.5]] as const) {
       h2.ok('network', 'disconnect', name, 'cli');
       h1.ok('network', 'disconnect', name, 'srv');
       await until(`${name} removable`, () => h1.cli('network', 'rm', name).status === 0);
+      await new Promise((r) => setTimeout(r, 200)); // the daemons' last log lines reach us
+      const falseDowns = [...downLines(h1).slice(downBefore[0]), ...downLines(h2).slice(downBefore[1])];
+      assert.equal(falseDowns, [], 'no host was seen down while the underlay only lost packets');
     } finally {
       undo();
     }

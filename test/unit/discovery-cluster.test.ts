@@ -10,7 +10,7 @@ import {
 } from '../../src/discovery/index.js';
 import { TsnetError } from '../../src/errors.js';
 
-const FAST = { pingIntervalMs: 300, pingFailures: 3, antiEntropyIntervalMs: 700 };
+const FAST = { pingIntervalMs: 300, downAfterMs: 900, antiEntropyIntervalMs: 700 };
 const nodes: DiscoveryNode[] = [];
 
 async function startNode(name: string, join: string[], extra: Partial<Parameters<typeof createDiscoveryNode>[0]> = {}) {

@@ -25,7 +25,7 @@ test('a live host joining and leaving networks is reported whether its record ca
     clock: { now: () => Date.now() },
     log: silent,
     pingIntervalMs: 60_000, // no ping runs during the test
-    pingFailures: 3,
+    downAfterMs: 180_000,
     hello: async () => undefined,
     onUp: (h) => events.push(`up [${h.networks}]`),
     onDown: (h) => events.push(`down [${h.networks}]`),

@@ -21,7 +21,7 @@ import { DEFAULT_SEED, mutate, randomJson, rng } from '../helpers/fault-rng.js';
 const STREAM_MESSAGES = 600;
 const DECODER_INPUTS = 5000;
 
-const FAST = { pingIntervalMs: 300, pingFailures: 3, antiEntropyIntervalMs: 700 };
+const FAST = { pingIntervalMs: 300, downAfterMs: 900, antiEntropyIntervalMs: 700 };
 
 async function until(cond: () => boolean, what: string, ms = 20_000) {
   const end = Date.now() + ms;
