@@ -7,6 +7,7 @@ import { createDiscoveryNode, type DiscoveryNode, type NetworkDefinition } from 
 import { createNetworkKeyService } from '../discovery/keys.js';
 import type { ClusterEndpoint, ClusterHost, GlobalNetworkDef } from '../control/cluster.js';
 import type { ClusterWithKeys } from '../control/encryption.js';
+import { unavailable } from '../errors.js';
 
 export interface ClusterOptions {
   /** 'ip:port' the libp2p node listens on (TCP) */
@@ -37,7 +38,12 @@ export async function startCluster(opts: ClusterOptions): Promise<ClusterWithKey
     clusterKey: opts.clusterKey,
     logger: { debug: () => undefined, info: (m) => opts.log(m), warn: (m) => opts.log(m) },
   });
-  await node.start();
+  await node.start().catch((err: Error) => {
+    // libp2p reports a listen failure as a paragraph with stack traces; the cause is its last 'Error:'
+    const why = /Error: (listen \w+[^\n]*)/.exec(err.message)?.[1];
+    if (!why) throw err;
+    throw unavailable('ECLUSTER_LISTEN', `cannot listen for the cluster on ${opts.listen} (${why}); give --listen an address of this host and a free port.`);
+  });
   const logger = { debug: () => undefined, info: (m: string) => opts.log(m), warn: (m: string) => opts.log(m) };
   const keys = createNetworkKeyService({ node, log: logger });
   await keys.start().catch(async (err) => {

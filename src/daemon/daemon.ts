@@ -16,7 +16,7 @@ import { VERSION } from '../cli/version.js';
 import { startPluginServer, type PluginServer } from '../docker/plugin-server.js';
 import { createVtep } from '../dataplane/vtep.js';
 import type { Cluster } from '../control/cluster.js';
-import { startCluster } from './cluster-adapter.js';
+import { startClusterThread } from './cluster-thread.js';
 import { TsnetError } from '../errors.js';
 import { startLatencyMeters } from './metrics.js';
 import { startObserveServer, type ObserveServer } from './dashboard-server.js';
@@ -64,7 +64,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     throw new TsnetError('EVTEP_BIND', 'unavailable', `cannot listen for VXLAN on UDP port ${opts.vxlanPort}: ${(err as Error).message.replace(/\.$/, '')}; is kernel vxlan or another tsnet daemon using it? Choose another with --vxlan-port.`);
   }
   const cluster: Cluster | undefined = opts.cluster
-    ? await startCluster({ ...opts.cluster, vxlanPort: opts.vxlanPort, keyFile: join(opts.stateDir, 'host.key'), log: opts.log }).catch(async (err) => {
+    ? await startClusterThread({ ...opts.cluster, vxlanPort: opts.vxlanPort, keyFile: join(opts.stateDir, 'host.key'), log: opts.log }).catch(async (err) => {
         await vtep.stop();
         throw err;
       })

@@ -2,6 +2,10 @@
 // entries, run anti-entropy with every live host (hello + endpoint digests), redial hosts that are
 // down, redial join addresses whose host is not live, and look up the members of every joined
 // network through their DHT provider records. Also the first dial of the join addresses at start.
+// A join address given without /p2p/ (`--join 10.0.0.1:7946`) is tied to the host that answered on
+// it: dialling it again opens a new TCP connection and noise handshake (libp2p cannot match an
+// address without a peer id to the open connection), which every 5 s took 10-30 ms of a daemon's
+// event loop on both sides and stalled forwarding (overlay ping p99.9 11-31 ms, 2026-12-06).
 // Used by node.ts (start/stop) and network-participation.ts (findMembers on join).
 import type { Multiaddr } from '@multiformats/multiaddr';
 import { peerIdOf } from './addresses.js';
@@ -13,6 +17,8 @@ import type { SyncService } from './sync-service.js';
 export class Maintenance {
   private timer?: NodeJS.Timeout;
   private running = false;
+  /** join address -> the host id that answered on it last (for addresses given without /p2p/) */
+  private readonly joinedHost = new Map<string, string>();
 
   constructor(
     private readonly core: NodeCore,
@@ -42,7 +48,7 @@ export class Maintenance {
     for (const h of core.members.live()) this.sync.antiEntropy(h);
     core.members.redialDown();
     for (const a of this.joinAddrs) {
-      const id = peerIdOf(a);
+      const id = peerIdOf(a) ?? this.joinedHost.get(a.toString());
       if (!id || !core.members.isLive(id)) void this.dialJoin(a);
     }
     for (const n of core.local.joined) void this.findMembers(n);
@@ -51,6 +57,7 @@ export class Maintenance {
   private async dialJoin(addr: Multiaddr): Promise<void> {
     try {
       const conn = await this.core.libp2p.dial(addr, { signal: AbortSignal.timeout(C.REDIAL_TIMEOUT_MS * 2) });
+      this.joinedHost.set(addr.toString(), conn.remotePeer.toString());
       if (!this.core.members.isLive(conn.remotePeer.toString())) await this.sync.sendHello(conn.remotePeer);
     } catch (err) {
       this.core.log.debug(`discovery: join ${addr.toString()}: ${(err as Error).message}`);

@@ -4,8 +4,12 @@
 // non-zero, and leave the daemon's networks and containers as they were.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { cleanupAll } from '../helpers/netns.js';
-import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { cleanupAll, makeNetns } from '../helpers/netns.js';
+import { CLI, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 
 const t = suite('bad CLI values');
 let d: TestDaemon;
@@ -112,6 +116,20 @@ t(`${CASES.length} bad invocations: one sentence, non-zero exit, nothing changed
   }
   assert.equal(problems, []);
   assert.is(d.ok('network', 'ls') + d.ok('ps', '-a', '-q'), before, 'networks and containers unchanged');
+});
+
+t('a daemon that cannot listen for the cluster says why in one sentence and exits 6', () => {
+  // the discovery node runs on the daemon's worker thread; its typed error must cross to the main thread
+  const ns = makeNetns('tfl');
+  const dir = mkdtempSync(join(tmpdir(), 'tsnet-listen-'));
+  try {
+    const r = spawnSync('ip', ['netns', 'exec', ns, process.execPath, CLI, 'daemon', '--state-dir', join(dir, 'state'), '--socket', join(dir, 's.sock'),
+      '--netns-prefix', 'tfl-', '--listen', '10.9.9.9:7946', '--advertise', '10.9.9.9'], { encoding: 'utf8', timeout: 60_000 });
+    assert.is(r.status, 6, r.stderr);
+    assert.match(r.stderr, /^tsnet: cannot listen for the cluster on 10\.9\.9\.9:7946 \(listen EADDRNOTAVAIL[^\n]*\n$/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 t.run();
