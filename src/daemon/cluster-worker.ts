@@ -25,10 +25,18 @@ function sendMirror(c: ClusterWithKeys, force = false): void {
   const networks = c.listNetworks();
   const ids = new Set([...networks.map((n) => n.id), ...used]);
   const mirror: ClusterMirror = { networks, endpoints: {}, members: {}, hosts: c.hosts(), keys: {} };
+  const listed = new Set(networks.map((n) => n.id));
   for (const id of ids) {
-    mirror.endpoints[id] = c.endpoints(id);
-    mirror.members[id] = c.memberVteps(id);
-    if (c.keys) mirror.keys[id] = c.keys.keys(id);
+    const endpoints = c.endpoints(id);
+    const members = c.memberVteps(id);
+    const keys = c.keys?.keys(id) ?? [];
+    if (!listed.has(id) && endpoints.length + members.length + keys.length === 0) {
+      used.delete(id); // a removed network: nothing left to read (an absent id reads as empty)
+      continue;
+    }
+    mirror.endpoints[id] = endpoints;
+    mirror.members[id] = members;
+    mirror.keys[id] = keys;
   }
   const text = JSON.stringify(mirror);
   if (!force && text === lastMirror) return;
