@@ -20,12 +20,13 @@ if (!existsSync(runJs)) {
   console.error(`bench-e2e: ${runJs} is missing: run \`npm run build\` first.`);
   process.exit(2);
 }
-const tools = { ip: 'iproute2', ping: 'iputils-ping', iperf3: 'iperf3', tincd: 'tinc' };
+const tools = { ip: 'iproute2', ping: 'iputils-ping', iperf3: 'iperf3', tincd: 'tinc', cyclictest: 'rt-tests' };
+const optional = new Set(['tincd', 'cyclictest']);
 const missing = Object.entries(tools).filter(([t]) => spawnSync('sh', ['-c', `command -v ${t} || test -x /usr/sbin/${t}`], { stdio: 'ignore' }).status !== 0);
 if (missing.length) {
   console.error(`bench-e2e: missing ${missing.map(([t]) => t).join(', ')}: apt-get install -y ${missing.map(([, p]) => p).join(' ')}`);
-  if (missing.some(([t]) => t !== 'tincd')) process.exit(2);
-  console.error('bench-e2e: continuing; the tinc path will be skipped.');
+  if (missing.some(([t]) => !optional.has(t))) process.exit(2);
+  console.error(`bench-e2e: continuing without ${missing.map(([t]) => (t === 'tincd' ? 'the tinc path' : "the machine's wake-up floor")).join(' and ')}.`);
 }
 const child = spawn(process.execPath, [runJs, ...process.argv.slice(2)], { stdio: 'inherit' });
 // The child gets SIGINT from the terminal itself and cleans up; we only wait for it.

@@ -7,6 +7,7 @@ import { fmt } from '../plot.js';
 import { ISSUE_REFERENCE, LATENCY_KINDS, type BenchReport, type PathSummary } from './results.js';
 import { LATENCY_KEYS } from './stats.js';
 import { FIRST_ROUND_WARMUP_PINGS, WARMUP_PINGS } from './options.js';
+import { PING_INTERVAL_S } from './measure-latency.js';
 
 const KEY_NAMES: Record<(typeof LATENCY_KEYS)[number], string> = { p50: 'p50', p90: 'p90', p99: 'p99', p999: 'p99.9', max: 'max' };
 
@@ -72,6 +73,7 @@ export function renderMarkdown(r: BenchReport, charts: readonly string[]): strin
     '',
     ...table(['metric', ...measured.map((p) => p.path), 'issue: tinc', 'issue: kernel'], metricRows(measured)),
     '',
+    ...wakeupSection(r),
     '## Rounds (ping56 p50, us)',
     '',
     ...roundsTable(r),
@@ -95,6 +97,25 @@ export function renderMarkdown(r: BenchReport, charts: readonly string[]): strin
     '',
   ];
   return lines.join('\n');
+}
+
+/** The machine's wake-up latency (measure-wakeup.ts): per round and the median, with what it means. */
+function wakeupSection(r: BenchReport): string[] {
+  const w = r.wakeup;
+  if (!w) return ['## The machine\'s wake-up floor', '', 'Not measured: cyclictest (rt-tests) is not installed.', ''];
+  const rows = LATENCY_KEYS.map((k) => [`${KEY_NAMES[k]} (us)`, ...w.rounds.map((x) => cell(x[k])), cell(w.median[k])]);
+  return [
+    '## The machine\'s wake-up floor',
+    '',
+    `How late one thread wakes after sleeping ${PING_INTERVAL_S * 1000} ms (the ping interval): \`cyclictest --default-system -t 1 -i ${PING_INTERVAL_S * 1e6}\`, ` +
+      `SCHED_OTHER at nice 0 like the switches, ${fmt(w.median.count)} wake-ups per round, run alone at the start of each round. ` +
+      'Every userspace path wakes at least one sleeping thread per round trip (the switches, tinc, the UDP echo server), so none of them can be expected to have a tail below this one; ' +
+      "the kernel paths' ping is answered inside ping's own sendto and waits for no wake-up. " +
+      "The p50 includes the kernel's 50 us timer slack for normal threads (an I/O wake-up has none); the tail is the machine's.",
+    '',
+    ...table(['wake-up latency', ...w.rounds.map((_, i) => `round ${i + 1}`), 'median'], rows),
+    '',
+  ];
 }
 
 /** ping56 p50 of every round per path; for tsnet paths also how many of the round's pings found the
@@ -142,5 +163,6 @@ export function printSummary(r: BenchReport): void {
         `udp-rr p50 ${cell(l.udpRr.p50)} us | TCP ${cell(p.tcpGbps)} Gbit/s | ${cell(p.pps)} pps (${cell(p.lostPct)}% lost) | switch ${cell(p.switchCpuUsPerPkt)} us/pkt`,
     );
   }
+  if (r.wakeup) console.log(`  machine wake-up after ${PING_INTERVAL_S * 1000} ms asleep (cyclictest): p50 ${cell(r.wakeup.median.p50)} p99 ${cell(r.wakeup.median.p99)} p99.9 ${cell(r.wakeup.median.p999)} us`);
   for (const g of r.goals) console.log(`  goal: ${g.name}: ${g.met === null ? 'not measured' : g.met ? 'met' : 'NOT met'} (${g.detail})`);
 }

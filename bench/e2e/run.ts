@@ -13,10 +13,11 @@ import { PING_INTERVAL_S, pingLatency, proberLatency, startUdpEcho, udpRrLatency
 import { FIRST_ROUND_WARMUP_PINGS, USAGE, WARMUP_PINGS, parseOptions, type Options } from './options.js';
 import { ALL_PATHS, type BenchPath, type PathHandle } from './paths/index.js';
 import type { BusyPollCounters } from './paths/path.js';
+import { wakeupLatency } from './measure-wakeup.js';
 import { cleanupNow, installCleanupHandlers, run, sh, type Daemon } from './proc.js';
 import { LATENCY_KINDS, evaluateGoals, type BenchReport, type LatencyKind, type PathSummary, type RoundResult } from './results.js';
 import { printSummary, writeReport } from './report.js';
-import { cdfPoints, median, medianLatency } from './stats.js';
+import { cdfPoints, median, medianLatency, type LatencyStats } from './stats.js';
 import { INNER_B, INNER_MTU, UNDERLAY_MTU, VNI, VXLAN_PORT, makeTopology, type Topology } from './topology.js';
 
 // Our choice: how long a path may take to pass its first overlay ping.
@@ -179,7 +180,13 @@ async function main(): Promise<number> {
     }
   }
 
+  const wakeups: LatencyStats[] = [];
   for (let round = 1; round <= o.rounds; round++) {
+    const w = await wakeupLatency(o.pingCount, PING_INTERVAL_S * 1e6);
+    if (w) {
+      wakeups.push(w);
+      log(`round ${round}/${o.rounds}: machine wake-up after ${PING_INTERVAL_S * 1000} ms asleep: p50 ${w.p50} us, p99.9 ${w.p999} us (cyclictest)`);
+    } else if (round === 1) log('cyclictest (rt-tests) is not installed: no wake-up floor in the report');
     for (const a of active) {
       if (a.failed) continue;
       log(`round ${round}/${o.rounds}: ${a.path.id}`);
@@ -207,7 +214,8 @@ async function main(): Promise<number> {
     topology: { underlayMtu: UNDERLAY_MTU, innerMtu: INNER_MTU, vni: VNI, vxlanPort: VXLAN_PORT },
     paths,
     rounds: active.flatMap((a) => a.rounds),
-    goals: evaluateGoals(paths),
+    wakeup: wakeups.length ? { rounds: wakeups, median: medianLatency(wakeups) } : null,
+    goals: evaluateGoals(paths, wakeups.length ? medianLatency(wakeups) : null),
   };
   const charts = writeCharts(o.outDir, paths, o.png);
   const files = writeReport(o.outDir, report, charts);
