@@ -15,8 +15,10 @@
  * smoothed period; a burst off the period ends the look-ahead until the period is learnt again. It
  * only runs where it costs at most a quarter of a CPU (period >= 5 x ahead_ns).
  *
- * Both windows yield the CPU on every idle turn. When the thread spends a time slice off the CPU
- * in one yield or loop turn (wall clock minus thread CPU time, so our own JS and GC do not count),
+ * Both windows spin inside the idle callback (on_idle), polling the loop's epoll fd and yielding the
+ * CPU every few us, and hand back to libuv as soon as something is ready. When the thread spends a
+ * time slice off the CPU in one yield or spin round (wall clock minus thread CPU time, so our own JS
+ * and GC do not count),
  * other processes compete for this CPU and spinning hurts: a runnable task is not woken (and so
  * not preempted in) when a packet arrives, it waits behind the other task's slice (tsnet ping p50
  * 3.9-7.8 ms instead of ~0.12 ms with two `yes` loops on this 2-core VM, udp-rr p50 7.7 ms). So
@@ -27,6 +29,7 @@
  * opened), ahead_hits (bursts that arrived while one was open, so found the thread polling). */
 #include "busy_poll.h"
 
+#include <poll.h>
 #include <sched.h>
 #include <stddef.h>
 #include <sys/timerfd.h>
@@ -52,6 +55,18 @@
  * busy-polling off; counting consecutive lost turns instead let yielding turns in between reset
  * the count and made it 3.8-4.1 ms). */
 #define SPIN_CONTENDED_REPEAT_NS 20000000u
+/* Our choice (a sampling heap profile of both switches of bench/e2e's tsnet path, 6 s of pings,
+ * 2026-12-06): the longest spin in one idle turn before libuv runs a loop iteration (timers,
+ * immediates) again; see on_idle. Garbage made outside JS ("(V8 API)"): 3.3-3.6 MB returning on
+ * every round, 1.2-1.3 MB with 50 us, 0.5-0.6 MB with 250 us (0.23 MB with busy-polling off). Node's
+ * timers have 1 ms resolution, so 250 us late is within their own error. */
+#define SPIN_SLICE_NS 250000u
+/* Our choice (bench/e2e --paths tsnet, alternating A/B runs against returning to the loop on every
+ * round, 2026-12-06): yield at most this often while spinning. Yielding on every round of the inner
+ * spin (~1.5 us) looked worse (ping56 p50 median 165 against 142 us over 7 pairs; each sched_yield
+ * also pushes the thread's EEVDF deadline further); with this pacing 3 pairs gave ping56 p99.9
+ * 3.4-4.3 ms against 3.8-5.6 ms, prober and UDP request/response p50 lower in all three. */
+#define SPIN_YIELD_EVERY_NS 5000u
 /* Our choice: gaps in a row that must keep to the period before the look-ahead window runs (one
  * steady gap can be chance; three at the same spacing are a pattern). */
 #define AHEAD_STREAK 3
@@ -89,37 +104,59 @@ static uint64_t abs_diff(uint64_t a, uint64_t b) {
   return a > b ? a - b : b - a;
 }
 
+/* A window lost a time slice to another task: once now and then is not contention (a compiler
+ * thread, a kworker); a second time soon after is, and busy-polling stops for a hold-off (see the
+ * header). Returns whether the window must end. */
+static int lost_slice(struct busy_poll *bp) {
+  uint64_t t = uv_hrtime();
+  if (t - bp->contended_at >= SPIN_CONTENDED_REPEAT_NS) {
+    bp->contended_at = t;
+    return 0;
+  }
+  bp->contended++;
+  bp->holdoff_until = t + bp->holdoff_ns;
+  bp->holdoff_ns = bp->holdoff_ns >= SPIN_HOLDOFF_MAX_NS / 2 ? SPIN_HOLDOFF_MAX_NS : bp->holdoff_ns * 2;
+  return 1;
+}
+
+/* One idle turn of an open window. It spins here, yielding on every round, until the loop has an
+ * event to handle (its epoll fd is readable: a packet, the look-ahead timer, a message from another
+ * thread, a signal), the window ends, a time slice is lost, or SPIN_SLICE_NS passed; then libuv
+ * handles what is ready in this iteration's poll phase (timeout 0 while the idle handle is active).
+ * Returning to the loop on every round instead costs a whole loop iteration per round, and Node
+ * allocates a JS object in each iteration's check phase (the scope of its native immediates):
+ * hundreds of KB/s of garbage while a window is open. The slice bounds how late timers and
+ * immediates run while polling. */
 static void on_idle(uv_idle_t *h) {
   struct busy_poll *bp = BP_OF(h, idle);
+  struct pollfd loop_events = {uv_backend_fd(h->loop), POLLIN, 0};
   uint64_t now = uv_hrtime();
-  if (now < bp->until) {
-    /* The loop never sleeps during a window (poll timeout 0), so off-CPU time since the last turn
-     * is time another task had our CPU: our own JS or GC work does not count. */
+  uint64_t slice_end = now + SPIN_SLICE_NS;
+  uint64_t yield_at = now;
+  while (now < bp->until) {
+    /* The loop never sleeps during a window, so off-CPU time since the last round is time another
+     * task had our CPU: our own JS or GC work does not count. */
     uint64_t off = off_cpu_ns();
     int contended = was_contended(bp->off, off);
-    if (!contended) {
+    if (!contended && now >= yield_at) {
       /* let a runnable peer (often woken onto this very CPU by what we just sent) go first */
       sched_yield();
       uint64_t after = off_cpu_ns();
       contended = was_contended(off, after);
       off = after;
+      yield_at = uv_hrtime() + SPIN_YIELD_EVERY_NS;
     }
     bp->off = off;
-    if (!contended) return;
-    /* one slice lost to another task now and then (a compiler thread, a kworker) is not yet
-     * contention; a second one soon after is */
-    uint64_t t = uv_hrtime();
-    if (t - bp->contended_at >= SPIN_CONTENDED_REPEAT_NS) {
-      bp->contended_at = t;
+    if (contended) {
+      if (lost_slice(bp)) goto stop;
       return;
     }
-    /* the CPU is contended: stop spinning for a while (see the header) */
-    bp->contended++;
-    bp->holdoff_until = t + bp->holdoff_ns;
-    bp->holdoff_ns = bp->holdoff_ns >= SPIN_HOLDOFF_MAX_NS / 2 ? SPIN_HOLDOFF_MAX_NS : bp->holdoff_ns * 2;
-  } else {
-    bp->holdoff_ns = SPIN_HOLDOFF_MIN_NS; /* a whole window without contention */
+    if (poll(&loop_events, 1, 0) > 0) return;
+    now = uv_hrtime();
+    if (now >= slice_end) return;
   }
+  bp->holdoff_ns = SPIN_HOLDOFF_MIN_NS; /* a whole window without contention */
+stop:
   uv_idle_stop(h);
   bp->idle_active = 0;
 }

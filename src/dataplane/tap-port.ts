@@ -21,6 +21,7 @@ import {
   vnetCsumOffset, vnetCsumStart, vnetFlags, vnetGsoType,
 } from '../wire/virtio-net-hdr.js';
 import { countDrop, HEADROOM, newCounters, REMOTE_NONE, type FrameSink, type Port, type PortCounters } from './port.js';
+import { enterIoTurn, leaveIoTurn } from './io-turn.js';
 import { completeChecksum } from './tcp-segmenter.js';
 import { TcpCoalescer, type CoalescedOutput } from './tcp-coalescer.js';
 
@@ -86,6 +87,15 @@ class TapPortImpl implements TapPort, CoalescedOutput {
   }
 
   private onBatch(count: number): void {
+    enterIoTurn();
+    try {
+      this.receiveBurst(count);
+    } finally {
+      leaveIoTurn();
+    }
+  }
+
+  private receiveBurst(count: number): void {
     const sink = this.sink;
     const batch = this.batch;
     const buf = batch.buffer;

@@ -24,6 +24,7 @@ import { badRequest, conflict, forbidden, internal, TsnetError } from '../errors
 import { UDP_EAGAIN, UDP_GRO_MAX_DATAGRAM, UDP_META_INTS, UDP_SEND_BATCH_MAX, UdpEndpoint, UdpOpenError, UdpReadBatch, type UdpEndpointStats } from '../native/udp.js';
 import { ETH_HEADER_LEN, VXLAN_FLAG_I, VXLAN_HEADER_LEN, VXLAN_PORT, vxlanVni } from '../wire/index.js';
 import { HEADROOM } from './port.js';
+import { atIoTurnEnd, enterIoTurn, leaveIoTurn } from './io-turn.js';
 import { DestCache, SourceNames } from './vtep-addresses.js';
 
 // ---- from the spec (RFC 7348 section 5) ----
@@ -289,8 +290,8 @@ export class Vtep {
     return true;
   }
 
-  /** Like send(), but the datagram leaves at flushSends() (the end of the burst; a microtask
-   *  flushes what a caller outside a burst left queued). buf[off, off+len) must stay unchanged
+  /** Like send(), but the datagram leaves at flushSends() (the end of the burst; the end of the
+   *  I/O turn, or a microtask outside one, flushes what a caller left queued). buf[off, off+len) must stay unchanged
    *  until then: a datagram that does not lie after the queued ones in the same buffer, or goes
    *  elsewhere, flushes the queue first. */
   queue(slot: number, buf: Buffer, off: number, len: number, port: number, address: string): boolean {
@@ -311,7 +312,7 @@ export class Vtep {
     this.counters.txBytes += len;
     if (!this.flushScheduled) {
       this.flushScheduled = true;
-      queueMicrotask(this.flushLater);
+      if (!atIoTurnEnd(this.flushLater)) queueMicrotask(this.flushLater);
     }
     return true;
   }
@@ -356,10 +357,12 @@ export class Vtep {
 
   /** One burst from the receiver: datagrams 0..count-1 of the read batch. */
   private receiveBatch(count: number): void {
+    enterIoTurn();
     try {
       this.receiveDatagrams(count);
     } finally {
       this.endBurst();
+      leaveIoTurn();
     }
   }
 

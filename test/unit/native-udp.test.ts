@@ -140,6 +140,29 @@ test('busy-poll look-ahead: datagrams every 4 ms find a window opened before the
   }
 });
 
+test('a busy-poll window spins inside the loop but never holds it up: timers and other sockets run while it is open', async () => {
+  // a 3 s window, opened by a datagram we send ourselves; everything below happens while it is open
+  const WINDOW_US = 3_000_000;
+  const ep = open();
+  const { got } = collect(ep);
+  ep.setBusyPoll(WINDOW_US, 0);
+  const start = Date.now();
+  ep.send(-1, Buffer.from('open'), 0, 4, ep.sockaddr('127.0.0.1', ep.port)!);
+  await until(() => got.length === 1, 'the datagram that opens the window');
+  const timerAt = await new Promise<number>((r) => setTimeout(() => r(Date.now()), 20));
+  const other = dgram.createSocket('udp4');
+  cleanups.push(() => new Promise<void>((r) => other.close(() => r())));
+  await new Promise<void>((r) => other.bind(0, '127.0.0.1', () => r()));
+  const echoed = new Promise<number>((r) => other.once('message', () => r(Date.now())));
+  other.send('ping', other.address().port, '127.0.0.1');
+  const otherAt = await echoed;
+  const s = ep.stats();
+  assert.is(s.busyPollWindows, 1, JSON.stringify(s));
+  // both ran long before the window could have ended (it lasts 3 s; they need ~20 ms)
+  assert.ok(timerAt - start < WINDOW_US / 1000 / 2, `timer after ${timerAt - start} ms`);
+  assert.ok(otherAt - start < WINDOW_US / 1000 / 2, `other socket after ${otherAt - start} ms`);
+});
+
 test('send: from a Buffer slice, from the pool sockets and the listening socket; busy-poll windows counted', async () => {
   const rx = open();
   const { got } = collect(rx);
