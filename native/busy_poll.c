@@ -18,8 +18,7 @@
  * Both windows spin inside the idle callback (on_idle), polling the loop's epoll fd and yielding the
  * CPU every few us, and hand back to libuv as soon as something is ready. When the thread spends a
  * time slice off the CPU in one yield or spin round (wall clock minus thread CPU time, so our own JS
- * and GC do not count),
- * other processes compete for this CPU and spinning hurts: a runnable task is not woken (and so
+ * and GC do not count), other processes compete for this CPU and spinning hurts: a runnable task is not woken (and so
  * not preempted in) when a packet arrives, it waits behind the other task's slice (tsnet ping p50
  * 3.9-7.8 ms instead of ~0.12 ms with two `yes` loops on this 2-core VM, udp-rr p50 7.7 ms). So
  * a second such turn soon after the first ends the window and turns busy-polling off for a
@@ -119,7 +118,7 @@ static int lost_slice(struct busy_poll *bp) {
   return 1;
 }
 
-/* One idle turn of an open window. It spins here, yielding on every round, until the loop has an
+/* One idle turn of an open window. It spins here, yielding every SPIN_YIELD_EVERY_NS, until the loop has an
  * event to handle (its epoll fd is readable: a packet, the look-ahead timer, a message from another
  * thread, a signal), the window ends, a time slice is lost, or SPIN_SLICE_NS passed; then libuv
  * handles what is ready in this iteration's poll phase (timeout 0 while the idle handle is active).

@@ -2,7 +2,7 @@
 // receiver's onBatch) runs between enterIoTurn() and leaveIoTurn(), and work deferred with
 // atIoTurnEnd() runs when the outermost turn ends. The VTEP's send queue uses it for its safety-net
 // flush instead of queueMicrotask, which in Node makes an AsyncResource and a bound function per
-// call (with the async-context bookkeeping around running it, about a third of a switch's garbage
+// call (with the async-context bookkeeping around running it, about a fifth of a switch's garbage
 // while pinging: a sampling heap profile of `tsnet switch`, 2026-12-06). Outside a turn (a test or
 // the control plane calling in directly) the caller falls back to a microtask.
 
