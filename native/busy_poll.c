@@ -118,11 +118,11 @@ static int lost_slice(struct busy_poll *bp) {
   return 1;
 }
 
-/* One idle turn of an open window. It spins here, yielding every SPIN_YIELD_EVERY_NS, until the loop has an
- * event to handle (its epoll fd is readable: a packet, the look-ahead timer, a message from another
- * thread, a signal), the window ends, a time slice is lost, or SPIN_SLICE_NS passed; then libuv
- * handles what is ready in this iteration's poll phase (timeout 0 while the idle handle is active).
- * Returning to the loop on every round instead costs a whole loop iteration per round, and Node
+/* One idle turn of an open window. It spins here, yielding every SPIN_YIELD_EVERY_NS, until the
+ * loop has an event to handle (its epoll fd is readable: a packet, the look-ahead timer, a message
+ * from another thread, a signal), the window ends, a slice is lost, or SPIN_SLICE_NS passed; libuv
+ * then handles what is ready in this iteration's poll phase (timeout 0 while the idle handle is
+ * active). Returning to the loop on every round instead costs a whole loop iteration per round, and Node
  * allocates a JS object in each iteration's check phase (the scope of its native immediates):
  * hundreds of KB/s of garbage while a window is open. The slice bounds how late timers and
  * immediates run while polling. */
