@@ -15,6 +15,9 @@ case "$(uname -m)" in
 esac
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d "/tmp/tsnet-node$major-XXXXXX")
+# mktemp makes it 0700; the socket-permission test runs the CLI as an unprivileged user, which must
+# be able to read the copy like it reads a clone
+chmod 755 "$work"
 trap 'rm -rf "$work"' EXIT
 
 (cd "$work" && npm pack --silent "node-linux-$arch@$major" >/dev/null)
