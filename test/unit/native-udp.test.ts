@@ -90,52 +90,86 @@ test('a burst arrives in one batch: lengths, source port and address, data at th
   assert.is(s.batches, bursts.length);
 });
 
-/** Sends `count` datagrams to 127.0.0.1:port from a worker thread, one every `periodMs` on the dot
- *  (it sleeps to 1 ms before each, then spins), with our own endpoint so each is one sendto. */
-function sendPeriodic(port: number, count: number, periodMs: number): Promise<void> {
+interface PeriodicSender { stop(): void; done: Promise<number> }
+
+/** Sends up to `count` datagrams to 127.0.0.1:port from a worker thread, one every `periodMs`,
+ *  with our own endpoint so each is one sendto. Between sends the worker sleeps (Atomics.wait on a
+ *  stop flag, to the microsecond) rather than spinning: a spinning sender sharing the receiver's CPU
+ *  is exactly the contention that turns busy-polling off for a hold-off. `stop()` ends it early;
+ *  `done` resolves with how many it sent. */
+function sendPeriodic(port: number, count: number, periodMs: number): PeriodicSender {
   const code = `
     const { workerData, parentPort } = require('node:worker_threads');
     (async () => {
       const { UdpEndpoint } = await import(workerData.udpModule);
+      const stop = new Int32Array(workerData.stop);
       const ep = UdpEndpoint.open({ address: '127.0.0.1', port: 0, poolSize: 0 });
       const sa = ep.sockaddr('127.0.0.1', workerData.port);
       const buf = Buffer.from('tick');
       let due = process.hrtime.bigint();
-      for (let i = 0; i < workerData.count; i++) {
+      let sent = 0;
+      for (; sent < workerData.count; sent++) {
         due += BigInt(workerData.periodMs * 1e6);
-        const sleepMs = Number(due - process.hrtime.bigint()) / 1e6 - 1;
-        if (sleepMs > 0) await new Promise((r) => setTimeout(r, sleepMs));
-        while (process.hrtime.bigint() < due);
+        const waitMs = Number(due - process.hrtime.bigint()) / 1e6;
+        if (waitMs > 0 && Atomics.wait(stop, 0, 0, waitMs) !== 'timed-out') break;
+        if (Atomics.load(stop, 0) !== 0) break;
         ep.send(-1, buf, 0, buf.length, sa);
       }
       ep.close();
-      parentPort.postMessage('done');
+      parentPort.postMessage(sent);
     })();`;
   const udpModule = new URL('../../src/native/udp.js', import.meta.url).href;
-  const w = new Worker(code, { eval: true, workerData: { udpModule, port, count, periodMs } });
-  return new Promise((resolve, reject) => {
-    w.once('message', () => resolve());
+  const stopFlag = new Int32Array(new SharedArrayBuffer(4));
+  const w = new Worker(code, { eval: true, workerData: { udpModule, port, count, periodMs, stop: stopFlag.buffer } });
+  const done = new Promise<number>((resolve, reject) => {
+    w.once('message', (sent: number) => resolve(sent));
     w.once('error', reject);
-    w.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`sender exited with ${code}`))));
+    w.once('exit', (code) => (code === 0 ? resolve(-1) : reject(new Error(`sender exited with ${code}`))));
   });
+  const stop = (): void => {
+    Atomics.store(stopFlag, 0, 1);
+    Atomics.notify(stopFlag, 0);
+  };
+  cleanups.push(async () => {
+    stop();
+    await done.catch(() => undefined);
+  });
+  return { stop, done };
 }
 
 test('busy-poll look-ahead: datagrams every 4 ms find a window opened before they are due; none with look-ahead 0', async () => {
-  for (const aheadUs of [200, 0]) {
+  // with look-ahead: the period is learnt after 3 steady gaps, and from then on the timer opens a
+  // window ahead of each datagram. The sender goes on (up to 4 s) until three datagrams were met by
+  // one, so a lone stall of this machine (a lost time slice that puts busy-polling in a 200 ms
+  // hold-off, a late wakeup that breaks the streak) costs time, not the test.
+  {
     const rx = open();
     const { got } = collect(rx);
-    rx.setBusyPoll(50, aheadUs);
-    await sendPeriodic(rx.port, 50, 4);
+    rx.setBusyPoll(50, 200);
+    const sender = sendPeriodic(rx.port, 1000, 4);
+    let sent = -1;
+    void sender.done.then((n) => (sent = n));
+    await until(() => rx.stats().busyPollAheadHits >= 3 || sent >= 0, 'three look-ahead hits or the sender to finish', 10_000);
+    sender.stop();
+    sent = await sender.done;
+    await until(() => got.length === sent, `all ${sent} datagrams`);
+    const s = rx.stats();
+    const saturated = s.busyPollContended > 0 ? ` (busy-polling stood down ${s.busyPollContended} times: other tasks kept taking this CPU)` : '';
+    assert.ok(s.busyPollAheadHits >= 3, `look-ahead met ${s.busyPollAheadHits} of ${sent} datagrams${saturated}: ${JSON.stringify(s)}`);
+    assert.ok(s.busyPollAheadHits <= s.busyPollAheadWindows, JSON.stringify(s));
+    assert.ok(s.busyPollWindows >= 1);
+  }
+  // without look-ahead: windows after traffic only
+  {
+    const rx = open();
+    const { got } = collect(rx);
+    rx.setBusyPoll(50, 0);
+    const sent = await sendPeriodic(rx.port, 50, 4).done;
+    assert.is(sent, 50);
     await until(() => got.length === 50, 'fifty datagrams');
     const s = rx.stats();
-    if (aheadUs > 0) {
-      // the period is learnt after 3 steady gaps; from then on the timer opens a window ahead of each
-      assert.ok(s.busyPollAheadWindows >= 1 && s.busyPollAheadHits >= 1, `look-ahead ran: ${JSON.stringify(s)}`);
-      assert.ok(s.busyPollAheadHits <= s.busyPollAheadWindows, JSON.stringify(s));
-    } else {
-      assert.is(s.busyPollAheadWindows, 0);
-      assert.is(s.busyPollAheadHits, 0);
-    }
+    assert.is(s.busyPollAheadWindows, 0);
+    assert.is(s.busyPollAheadHits, 0);
     assert.ok(s.busyPollWindows >= 1);
   }
 });
