@@ -7,6 +7,7 @@
       "sources": [
         "native/addon.c",
         "native/batch_callbacks.c",
+        "native/burst_period.c",
         "native/busy_poll.c",
         "native/tap_open.c",
         "native/tap_reader.c",

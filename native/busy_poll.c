@@ -11,9 +11,9 @@
  * burst is due and polls until a quarter of that after it, so the burst finds the thread running
  * instead of paying for a wakeup (the same trade as the Linux block layer's hybrid polling: sleep
  * most of the expected wait, poll the rest). A burst is a packet after at least `window_ns`
- * without one. Bursts are periodic after AHEAD_STREAK gaps in a row within ahead_ns / 2 of the
- * smoothed period; a burst off the period ends the look-ahead until the period is learnt again. It
- * only runs where it costs at most a quarter of a CPU (period >= 5 x ahead_ns).
+ * without one. The period and when the next burst is due come from burst_period.c (steady gaps
+ * within ahead_ns / 2 of the smoothed period; a lone late burst does not end it). It only runs
+ * where it costs at most a quarter of a CPU (period >= 5 x ahead_ns).
  *
  * Both windows spin inside the idle callback (on_idle), polling the loop's epoll fd and yielding the
  * CPU every few us, and hand back to libuv as soon as something is ready. When the thread spends a
@@ -66,9 +66,6 @@
  * also pushes the thread's EEVDF deadline further); with this pacing 3 pairs gave ping56 p99.9
  * 3.4-4.3 ms against 3.8-5.6 ms, prober and UDP request/response p50 lower in all three. */
 #define SPIN_YIELD_EVERY_NS 5000u
-/* Our choice: gaps in a row that must keep to the period before the look-ahead window runs (one
- * steady gap can be chance; three at the same spacing are a pattern). */
-#define AHEAD_STREAK 3
 /* Our choice (lab runs of the bench topology, 2026-11-28): the look-ahead window stays open this
  * fraction of ahead_ns after the burst was due. Bursts of a steady period come on time or early
  * (once the look-ahead meets them they no longer pay a wakeup), seldom late, so the window can
@@ -97,10 +94,6 @@ static uint64_t off_cpu_ns(void) {
  * idle machine and busy-polling stayed in hold-off, bench/README.md). */
 static int was_contended(uint64_t before, uint64_t after) {
   return (int64_t)(after - before) >= (int64_t)SPIN_CONTENDED_NS;
-}
-
-static uint64_t abs_diff(uint64_t a, uint64_t b) {
-  return a > b ? a - b : b - a;
 }
 
 /* A window lost a time slice to another task: once now and then is not contention (a compiler
@@ -181,11 +174,9 @@ static void expect_burst(struct busy_poll *bp, uint64_t due) {
   set_timer(bp, due - bp->ahead_ns);
 }
 
-static void forget_period(struct busy_poll *bp, uint64_t period, int streak) {
+static void stop_expecting(struct busy_poll *bp) {
   if (bp->due_at) set_timer(bp, 0);
   bp->due_at = 0;
-  bp->streak = streak;
-  bp->period_ns = period;
 }
 
 /* How long the look-ahead window stays open after the burst was due. */
@@ -193,27 +184,18 @@ static uint64_t ahead_trail_ns(const struct busy_poll *bp) {
   return bp->ahead_ns / AHEAD_TRAIL_DIVISOR;
 }
 
-/* The first packet after a quiet spell: counts it if a look-ahead window met it, and learns the
- * period (a burst off the period ends the look-ahead until AHEAD_STREAK steady gaps again). */
+/* The first packet after a quiet spell: counts it if a look-ahead window met it, and arms the
+ * look-ahead for the next burst if the bursts are periodic and the window is cheap enough. */
 static void on_burst(struct busy_poll *bp, uint64_t now, int polling) {
-  uint64_t gap = now - bp->burst_at;
-  int first = bp->burst_at == 0;
-  bp->burst_at = now;
-  if (first) return;
   if (polling && bp->due_at && now + bp->ahead_ns >= bp->due_at && now <= bp->due_at + ahead_trail_ns(bp))
     bp->ahead_hits++;
-  if (bp->period_ns && abs_diff(gap, bp->period_ns) <= bp->ahead_ns / 2) {
-    bp->streak++;
-    bp->period_ns = (3 * bp->period_ns + gap) / 4;
-  } else {
-    bp->streak = 0;
-    bp->period_ns = gap;
-  }
+  uint64_t due = burst_period_on_burst(&bp->period, now, bp->ahead_ns / 2, polling);
   uint64_t window = bp->ahead_ns + ahead_trail_ns(bp);
-  if (bp->streak >= AHEAD_STREAK && bp->period_ns >= AHEAD_MAX_DUTY_DIVISOR * window && bp->period_ns <= AHEAD_MAX_PERIOD_NS)
-    expect_burst(bp, now + bp->period_ns);
-  else if (bp->due_at)
-    forget_period(bp, bp->period_ns, bp->streak);
+  uint64_t period = bp->period.period_ns;
+  if (due && period >= AHEAD_MAX_DUTY_DIVISOR * window && period <= AHEAD_MAX_PERIOD_NS)
+    expect_burst(bp, due);
+  else
+    stop_expecting(bp);
 }
 
 static void on_ahead_timer(uv_poll_t *h, int status, int events) {
@@ -240,7 +222,8 @@ void busy_poll_kick(struct busy_poll *bp) {
 void busy_poll_configure(struct busy_poll *bp, uint64_t window_ns, uint64_t ahead_ns) {
   bp->window_ns = window_ns;
   bp->ahead_ns = window_ns && bp->timer_fd >= 0 ? ahead_ns : 0;
-  forget_period(bp, 0, 0);
+  stop_expecting(bp);
+  burst_period_reset(&bp->period);
 }
 
 int busy_poll_init(uv_loop_t *loop, struct busy_poll *bp, void *owner) {

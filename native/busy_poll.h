@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "burst_period.h"
+
 struct busy_poll {
   uv_idle_t idle;        /* active while a window is open: libuv then polls with timeout 0 */
   uv_poll_t ahead_poll;  /* readable when the look-ahead timer expires */
@@ -18,10 +20,8 @@ struct busy_poll {
   uint64_t contended_at;              /* when a turn last lost a time slice to another task */
   uint64_t holdoff_until, holdoff_ns; /* busy-polling off until then; next hold-off length */
   uint64_t last_kick;                 /* the last packet */
-  uint64_t burst_at;                  /* the first packet of the last burst */
-  uint64_t period_ns;                 /* smoothed time between bursts while they look periodic */
-  uint64_t due_at;                    /* the next burst is expected then; 0 = not periodic */
-  int streak;                         /* bursts in a row that kept to the period */
+  struct burst_period period;         /* the bursts' period, learnt from their first packets */
+  uint64_t due_at;                    /* the look-ahead expects the next burst then; 0 = off */
   double windows, contended, ahead_windows, ahead_hits;
 };
 

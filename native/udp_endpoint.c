@@ -15,8 +15,8 @@
  * one sender coalesced into one slot, every one `segment size` long but the last (word 7; 0 for a
  * plain datagram); JS splits it. No parsing, no policy: errors go back as {errno, syscall}.
  * Batched sends with UDP GSO are in udp_gso.c.
- * Exports: udpOpen, udpSockaddr, udpSend, udpSendBatch, udpLastSendErrno, udpStartReading, udpSetBusyPoll, udpStats,
- * udpClose. */
+ * Exports: udpOpen, udpSockaddr, udpSend, udpSendBatch, udpLastSendErrno, udpStartReading, udpSetBusyPoll,
+ * udpBurstPeriodTrace (tests), udpStats, udpClose. */
 #include "udp_endpoint.h"
 
 #include <arpa/inet.h>
@@ -472,6 +472,48 @@ static napi_value js_set_busy_poll(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+static int arg_float64array(napi_env env, napi_value v, const char *what, double **data, size_t *len) {
+  bool is = false;
+  napi_typedarray_type type;
+  napi_value ab;
+  size_t off;
+  napi_is_typedarray(env, v, &is);
+  if (!is || napi_get_typedarray_info(env, v, &type, len, (void **)data, &ab, &off) != napi_ok ||
+      type != napi_float64_array) {
+    char msg[96];
+    snprintf(msg, sizeof msg, "tsnet_native: %s must be a Float64Array", what);
+    napi_throw_type_error(env, NULL, msg);
+    return -1;
+  }
+  return 0;
+}
+
+/* udpBurstPeriodTrace(toleranceNs, times, onTime, dues): feeds burst times (ns) and whether each
+ * found the thread polling (0/1), Float64Arrays of one length, to a fresh period tracker
+ * (burst_period.c, the look-ahead's) and writes when it expects the next burst after each (0 = not
+ * periodic) into `dues`. For tests with made-up times. */
+static napi_value js_burst_period_trace(napi_env env, napi_callback_info info) {
+  napi_value argv[4];
+  if (tsnet_args(env, info, 4, argv, "tsnet_native: udpBurstPeriodTrace(toleranceNs, times, onTime, dues)") < 0) return NULL;
+  double tolerance, *times, *on_time, *dues;
+  size_t n, k, m;
+  if (napi_get_value_double(env, argv[0], &tolerance) != napi_ok || tolerance < 0) {
+    napi_throw_type_error(env, NULL, "tsnet_native: toleranceNs must be a number >= 0");
+    return NULL;
+  }
+  if (arg_float64array(env, argv[1], "times", &times, &n) < 0 || arg_float64array(env, argv[2], "onTime", &on_time, &k) < 0 ||
+      arg_float64array(env, argv[3], "dues", &dues, &m) < 0)
+    return NULL;
+  if (k != n || m != n) {
+    napi_throw_range_error(env, NULL, "tsnet_native: times, onTime and dues must have one length");
+    return NULL;
+  }
+  struct burst_period p;
+  burst_period_reset(&p);
+  for (size_t i = 0; i < n; i++) dues[i] = (double)burst_period_on_burst(&p, (uint64_t)times[i], (uint64_t)tolerance, on_time[i] != 0);
+  return NULL;
+}
+
 /* udpStats(handle) -> {wakeups, batches, packets, drops, sent, sendErrors, busyPollWindows,
  *                     busyPollContended, busyPollAheadWindows, busyPollAheadHits, gsoSends, groPackets} */
 static napi_value js_stats(napi_env env, napi_callback_info info) {
@@ -501,6 +543,6 @@ static napi_value js_close(napi_env env, napi_callback_info info) {
 }
 
 napi_value tsnet_register_udp(napi_env env, napi_value exports) {
-  static const struct tsnet_export fns[] = {{"udpOpen", js_open}, {"udpSockaddr", js_sockaddr}, {"udpSend", js_send}, {"udpSendBatch", udp_js_send_batch}, {"udpLastSendErrno", udp_js_last_send_errno}, {"udpStartReading", js_start_reading}, {"udpSetBusyPoll", js_set_busy_poll}, {"udpStats", js_stats}, {"udpClose", js_close}, {NULL, NULL}};
+  static const struct tsnet_export fns[] = {{"udpOpen", js_open}, {"udpSockaddr", js_sockaddr}, {"udpSend", js_send}, {"udpSendBatch", udp_js_send_batch}, {"udpLastSendErrno", udp_js_last_send_errno}, {"udpStartReading", js_start_reading}, {"udpSetBusyPoll", js_set_busy_poll}, {"udpBurstPeriodTrace", js_burst_period_trace}, {"udpStats", js_stats}, {"udpClose", js_close}, {NULL, NULL}};
   return tsnet_export_all(env, exports, fns);
 }

@@ -66,8 +66,20 @@ export interface UdpNative {
   udpStartReading(handle: UdpHandle, buffer: Buffer, meta: Int32Array, frames: number, slotSize: number, headroom: number,
     onBatch: (count: number) => void, onError: (errno: number, syscall: string) => void): NativeFailure | undefined;
   udpSetBusyPoll(handle: UdpHandle, windowUs: number, aheadUs: number): void;
+  udpBurstPeriodTrace(toleranceNs: number, times: Float64Array, onTime: Float64Array, dues: Float64Array): void;
   udpStats(handle: UdpHandle): UdpEndpointStats;
   udpClose(handle: UdpHandle): void;
+}
+
+/** What the look-ahead's period tracker (native/burst_period.c) expects after each of `timesNs`
+ *  (burst times in ns, ascending; onTime[i]: burst i found the thread polling, default false): when
+ *  the next burst is due, 0 while the bursts do not look periodic. A fresh tracker, fed made-up
+ *  times: for tests. */
+export function traceBurstPeriod(toleranceNs: number, timesNs: readonly number[], onTime: readonly boolean[] = []): number[] {
+  const dues = new Float64Array(timesNs.length);
+  const flags = Float64Array.from(timesNs, (_, i) => (onTime[i] ? 1 : 0));
+  loadUdpNative().udpBurstPeriodTrace(toleranceNs, Float64Array.from(timesNs), flags, dues);
+  return Array.from(dues);
 }
 
 export function loadUdpNative(): UdpNative {
