@@ -11,7 +11,9 @@
  * once per batch with the count (convention 4). A full batch (count or buffer) is followed by another
  * drain in the same wakeup, up to MAX_BATCHES_PER_WAKEUP. A failing fd (EBADFD/EIO once its
  * namespace is gone, UV_EBADF from poll) stops the reader and calls the error callback once.
- * Exports: readerStart, readerStop, readerStats. */
+ * readerReadNow drains what is ready right now, without waiting for the loop: for just after a
+ * write whose answer the kernel queued inline (an ICMP echo reply, an ARP reply, a TCP ACK).
+ * Exports: readerStart, readerStop, readerReadNow, readerStats. */
 #include "common.h"
 
 #include <errno.h>
@@ -37,7 +39,7 @@ struct reader {
   int32_t frames, max_frame, headroom, vnet;
   struct tsnet_batch_js js; /* buffer, lengths, onBatch, onError (batch_callbacks.c) */
   napi_async_cleanup_hook_handle cleanup; /* keeps the addon loaded until the handle is closed */
-  double wakeups, batches, frames_read, drops;
+  double wakeups, batches, frames_read, drops, read_now_frames;
 };
 
 static void unref(struct reader *r) {
@@ -232,14 +234,41 @@ static napi_value js_reader_stop(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* readerStats(handle) -> {wakeups, batches, frames, drops, active} */
+/* readerReadNow(handle) -> frames delivered: one drain of what is ready now, as a wakeup would do,
+ * with onBatch run before it returns. The answer the kernel generated inline during a write to
+ * the TAP (the container's ICMP echo reply, ARP reply, TCP ACK) is then read in the same loop turn
+ * instead of the next one (one read() returning EAGAIN when there is none). Does nothing (0) once
+ * stopped or inside this reader's own callback, where its buffer is in use. */
+static napi_value js_reader_read_now(napi_env env, napi_callback_info info) {
+  struct reader *r = tsnet_handle_arg(env, info, NOT_A_READER);
+  if (!r) return NULL;
+  int32_t n = 0;
+  if (!r->stopped && !r->js.in_callback) {
+    int err, empty;
+    n = drain(r, &err, &empty);
+    if (n > 0) {
+      r->batches++;
+      r->frames_read += n;
+      r->read_now_frames += n;
+      tsnet_batch_js_batch(&r->js, n);
+    }
+    if (!r->stopped && err) deliver_error(r, err, "read");
+    if (r->stopped) tsnet_batch_js_release(&r->js);
+  }
+  napi_value out;
+  NAPI_CALL(env, napi_create_int32(env, n, &out));
+  return out;
+}
+
+/* readerStats(handle) -> {wakeups, batches, frames, drops, readNowFrames, active} */
 static napi_value js_reader_stats(napi_env env, napi_callback_info info) {
   struct reader *r = tsnet_handle_arg(env, info, NOT_A_READER);
   if (!r) return NULL;
   napi_value obj, active;
   NAPI_CALL(env, napi_create_object(env, &obj));
   if (tsnet_set_number(env, obj, "wakeups", r->wakeups) < 0 || tsnet_set_number(env, obj, "batches", r->batches) < 0 ||
-      tsnet_set_number(env, obj, "frames", r->frames_read) < 0 || tsnet_set_number(env, obj, "drops", r->drops) < 0)
+      tsnet_set_number(env, obj, "frames", r->frames_read) < 0 || tsnet_set_number(env, obj, "drops", r->drops) < 0 ||
+      tsnet_set_number(env, obj, "readNowFrames", r->read_now_frames) < 0)
     return NULL;
   NAPI_CALL(env, napi_get_boolean(env, !r->stopped, &active));
   NAPI_CALL(env, napi_set_named_property(env, obj, "active", active));
@@ -247,6 +276,6 @@ static napi_value js_reader_stats(napi_env env, napi_callback_info info) {
 }
 
 napi_value tsnet_register_reader(napi_env env, napi_value exports) {
-  static const struct tsnet_export fns[] = {{"readerStart", js_reader_start}, {"readerStop", js_reader_stop}, {"readerStats", js_reader_stats}, {NULL, NULL}};
+  static const struct tsnet_export fns[] = {{"readerStart", js_reader_start}, {"readerStop", js_reader_stop}, {"readerReadNow", js_reader_read_now}, {"readerStats", js_reader_stats}, {NULL, NULL}};
   return tsnet_export_all(env, exports, fns);
 }

@@ -9,6 +9,10 @@
 let depth = 0;
 const pending: Array<(() => void) | null> = [];
 let pendingCount = 0;
+/** True while the end of a turn runs its deferred work. A deferred function may start a turn of its
+ *  own (the TAP port's read-back delivers frames from inside it): what that turn defers is appended
+ *  and run by the loop already running, in order, not by a nested one. */
+let running = false;
 
 export function enterIoTurn(): void {
   depth++;
@@ -16,7 +20,8 @@ export function enterIoTurn(): void {
 
 /** Ends a turn; the outermost one runs what was deferred to it, in order. */
 export function leaveIoTurn(): void {
-  if (--depth > 0 || pendingCount === 0) return;
+  if (--depth > 0 || pendingCount === 0 || running) return;
+  running = true;
   let i = 0;
   try {
     for (; i < pendingCount; i++) {
@@ -27,6 +32,7 @@ export function leaveIoTurn(): void {
   } finally {
     for (; i < pendingCount; i++) pending[i] = null; // after a throw: the rest is dropped, not kept
     pendingCount = 0;
+    running = false;
   }
 }
 

@@ -14,6 +14,13 @@
 // (tcp-coalescer.ts, userspace GRO): consecutive segments of one flow in a burst become one
 // super-frame, written once with a GSO virtio header; flush() (the end of the switch's burst)
 // writes what is pending.
+//
+// Read-back: a write to a TAP makes the container's kernel process the frame inline, and its
+// answer (an ICMP echo reply, an ARP reply, a TCP ACK) is often queued on the TAP before the write
+// returns. After a turn that wrote to this TAP the port reads it once more (device.readNow), so such
+// an answer goes on in the same loop turn instead of the next, which costs a loop iteration and,
+// when another busy-polling process shares the CPU, a yield to it (bench/README.md, "One ping
+// round trip"). When nothing is queued the read-back is one read() returning EAGAIN.
 import { asTsnetError, type TsnetError } from '../errors.js';
 import { TapReadBatch, type TapDevice } from '../native/tap.js';
 import {
@@ -21,12 +28,12 @@ import {
   vnetCsumOffset, vnetCsumStart, vnetFlags, vnetGsoType,
 } from '../wire/virtio-net-hdr.js';
 import { countDrop, HEADROOM, newCounters, REMOTE_NONE, type FrameSink, type Port, type PortCounters } from './port.js';
-import { enterIoTurn, leaveIoTurn } from './io-turn.js';
+import { atIoTurnEnd, enterIoTurn, leaveIoTurn } from './io-turn.js';
 import { completeChecksum } from './tcp-segmenter.js';
 import { TcpCoalescer, type CoalescedOutput } from './tcp-coalescer.js';
 
 /** The part of TapDevice a TapPort uses (a TapDevice always fits). */
-export type TapDeviceLike = Pick<TapDevice, 'name' | 'startReading' | 'stopReading' | 'write' | 'writeGso' | 'close' | 'closed' | 'offload'>;
+export type TapDeviceLike = Pick<TapDevice, 'name' | 'startReading' | 'stopReading' | 'readNow' | 'write' | 'writeGso' | 'close' | 'closed' | 'offload'>;
 
 /** Software offload counters of a TAP port with offloads (zero otherwise). */
 export interface TapOffloadStats {
@@ -72,6 +79,12 @@ class TapPortImpl implements TapPort, CoalescedOutput {
   readonly offloadStats: TapOffloadStats = { superFrames: 0, passedThrough: 0, checksums: 0, coalescedFrames: 0, coalescedSegments: 0 };
   /** Offload TAPs only: merges the TCP segments of a burst output to this port. */
   private readonly coalescer: TcpCoalescer | null;
+  /** A read-back is due at the end of this turn (see the header). */
+  private readBackArmed = false;
+  private readonly readBack = (): void => {
+    this.readBackArmed = false;
+    if (!this.closed) this.device.readNow();
+  };
 
   constructor(readonly device: TapDeviceLike, opts: TapPortOptions) {
     this.name = opts.name ?? device.name;
@@ -190,6 +203,13 @@ class TapPortImpl implements TapPort, CoalescedOutput {
     }
     c.txFrames++;
     c.txBytes += len;
+    this.armReadBack();
+  }
+
+  /** Reads the device once more when this turn ends (outside a turn, e.g. a test writing
+   *  directly, there is no read-back). */
+  private armReadBack(): void {
+    if (!this.readBackArmed) this.readBackArmed = atIoTurnEnd(this.readBack);
   }
 
   /** A coalesced super-frame (CoalescedOutput): counted as the segments it was made of. */
@@ -215,6 +235,7 @@ class TapPortImpl implements TapPort, CoalescedOutput {
     }
     c.txFrames += frames;
     c.txBytes += bytes;
+    this.armReadBack();
     return true;
   }
 

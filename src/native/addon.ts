@@ -20,6 +20,8 @@ export interface NativeReaderStats {
   frames: number;
   /** frames read but dropped by the reader (empty, or larger than the batch's maxFrame) */
   drops: number;
+  /** frames delivered by readerReadNow (read in the turn that wrote, not after a wakeup) */
+  readNowFrames: number;
   active: boolean;
 }
 
@@ -56,6 +58,7 @@ export interface TsnetNative {
     onError: (errno: number, syscall: string) => void,
   ): NativeReaderHandle | NativeFailure;
   readerStop(handle: NativeReaderHandle): void;
+  readerReadNow(handle: NativeReaderHandle): number;
   readerStats(handle: NativeReaderHandle): NativeReaderStats;
 }
 

@@ -1,6 +1,6 @@
 // Work deferred to the end of an I/O turn (src/dataplane/io-turn.ts): refused outside a turn, run
-// in order when the outermost turn ends (not an inner one), a throw drops the rest without leaving
-// them queued for the next turn; and the VTEP's queued datagrams leave at the turn's end.
+// in order when the outermost turn ends (not an inner one), a turn started by deferred work appends
+// to the running end, a throw drops the rest without leaving them queued for the next turn; and the VTEP's queued datagrams leave at the turn's end.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import dgram from 'node:dgram';
@@ -25,6 +25,24 @@ test('deferred work runs in order when the outermost turn ends', () => {
   enterIoTurn();
   leaveIoTurn();
   assert.equal(ran, ['a', 'b'], 'each runs once');
+});
+
+test('a deferred function that starts a turn of its own: what that turn defers runs after it, once, in order', () => {
+  const ran: string[] = [];
+  enterIoTurn();
+  atIoTurnEnd(() => {
+    ran.push('read-back');
+    enterIoTurn(); // as a TAP port's read-back delivering frames does
+    atIoTurnEnd(() => ran.push('flush of the nested turn'));
+    leaveIoTurn();
+    ran.push('read-back done');
+  });
+  atIoTurnEnd(() => ran.push('second'));
+  leaveIoTurn();
+  assert.equal(ran, ['read-back', 'read-back done', 'second', 'flush of the nested turn']);
+  enterIoTurn();
+  leaveIoTurn();
+  assert.is(ran.length, 4, 'nothing left queued');
 });
 
 test('a throwing deferred function ends the turn cleanly', () => {

@@ -29,7 +29,20 @@ class StandInTap implements TapDeviceLike {
   /** every write in order: 'w' (write) or 'g' (writeGso) */
   order = '';
   full = false;
+  /** What the "kernel" has queued for the next readNow(), one burst per call. */
+  answers: Buffer[][] = [];
+  readNowCalls = 0;
+  private inCallback = false;
   constructor(readonly offload = false) {}
+  /** As the native reader: nothing inside its own callback or when not reading. */
+  readNow(): number {
+    this.readNowCalls++;
+    if (!this.reading || this.inCallback) return 0;
+    const burst = this.answers.shift();
+    if (!burst) return 0;
+    this.deliver(burst);
+    return burst.length;
+  }
   startReading(batch: TapReadBatch, onBatch: (count: number) => void, onError: (err: TsnetError) => void): void {
     this.batch = batch;
     this.onBatch = onBatch;
@@ -62,7 +75,12 @@ class StandInTap implements TapDeviceLike {
       f.copy(b.buffer, b.offset(i));
       b.lengths[i] = f.length;
     });
-    this.onBatch!(frames.length);
+    this.inCallback = true;
+    try {
+      this.onBatch!(frames.length);
+    } finally {
+      this.inCallback = false;
+    }
   }
 }
 
@@ -147,6 +165,32 @@ test('a TAP port in a switch: its burst is forwarded and the output port flushed
 });
 
 const TS = { tcpOptions: tsOptions() };
+
+test('read-back: a turn that wrote to a TAP reads it once more at its end, and the answer goes on in the same turn', () => {
+  const [a, b] = [new StandInTap(), new StandInTap()];
+  const sw = createSwitch({ name: 'n' });
+  const [portA, portB] = [createTapPort(a, { name: 'tapA' }), createTapPort(b, { name: 'tapB' })];
+  const mem = createMemoryPort('m');
+  sw.addPort(portA);
+  sw.addPort(portB);
+  sw.addPort(mem);
+  // B's container is learnt; then A's container sends it two frames in one burst, and B's kernel
+  // queues its answer while they are written (as an ICMP echo reply is)
+  b.deliver([ethFrame(BCAST, '02:00:00:00:00:0b')]);
+  a.readNowCalls = b.readNowCalls = 0;
+  a.written = []; // the flooded broadcast
+  b.answers.push([ethFrame('02:00:00:00:00:0a', '02:00:00:00:00:0b')]);
+  a.deliver([ethFrame('02:00:00:00:00:0b', '02:00:00:00:00:0a'), ethFrame('02:00:00:00:00:0b', '02:00:00:00:00:0a')]);
+  assert.is(b.written.length, 2);
+  assert.is(b.readNowCalls, 1, 'one read-back per turn, not per frame');
+  assert.is(a.written.length, 1, 'the answer reached A before deliver() returned');
+  assert.is(a.readNowCalls, 1, 'the answer written to A armed a read-back of A, run by the same turn end');
+  assert.is(portB.counters.rxFrames, 2);
+  // a write outside a turn (nothing delivered by a reader) reads nothing back
+  mem.inject(ethFrame('02:00:00:00:00:0b', '02:00:00:00:00:0c'));
+  assert.is(b.written.length, 3);
+  assert.is(b.readNowCalls, 1);
+});
 
 test('offload TAP: TCP segments output in a burst are written once as a super-frame at flush()', () => {
   const dev = new StandInTap(true);
