@@ -117,18 +117,26 @@ int tsnet_arg_buffer(napi_env env, napi_value v, const char *what, uint8_t **dat
   return 0;
 }
 
-int tsnet_arg_int32array(napi_env env, napi_value v, const char *what, int32_t **data, size_t *len) {
+static int arg_typedarray(napi_env env, napi_value v, const char *what, napi_typedarray_type want, const char *expected,
+                          void **data, size_t *len) {
   bool is = false;
   napi_typedarray_type type;
   napi_value ab;
   size_t off;
   napi_is_typedarray(env, v, &is);
-  if (!is || napi_get_typedarray_info(env, v, &type, len, (void **)data, &ab, &off) != napi_ok ||
-      type != napi_int32_array) {
-    throw_type(env, what, "an Int32Array");
+  if (!is || napi_get_typedarray_info(env, v, &type, len, data, &ab, &off) != napi_ok || type != want) {
+    throw_type(env, what, expected);
     return -1;
   }
   return 0;
+}
+
+int tsnet_arg_int32array(napi_env env, napi_value v, const char *what, int32_t **data, size_t *len) {
+  return arg_typedarray(env, v, what, napi_int32_array, "an Int32Array", (void **)data, len);
+}
+
+int tsnet_arg_float64array(napi_env env, napi_value v, const char *what, double **data, size_t *len) {
+  return arg_typedarray(env, v, what, napi_float64_array, "a Float64Array", (void **)data, len);
 }
 
 NAPI_MODULE_INIT() {

@@ -33,6 +33,7 @@ int tsnet_arg_int32(napi_env env, napi_value v, const char *what, int32_t *out);
 int tsnet_arg_bool(napi_env env, napi_value v, const char *what, int *out);
 int tsnet_arg_buffer(napi_env env, napi_value v, const char *what, uint8_t **data, size_t *len);
 int tsnet_arg_int32array(napi_env env, napi_value v, const char *what, int32_t **data, size_t *len);
+int tsnet_arg_float64array(napi_env env, napi_value v, const char *what, double **data, size_t *len);
 /* Takes a reference (count 1) to a function argument. */
 int tsnet_arg_function(napi_env env, napi_value v, const char *what, napi_ref *out);
 /* Fetches exactly n arguments into argv; throws a TypeError with `usage` when fewer were passed. */

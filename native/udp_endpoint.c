@@ -472,22 +472,6 @@ static napi_value js_set_busy_poll(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-static int arg_float64array(napi_env env, napi_value v, const char *what, double **data, size_t *len) {
-  bool is = false;
-  napi_typedarray_type type;
-  napi_value ab;
-  size_t off;
-  napi_is_typedarray(env, v, &is);
-  if (!is || napi_get_typedarray_info(env, v, &type, len, (void **)data, &ab, &off) != napi_ok ||
-      type != napi_float64_array) {
-    char msg[96];
-    snprintf(msg, sizeof msg, "tsnet_native: %s must be a Float64Array", what);
-    napi_throw_type_error(env, NULL, msg);
-    return -1;
-  }
-  return 0;
-}
-
 /* udpBurstPeriodTrace(toleranceNs, times, onTime, dues): feeds burst times (ns) and whether each
  * found the thread polling (0/1), Float64Arrays of one length, to a fresh period tracker
  * (burst_period.c, the look-ahead's) and writes when it expects the next burst after each (0 = not
@@ -501,8 +485,8 @@ static napi_value js_burst_period_trace(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, NULL, "tsnet_native: toleranceNs must be a number >= 0");
     return NULL;
   }
-  if (arg_float64array(env, argv[1], "times", &times, &n) < 0 || arg_float64array(env, argv[2], "onTime", &on_time, &k) < 0 ||
-      arg_float64array(env, argv[3], "dues", &dues, &m) < 0)
+  if (tsnet_arg_float64array(env, argv[1], "times", &times, &n) < 0 || tsnet_arg_float64array(env, argv[2], "onTime", &on_time, &k) < 0 ||
+      tsnet_arg_float64array(env, argv[3], "dues", &dues, &m) < 0)
     return NULL;
   if (k != n || m != n) {
     napi_throw_range_error(env, NULL, "tsnet_native: times, onTime and dues must have one length");
