@@ -117,8 +117,8 @@ int tsnet_arg_buffer(napi_env env, napi_value v, const char *what, uint8_t **dat
   return 0;
 }
 
-static int arg_typedarray(napi_env env, napi_value v, const char *what, napi_typedarray_type want, const char *expected,
-                          void **data, size_t *len) {
+static int arg_typedarray(napi_env env, napi_value v, const char *what, napi_typedarray_type want,
+                          const char *expected, void **data, size_t *len) {
   bool is = false;
   napi_typedarray_type type;
   napi_value ab;

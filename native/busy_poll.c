@@ -18,9 +18,10 @@
  * Both windows spin inside the idle callback (on_idle), polling the loop's epoll fd and yielding the
  * CPU every few us, and hand back to libuv as soon as something is ready. When the thread spends a
  * time slice off the CPU in one yield or spin round (wall clock minus thread CPU time, so our own JS
- * and GC do not count), other processes compete for this CPU and spinning hurts: a runnable task is not woken (and so
- * not preempted in) when a packet arrives, it waits behind the other task's slice (tsnet ping p50
- * 3.9-7.8 ms instead of ~0.12 ms with two `yes` loops on this 2-core VM, udp-rr p50 7.7 ms). So
+ * and GC do not count), other processes compete for this CPU and spinning hurts: a runnable task
+ * is not woken (and so not preempted in) when a packet arrives, it waits behind the other task's
+ * slice (tsnet ping p50 3.9-7.8 ms instead of ~0.12 ms with two `yes` loops on this 2-core VM,
+ * udp-rr p50 7.7 ms). So
  * a second such turn soon after the first ends the window and turns busy-polling off for a
  * hold-off that doubles while the contention lasts (sleeping in epoll is then the fast path: a
  * wakeup preempts the busy task). The first window after a hold-off probes again.
