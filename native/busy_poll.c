@@ -21,10 +21,10 @@
  * and GC do not count), other processes compete for this CPU and spinning hurts: a runnable task
  * is not woken (and so not preempted in) when a packet arrives, it waits behind the other task's
  * slice (tsnet ping p50 3.9-7.8 ms instead of ~0.12 ms with two `yes` loops on this 2-core VM,
- * udp-rr p50 7.7 ms). So
- * a second such turn soon after the first ends the window and turns busy-polling off for a
- * hold-off that doubles while the contention lasts (sleeping in epoll is then the fast path: a
- * wakeup preempts the busy task). The first window after a hold-off probes again.
+ * udp-rr p50 7.7 ms). So a second such turn soon after the first ends the window and turns
+ * busy-polling off for a hold-off that doubles while the contention lasts (sleeping in epoll is
+ * then the fast path: a wakeup preempts the busy task). The first window after a hold-off probes
+ * again.
  * Counters: windows (after traffic), contended (windows cut), ahead_windows (look-ahead windows
  * opened), ahead_hits (bursts that arrived while one was open, so found the thread polling). */
 #include "busy_poll.h"
