@@ -17,6 +17,20 @@ export const LOSS_TIMEOUT_MS = 200;
 export interface LatencyRun {
   stats: LatencyStats;
   samplesUs: number[];
+  /** ping only: the CPU ping itself used, in cores (CPU seconds per second of the run) */
+  clientCores?: number;
+}
+
+/** ping in bash, which prints its children's CPU times (`times`, second line) to stderr after it. */
+const PING_WITH_TIMES = 'ping "$@"; rc=$?; times >&2; exit $rc';
+
+/** The children's user + system CPU seconds from bash's `times` output (its last line, e.g.
+ *  "0m0.380s 0m0.610s"), or null if it is not there. */
+export function parseChildTimes(out: string): number | null {
+  const lines = out.trim().split('\n');
+  const m = /^(\d+)m([\d.]+)s (\d+)m([\d.]+)s$/.exec(lines[lines.length - 1]?.trim() ?? '');
+  if (!m) return null;
+  return Number(m[1]) * 60 + Number(m[2]) + Number(m[3]) * 60 + Number(m[4]);
 }
 
 const PING_LINE = /icmp_seq=(\d+) .*time=([\d.]+) ms/;
@@ -36,10 +50,14 @@ export function parsePing(out: string): number[] {
 
 export async function pingLatency(t: Topology, size: number, count: number): Promise<LatencyRun> {
   const timeoutMs = count * PING_INTERVAL_S * 1000 * 3 + 30_000;
-  const r = await run('ip', ['netns', 'exec', t.cA, 'ping', '-n', '-i', String(PING_INTERVAL_S), '-c', String(count), '-s', String(size), '-W', '1', INNER_B], timeoutMs);
+  const started = performance.now();
+  const r = await run('ip', ['netns', 'exec', t.cA, 'bash', '-c', PING_WITH_TIMES, 'ping',
+    '-n', '-i', String(PING_INTERVAL_S), '-c', String(count), '-s', String(size), '-W', '1', INNER_B], timeoutMs);
+  const wallS = (performance.now() - started) / 1000;
   const samples = parsePing(r.stdout);
   if (samples.length === 0) throw internal('EBENCH_PING', `ping over ${t.path} got no reply: ${(r.stderr || r.stdout).trim().slice(-300)}`);
-  return { stats: latencyStats(samples, count - samples.length), samplesUs: samples };
+  const cpuS = parseChildTimes(r.stderr);
+  return { stats: latencyStats(samples, count - samples.length), samplesUs: samples, ...(cpuS === null ? {} : { clientCores: cpuS / wallS }) };
 }
 
 interface SampleJson {

@@ -33,6 +33,7 @@ function metricRows(measured: readonly PathSummary[]): string[][] {
     }
     rows.push([`${kind} lost (of ${fmt(medianCount(measured, kind))})`, ...measured.map((p) => cell(p.latency?.[kind].lost)), '', '']);
   }
+  rows.push(["ping's own CPU during ping56 (cores)", ...measured.map((p) => cell(p.pingCores)), '', '']);
   rows.push(['TCP throughput (Gbit/s)', ...measured.map((p) => cell(p.tcpGbps)), fmt(ISSUE_REFERENCE.tinc.tcpGbps), fmt(ISSUE_REFERENCE.kernel.tcpGbps)]);
   rows.push(['UDP 64 B received (pps)', ...measured.map((p) => cell(p.pps)), fmt(ISSUE_REFERENCE.tinc.pps), fmt(ISSUE_REFERENCE.kernel.pps)]);
   rows.push(['UDP 64 B sent (pps)', ...measured.map((p) => cell(p.sentPps)), '', '']);
@@ -88,7 +89,7 @@ export function renderMarkdown(r: BenchReport, charts: readonly string[]): strin
     '',
     '## How it is measured',
     '',
-    `- ping: \`ping -i 0.002 -c N -s SIZE\` from container A to B; per-packet times parsed from its lines (1 us resolution). Each round starts with warm-up pings at the same interval (${FIRST_ROUND_WARMUP_PINGS} before the first round, ${WARMUP_PINGS} before the others; not recorded).`,
+    `- ping: \`ping -i 0.002 -c N -s SIZE\` from container A to B; per-packet times parsed from its lines (1 us resolution). iputils ping busy-waits between packets below a 10 ms interval; the CPU it used (bash's \`times\` after it, over the run's wall time) is the row "ping's own CPU during ping56". Each round starts with warm-up pings at the same interval (${FIRST_ROUND_WARMUP_PINGS} before the first round, ${WARMUP_PINGS} before the others; not recorded).`,
     '- prober: bench/prober.ts, raw ICMP socket in container A, process.hrtime.bigint() just before sendto and on reply, next request as soon as the reply arrives.',
     '- UDP request/response: node client in A, echo server in B, 64 B datagrams one at a time, hrtime stamps.',
     '- TCP: `iperf3 -c -t S -J`, receiver bits_per_second. Packet rate: `iperf3 -u -b 0 -l 64 -t S -J`, receiver packets/s = (packets - lost) / seconds.',

@@ -21,6 +21,8 @@ export interface RoundResult {
   latency: Record<LatencyKind, LatencyStats>;
   tcpGbps: number;
   packetRate: PacketRate;
+  /** The CPU ping itself used during the ping56 run, in cores (iputils ping busy-waits below 10 ms). */
+  pingCores?: number;
   /** tsnet paths: bursts met by a busy-poll look-ahead window during the ping56 run, per host. */
   lookAhead?: { pings: number; hitsA: number; hitsB: number };
 }
@@ -41,6 +43,8 @@ export interface PathSummary {
   switchCpuUsPerPkt?: number | null;
   softirqUsPerPkt?: number;
   machineCpuUsPerPkt?: number;
+  /** ping's own CPU during ping56, cores (median over rounds). */
+  pingCores?: number;
   /** Pooled over all rounds, compact: [value us, cumulative fraction]. */
   cdf?: Record<LatencyKind, Array<[number, number]>>;
 }

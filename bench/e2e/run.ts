@@ -96,17 +96,19 @@ async function measureRound(a: ActivePath, round: number, o: Options): Promise<R
   };
   const latency = {} as RoundResult['latency'];
   let lookAhead: RoundResult['lookAhead'];
+  let pingCores: number | undefined;
   for (const kind of LATENCY_KINDS) {
     const before = kind === 'ping56' ? await a.handle.busyPollCounters?.() : undefined;
     const r = await runs[kind]();
     latency[kind] = r.stats;
     a.samples[kind].push(...r.samplesUs);
+    if (kind === 'ping56') pingCores = r.clientCores;
     if (before) lookAhead = lookAheadDelta(before, await a.handle.busyPollCounters!(), o.pingCount);
   }
   const tcpGbps = await tcpThroughput(t, o.seconds);
   const packetRate = await udpPacketRate(t, o.seconds, a.handle.switches);
   checkSwitches(a, 'during the round');
-  return { path: a.path.id, round, latency, tcpGbps, packetRate, ...(lookAhead ? { lookAhead } : {}) };
+  return { path: a.path.id, round, latency, tcpGbps, packetRate, ...(pingCores === undefined ? {} : { pingCores }), ...(lookAhead ? { lookAhead } : {}) };
 }
 
 /** Bursts the look-ahead met on each host between two readings of the switches' counters. */
@@ -138,6 +140,7 @@ function summarize(a: ActivePath): PathSummary {
     lostPct: median(r.map((x) => x.packetRate.lostPct)),
     switchCpuUsPerPkt: sw.every((v) => v === null) ? null : median(sw.filter((v): v is number => v !== null)),
     softirqUsPerPkt: median(r.map((x) => x.packetRate.softirqUsPerPkt)),
+    ...(r.every((x) => x.pingCores !== undefined) ? { pingCores: median(r.map((x) => x.pingCores!)) } : {}),
     machineCpuUsPerPkt: median(r.map((x) => x.packetRate.machineCpuUsPerPkt)),
     cdf,
   };
