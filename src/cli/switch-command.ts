@@ -11,7 +11,7 @@
 // Called by src/cli/main.ts (`tsnet switch ...`) and by src/cli/switch-main.ts.
 import { badRequest } from '../errors.js';
 import { createSwitch, type SwitchEvent } from '../dataplane/switch.js';
-import { createTapPort, offloadStatsOf, type TapPort } from '../dataplane/tap-port.js';
+import { createTapPort, offloadStatsOf, readerStatsOf, type TapPort } from '../dataplane/tap-port.js';
 import type { Port } from '../dataplane/port.js';
 import { createVtep, DEFAULT_BUSY_POLL_AHEAD_US, DEFAULT_BUSY_POLL_US, VXLAN_PORT, type VtepEvent } from '../dataplane/vtep.js';
 import { createVxlanPort, DEFAULT_UNDERLAY_MTU, VXLAN_OVERHEAD_IPV4 } from '../dataplane/vxlan-port.js';
@@ -219,8 +219,10 @@ function describeVtepEvent(ev: VtepEvent): string {
   }
 }
 
-/** A TAP port's software GSO/GRO counters, as an `offload` entry of its stats (none for other ports). */
-function offloadEntry(p: Port): { offload?: ReturnType<typeof offloadStatsOf> } {
+/** A TAP port's software GSO/GRO counters and its reader's counters, as `offload` and `reader`
+ *  entries of its stats (none for other ports). */
+function offloadEntry(p: Port): { offload?: ReturnType<typeof offloadStatsOf>; reader?: ReturnType<typeof readerStatsOf> } {
   const o = offloadStatsOf(p);
-  return o === null ? {} : { offload: o };
+  const r = readerStatsOf(p);
+  return { ...(o === null ? {} : { offload: o }), ...(r === null ? {} : { reader: r }) };
 }

@@ -7,7 +7,8 @@ import { refreshSandboxState } from './sandboxes.js';
 import { encryptionView } from './encryption.js';
 import { latencySummaryOf } from '../observe/latency-meter.js';
 import { attachedIfacesOf } from './attached-ifaces.js';
-import { offloadStatsOf, type TapOffloadStats } from '../dataplane/tap-port.js';
+import { offloadStatsOf, readerStatsOf, type TapOffloadStats } from '../dataplane/tap-port.js';
+import type { TapReaderStats } from '../native/tap.js';
 import type { Port } from '../dataplane/port.js';
 
 export function networkSummary(n: NetworkRecord): NetworkSummary {
@@ -17,6 +18,11 @@ export function networkSummary(n: NetworkRecord): NetworkSummary {
 function offloadView(p: Port): { Offload?: TapOffloadStats } {
   const o = offloadStatsOf(p);
   return o === null ? {} : { Offload: o };
+}
+
+function readerView(p: Port): { Reader?: TapReaderStats } {
+  const r = readerStatsOf(p);
+  return r === null ? {} : { Reader: r };
 }
 
 export function switchStats(core: ControllerCore, n: NetworkRecord): Record<string, unknown> {
@@ -31,8 +37,9 @@ export function switchStats(core: ControllerCore, n: NetworkRecord): Record<stri
     Switch: { ...sw.counters, dropped: { ...sw.counters.dropped } },
     Fdb: sw.fdbStats,
     Encryption: encryptionView(ports.overlay?.tunnel),
-    /** Offload: a TAP port's offload counters (super-frames read, passed through whole, merged; checksums completed) */
-    Ports: sw.ports().map((p) => ({ Name: p.name, Kind: p.kind, Counters: sw.portCounters(p), ...offloadView(p) })),
+    /** Offload: a TAP port's offload counters (super-frames read, passed through whole, merged; checksums completed);
+     *  Reader: its reader's wakeups, batches, frames, drops and readNowFrames (read back in the turn that wrote) */
+    Ports: sw.ports().map((p) => ({ Name: p.name, Kind: p.kind, Counters: sw.portCounters(p), ...offloadView(p), ...readerView(p) })),
     /** per-frame processing time (mean of each burst), microseconds; null when not measured */
     Latency: latencySummaryOf(sw),
     AttachedInterfaces: attachedIfacesOf(n),

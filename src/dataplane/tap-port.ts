@@ -22,7 +22,7 @@
 // when another busy-polling process shares the CPU, a yield to it (bench/README.md, "One ping
 // round trip"). When nothing is queued the read-back is one read() returning EAGAIN.
 import { asTsnetError, type TsnetError } from '../errors.js';
-import { TapReadBatch, type TapDevice } from '../native/tap.js';
+import { TapReadBatch, type TapDevice, type TapReaderStats } from '../native/tap.js';
 import {
   VIRTIO_NET_HDR_F_NEEDS_CSUM, VIRTIO_NET_HDR_GSO_ECN, VIRTIO_NET_HDR_GSO_NONE, VIRTIO_NET_HDR_LEN,
   vnetCsumOffset, vnetCsumStart, vnetFlags, vnetGsoType,
@@ -33,7 +33,7 @@ import { completeChecksum } from './tcp-segmenter.js';
 import { TcpCoalescer, type CoalescedOutput } from './tcp-coalescer.js';
 
 /** The part of TapDevice a TapPort uses (a TapDevice always fits). */
-export type TapDeviceLike = Pick<TapDevice, 'name' | 'startReading' | 'stopReading' | 'readNow' | 'write' | 'writeGso' | 'close' | 'closed' | 'offload'>;
+export type TapDeviceLike = Pick<TapDevice, 'name' | 'startReading' | 'stopReading' | 'readNow' | 'readerStats' | 'write' | 'writeGso' | 'close' | 'closed' | 'offload'>;
 
 /** Software offload counters of a TAP port with offloads (zero otherwise). */
 export interface TapOffloadStats {
@@ -262,6 +262,12 @@ class TapPortImpl implements TapPort, CoalescedOutput {
 /** The software offload counters of a port if it is a TAP port with offloads, else null (views). */
 export function offloadStatsOf(port: Port): TapOffloadStats | null {
   return port instanceof TapPortImpl && port.device.offload ? { ...port.offloadStats } : null;
+}
+
+/** A TAP port's reader counters (wakeups, batches, frames, drops, and readNowFrames: frames read
+ *  back at the end of the turn that wrote); null for other ports. */
+export function readerStatsOf(port: Port): TapReaderStats | null {
+  return port instanceof TapPortImpl ? port.device.readerStats() : null;
 }
 
 /** Wraps an open TAP device as a switch port and starts reading from it. */

@@ -68,7 +68,8 @@ t('containers on the two hosts ping each other and move TCP through the tunnel',
   assert.ok(end.sum_sent.bytes >= 4 * 1024 * 1024, `sent ${end.sum_sent.bytes} bytes`);
   console.log(`    4 MiB over the overlay: ${end.sum_sent.retransmits} retransmits`);
   // the bulk left as TSO super-frames the switch cut for the tunnel and was merged again at the receiver
-  type Stats = { Switch: { segmented: number; segments: number }; Ports: Array<{ Offload?: { superFrames: number; coalescedFrames: number } }> };
+  type Reader = { wakeups: number; batches: number; frames: number; drops: number; readNowFrames: number };
+  type Stats = { Switch: { segmented: number; segments: number }; Ports: Array<{ Kind: string; Offload?: { superFrames: number; coalescedFrames: number }; Reader?: Reader }> };
   const stats = (i: number) => JSON.parse(h[i]!.ok('stats', 'ov')) as Stats;
   const sent = stats(0);
   const got = stats(1);
@@ -77,6 +78,12 @@ t('containers on the two hosts ping each other and move TCP through the tunnel',
   assert.ok(sent.Switch.segmented > 0 && sent.Switch.segments > sent.Switch.segmented, `cut for the tunnel (${JSON.stringify(sent.Switch)})`);
   const gotOffload = got.Ports.find((p) => p.Offload)?.Offload;
   assert.ok(gotOffload && gotOffload.coalescedFrames > 0, `segments merged into super-frames on host 2 (${JSON.stringify(gotOffload)})`);
+  // each TAP port shows its reader's counters, read-backs included
+  for (const s of [sent, got]) {
+    const taps = s.Ports.filter((p) => p.Kind === 'tap');
+    assert.ok(taps.length > 0 && taps.every((p) => p.Reader && p.Reader.readNowFrames <= p.Reader.frames), JSON.stringify(taps));
+    assert.ok(taps.some((p) => p.Reader!.frames > 0), `the container's TAP was read (${JSON.stringify(taps)})`);
+  }
 });
 
 t('remove', () => {

@@ -6,7 +6,7 @@
 // TAP devices are covered by integration tests.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createTapPort, type TapDeviceLike } from '../../src/dataplane/tap-port.js';
+import { createTapPort, readerStatsOf, type TapDeviceLike } from '../../src/dataplane/tap-port.js';
 import { HEADROOM, REMOTE_NONE, type FrameSink } from '../../src/dataplane/port.js';
 import { createMemoryPort } from '../../src/dataplane/memory-port.js';
 import { createSwitch } from '../../src/dataplane/switch.js';
@@ -33,6 +33,9 @@ class StandInTap implements TapDeviceLike {
   answers: Buffer[][] = [];
   readNowCalls = 0;
   private inCallback = false;
+  readerStats() {
+    return { wakeups: 0, batches: 0, frames: 0, drops: 0, readNowFrames: this.readNowCalls };
+  }
   constructor(readonly offload = false) {}
   /** As the native reader: nothing inside its own callback or when not reading. */
   readNow(): number {
@@ -186,6 +189,8 @@ test('read-back: a turn that wrote to a TAP reads it once more at its end, and t
   assert.is(a.written.length, 1, 'the answer reached A before deliver() returned');
   assert.is(a.readNowCalls, 1, 'the answer written to A armed a read-back of A, run by the same turn end');
   assert.is(portB.counters.rxFrames, 2);
+  assert.is(readerStatsOf(portB)?.readNowFrames, 1, "the device's reader counters, through the port");
+  assert.is(readerStatsOf(mem), null);
   // a write outside a turn (nothing delivered by a reader) reads nothing back
   mem.inject(ethFrame('02:00:00:00:00:0b', '02:00:00:00:00:0c'));
   assert.is(b.written.length, 3);
