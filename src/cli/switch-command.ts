@@ -14,7 +14,8 @@ import { createSwitch, type SwitchEvent } from '../dataplane/switch.js';
 import { createTapPort, offloadStatsOf, readerStatsOf, type TapPort } from '../dataplane/tap-port.js';
 import type { Port } from '../dataplane/port.js';
 import { createVtep, DEFAULT_BUSY_POLL_AHEAD_US, DEFAULT_BUSY_POLL_US, VXLAN_PORT, type VtepEvent } from '../dataplane/vtep.js';
-import { createVxlanPort, DEFAULT_UNDERLAY_MTU, VXLAN_OVERHEAD_IPV4 } from '../dataplane/vxlan-port.js';
+import { createVxlanPort, DEFAULT_UNDERLAY_MTU, VXLAN_OVERHEAD_IPV4, VXLAN_OVERHEAD_IPV6 } from '../dataplane/vxlan-port.js';
+import { formatHostPort, isIpv6Address, parseHostPort as parseVtepAddress } from '../control/host-port.js';
 import { createOverlayIngress } from '../dataplane/overlay-ingress.js';
 import { macToString } from '../dataplane/mac.js';
 import { readMac } from '../wire/index.js';
@@ -57,7 +58,7 @@ Runs one network's switch in the foreground: TAP ports in the named namespaces, 
                  with --advertise IP[:PORT] (this host's address) and --cluster-listen IP:PORT
   --listen       local VTEP address and port (default 0.0.0.0:${VXLAN_PORT})
   --attach       a namespace to plug in as eth0, optionally with an IPv4 address
-  --mtu N        container MTU (default: underlay MTU towards the peers minus ${VXLAN_OVERHEAD_IPV4})
+  --mtu N        container MTU (default: underlay MTU towards the peers minus ${VXLAN_OVERHEAD_IPV4}, ${VXLAN_OVERHEAD_IPV6} over IPv6)
   --no-mss-clamp leave the TCP MSS of SYNs alone (to watch a too-small path black-hole TCP)
   --busy-poll US keep polling this long after each packet instead of sleeping (default ${DEFAULT_BUSY_POLL_US};
                  0 = off; longer than the gap between packets trades a CPU for latency, see README)
@@ -66,14 +67,9 @@ Runs one network's switch in the foreground: TAP ports in the named namespaces, 
   -v             one log line per switching event
 SIGUSR1 prints a \`stats {json}\` line with all counters; so does exit.`;
 
-/** "IP" or "IP:PORT" (IPv4), or "[IPv6]:PORT". */
+/** A `--peer` or `--listen` value (src/control/host-port.ts); errors name the flag. */
 export function parseHostPort(s: string, defPort: number, what: string): { address: string; port: number } {
-  const m = /^\[([0-9a-fA-F:.]+)\](?::(\d+))?$/.exec(s) ?? /^([0-9.]+)(?::(\d+))?$/.exec(s);
-  const port = m?.[2] === undefined ? defPort : Number(m[2]);
-  if (!m || !Number.isInteger(port) || port < 0 || port > 65535) {
-    throw badRequest('EBAD_ADDRESS', `${what} "${s}" is not IP or IP:PORT, like 10.200.0.2 or 10.200.0.2:4789.`);
-  }
-  return { address: m[1], port };
+  return parseVtepAddress(s, defPort, { what, code: 'EBAD_ADDRESS', minPort: 0 });
 }
 
 /** The default VNI of a network name (FNV-1a), the same on every host. */
@@ -116,7 +112,8 @@ export async function runSwitchCommand(argv: string[]): Promise<number> {
   let underlay = Infinity;
   for (const p of peers) underlay = Math.min(underlay, (await underlayMtuTo(p.address)) ?? DEFAULT_UNDERLAY_MTU);
   if (underlay === Infinity) underlay = DEFAULT_UNDERLAY_MTU;
-  const pathMtu = Math.min(MAX_DEFAULT_MTU, underlay - VXLAN_OVERHEAD_IPV4);
+  const overIpv6 = isIpv6Address(listen.address) || peers.some((p) => isIpv6Address(p.address));
+  const pathMtu = Math.min(MAX_DEFAULT_MTU, underlay - (overIpv6 ? VXLAN_OVERHEAD_IPV6 : VXLAN_OVERHEAD_IPV4));
   const mtu = intFlag(a, 'mtu', 576, MAX_DEFAULT_MTU) ?? pathMtu;
 
   const vtep = createVtep({ address: listen.address, port: listen.port, busyPollUs, busyPollAheadUs });
@@ -163,7 +160,7 @@ export async function runSwitchCommand(argv: string[]): Promise<number> {
       vtep.setObserver((ev: VtepEvent) => log(describeVtepEvent(ev)));
     }
     const la = vtep.localAddress();
-    log(`switch ${network}: vni ${vni}, VTEP ${la.address}:${la.port}, mtu ${mtu}, path mtu ${pathMtu}, peers ${peers.map((p) => `${p.address}:${p.port}`).join(' ') || 'none'}`);
+    log(`switch ${network}: vni ${vni}, VTEP ${formatHostPort(la.address, la.port)}, mtu ${mtu}, path mtu ${pathMtu}, peers ${peers.map((p) => formatHostPort(p.address, p.port)).join(' ') || 'none'}`);
     await disc?.connect(tun, attaches);
     log('ready');
     running = true;
@@ -209,13 +206,13 @@ function describeSwitchEvent(ev: SwitchEvent, peerName: (i: number) => string): 
 function describeVtepEvent(ev: VtepEvent): string {
   switch (ev.action) {
     case 'encap':
-      return `encapsulated ${ev.len} bytes to VTEP ${ev.address}:${ev.port} (vni ${ev.vni})`;
+      return `encapsulated ${ev.len} bytes to VTEP ${formatHostPort(ev.address, ev.port)} (vni ${ev.vni})`;
     case 'decap':
-      return `decapsulated ${ev.len} bytes from VTEP ${ev.address}:${ev.port} (vni ${ev.vni})`;
+      return `decapsulated ${ev.len} bytes from VTEP ${formatHostPort(ev.address, ev.port)} (vni ${ev.vni})`;
     case 'drop':
       return ev.address === ''
         ? `dropped frame to the tunnel (vni ${ev.vni}): ${ev.reason}`
-        : `dropped packet from ${ev.address}:${ev.port} (vni ${ev.vni}): ${ev.reason}`;
+        : `dropped packet from ${formatHostPort(ev.address, ev.port)} (vni ${ev.vni}): ${ev.reason}`;
   }
 }
 

@@ -15,7 +15,7 @@ import type { Cluster } from './cluster.js';
 import type { ControllerCore } from './controller-core.js';
 import type { NetworkRecord } from './model.js';
 import { encryptionOption } from './options.js';
-import { parseHostPort } from './overlay.js';
+import { parseHostPort } from './host-port.js';
 
 // ---- from the spec ----
 const KEY_BYTES = 32; // AES-256 (FIPS 197)

@@ -1,6 +1,7 @@
 // Validation of driver options (-o KEY=VALUE) and network create requests: MTU, VNI, aging. Each bad
 // value is one sentence; unknown options are kept and shown by inspect, like Docker.
 import { badRequest } from '../errors.js';
+import { VXLAN_OVERHEAD_IPV4, VXLAN_OVERHEAD_IPV6 } from '../dataplane/vxlan-port.js';
 
 // --- from the spec ---
 /** RFC 791: every host must accept 576-byte datagrams; below that IPv4 breaks. */
@@ -14,8 +15,6 @@ export const DEFAULT_BRIDGE_MTU = 1500;
 /** Default subnets of global (overlay) networks, like swarm's 10.0.0.0/8 split in /24s (the seed's
  *  multi network got 10.0.1.0/24); tried in order, skipping those in use. */
 export const GLOBAL_POOLS: readonly string[] = Array.from({ length: 255 }, (_, i) => `10.0.${i + 1}.0/24`);
-/** RFC 7348 overhead on IPv4: outer IPv4 20 + UDP 8 + VXLAN 8 + inner Ethernet 14 = 50. */
-export const VXLAN_OVERHEAD = 50;
 
 function intOption(options: Record<string, string>, keys: string[], what: string, min: number, max: number): number | undefined {
   for (const k of keys) {
@@ -74,9 +73,11 @@ export function encryptionOption(options: Record<string, string>): { keyFile?: s
   return keyFile === undefined ? {} : { keyFile };
 }
 
-/** Default MTU of an overlay network: the underlay's 1500 minus VXLAN, minus sealing if encrypted. */
-export function defaultOverlayMtu(options: Record<string, string>): number {
-  return DEFAULT_BRIDGE_MTU - VXLAN_OVERHEAD - (encryptionOption(options) ? ENCRYPTION_OVERHEAD : 0);
+/** Default MTU of an overlay network: the underlay's 1500 minus VXLAN (50 bytes over IPv4, 70 when a
+ *  peer is IPv6), minus sealing if encrypted. */
+export function defaultOverlayMtu(options: Record<string, string>, ipv6Underlay = false): number {
+  const vxlan = ipv6Underlay ? VXLAN_OVERHEAD_IPV6 : VXLAN_OVERHEAD_IPV4;
+  return DEFAULT_BRIDGE_MTU - vxlan - (encryptionOption(options) ? ENCRYPTION_OVERHEAD : 0);
 }
 
 /** -o max-macs=N: learned MAC addresses the network's switch keeps (switch/fdb maxMacs). */

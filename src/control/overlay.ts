@@ -6,18 +6,8 @@ import type { ControllerCore } from './controller-core.js';
 import type { ClusterEndpoint } from './cluster.js';
 import { macFromIp } from './ipam.js';
 import type { NetworkRecord } from './model.js';
-import { badRequest } from '../errors.js';
 import { overlaySealerFor } from './encryption.js';
-
-/** RFC 7348 section 5: the IANA port. */
-const VXLAN_PORT = 4789;
-
-export function parseHostPort(text: string, defaultPort = VXLAN_PORT): { address: string; port: number } {
-  const m = /^\[?([0-9a-fA-F.:]+?)\]?(?::(\d+))?$/.exec(text.trim());
-  const port = m?.[2] ? Number(m[2]) : defaultPort;
-  if (!m || port < 1 || port > 65535) throw badRequest('EBAD_PEER', `invalid peer "${text}": expected IP or IP:PORT.`);
-  return { address: m[1]!, port };
-}
+import { parseHostPort } from './host-port.js';
 
 /** The host port of an overlay network has the same MAC on every host: 02:42 + gateway bytes. */
 export const gatewayMacOf = (net: NetworkRecord): string => macFromIp(net.ipam.gateway);

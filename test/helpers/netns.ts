@@ -1,7 +1,8 @@
 // Test helpers for real network namespaces: unique names, `ip` commands, and cleanup that runs even
 // when a test fails (each helper registers what it made; `cleanupAll` removes it in reverse order and
 // is also called on process exit). Only namespaces and links created here are ever removed.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
 
 const made: Array<() => void> = [];
 let counter = 0;
@@ -80,3 +81,20 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
 }
 
 export const isRoot = process.getuid?.() === 0;
+
+/** A background process whose output goes to a file (a pipe would block it while we run spawnSync);
+ *  killed by cleanupAll. */
+export function background(args: string[], log: string): ChildProcess {
+  const fd = openSync(log, 'w');
+  const child = spawn(args[0]!, args.slice(1), { stdio: ['ignore', fd, fd] });
+  closeSync(fd);
+  const pid = child.pid!;
+  onCleanup(() => {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  });
+  return child;
+}

@@ -6,12 +6,12 @@
 // clamping), and that malformed, unknown-VNI, no-I-flag and non-member packets are only counted.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cleanupAll, inNs, ip, makeNetns, makeVeth, onCleanup, trySh, uniqueName } from '../helpers/netns.js';
+import { background, cleanupAll, inNs, ip, makeNetns, makeVeth, trySh, uniqueName } from '../helpers/netns.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const SWITCH_MAIN = join(ROOT, 'dist', 'src', 'cli', 'switch-main.js');
@@ -32,22 +32,6 @@ async function until(cond: () => boolean, what: string, ms = 15_000): Promise<vo
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
-}
-
-/** A background process whose output goes to a file (a pipe would block it while we run spawnSync). */
-function background(args: string[], log: string): ChildProcess {
-  const fd = openSync(log, 'w');
-  const child = spawn(args[0], args.slice(1), { stdio: ['ignore', fd, fd] });
-  closeSync(fd);
-  const pid = child.pid!;
-  onCleanup(() => {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      /* already gone */
-    }
-  });
-  return child;
 }
 
 async function stopGracefully(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {

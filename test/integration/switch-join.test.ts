@@ -6,11 +6,11 @@
 // namespace by name, and the switch's endpoint and name disappear when it stops.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { cleanupAll, inNs, makeNetns, onCleanup } from '../helpers/netns.js';
+import { background, cleanupAll, inNs, makeNetns, onCleanup } from '../helpers/netns.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { makeUnderlay } from '../helpers/underlay.js';
 
@@ -67,19 +67,8 @@ t('a global network multi with a container on each daemon', async () => {
 });
 
 t('tsnet switch --join finds multi through the DHT and attaches a namespace (no daemon)', async () => {
-  const fd = openSync(swLog, 'w');
-  sw = spawn('nsenter', [`--net=/run/netns/${h3}`, process.execPath, SWITCH_MAIN, '--network', 'multi', '--join', `${first}:7946`, '--advertise', h3Address, '--cluster-listen', `${h3Address}:7946`, '--attach', `${swNs}=${swIp}/24`], {
-    stdio: ['ignore', fd, fd],
-  });
-  closeSync(fd);
-  const pid = sw.pid!;
-  onCleanup(() => {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      /* already gone */
-    }
-  });
+  sw = background(['nsenter', `--net=/run/netns/${h3}`, process.execPath, SWITCH_MAIN, '--network', 'multi', '--join', `${first}:7946`,
+    '--advertise', h3Address, '--cluster-listen', `${h3Address}:7946`, '--attach', `${swNs}=${swIp}/24`], swLog);
   await until('the switch to be ready', () => {
     if (sw!.exitCode !== null) throw new Error(`the switch exited with ${sw!.exitCode}:\n${readLog()}`);
     return /^ready$/m.test(readLog());

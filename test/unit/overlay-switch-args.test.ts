@@ -14,10 +14,12 @@ const code = (fn: () => unknown) => {
   return 'none';
 };
 
-test('parseHostPort: IP, IP:PORT, [IPv6]:PORT; errors name the flag', () => {
+test('parseHostPort: IP, IP:PORT, IPv6, [IPv6]:PORT; errors name the flag', () => {
   assert.equal(parseHostPort('10.200.0.2', 4789, '--peer'), { address: '10.200.0.2', port: 4789 });
   assert.equal(parseHostPort('10.200.0.2:5000', 4789, '--peer'), { address: '10.200.0.2', port: 5000 });
   assert.equal(parseHostPort('[fd00::1]:4790', 4789, '--peer'), { address: 'fd00::1', port: 4790 });
+  assert.equal(parseHostPort('fd00::1', 4789, '--peer'), { address: 'fd00::1', port: 4789 });
+  assert.equal(parseHostPort('0.0.0.0:0', 4789, '--listen'), { address: '0.0.0.0', port: 0 });
   assert.is(code(() => parseHostPort('host:1', 4789, '--peer')), 'EBAD_ADDRESS');
   assert.is(code(() => parseHostPort('1.2.3.4:99999', 4789, '--listen')), 'EBAD_ADDRESS');
 });

@@ -48,6 +48,8 @@ test('options: -o encrypted, key-file, max-macs, port-security, broadcast-rate; 
   assert.is(ENCRYPTION_OVERHEAD, SEAL_OVERHEAD);
   assert.is(defaultOverlayMtu({}), 1450);
   assert.is(defaultOverlayMtu({ encrypted: 'true' }), 1450 - SEAL_OVERHEAD);
+  assert.is(defaultOverlayMtu({}, true), 1430, 'an IPv6 underlay: 40-byte outer header');
+  assert.is(defaultOverlayMtu({ encrypted: 'true' }, true), 1430 - SEAL_OVERHEAD);
   assert.is(maxMacsOption({ 'max-macs': '64' }), 64);
   assert.throws(() => maxMacsOption({ 'max-macs': '0' }), code('EBAD_OPTION'));
   assert.equal(portSecurityOption({}), { checkSources: true, broadcastRatePerSec: undefined });
