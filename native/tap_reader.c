@@ -117,6 +117,17 @@ static int32_t drain(struct reader *r, int *err, int *empty) {
   return n;
 }
 
+/* One drain, handed to onBatch when it read something. Returns the count. */
+static int32_t drain_and_deliver(struct reader *r, int *err, int *empty) {
+  int32_t n = drain(r, err, empty);
+  if (n > 0) {
+    r->batches++;
+    r->frames_read += n;
+    tsnet_batch_js_batch(&r->js, n);
+  }
+  return n;
+}
+
 static void on_poll(uv_poll_t *h, int status, int events) {
   struct reader *r = (struct reader *)h;
   (void)events;
@@ -129,12 +140,7 @@ static void on_poll(uv_poll_t *h, int status, int events) {
     r->wakeups++;
     for (int round = 0; round < MAX_BATCHES_PER_WAKEUP; round++) {
       int err, empty;
-      int32_t n = drain(r, &err, &empty);
-      if (n > 0) {
-        r->batches++;
-        r->frames_read += n;
-        tsnet_batch_js_batch(&r->js, n);
-      }
+      drain_and_deliver(r, &err, &empty);
       if (r->stopped) break; /* JS stopped or closed the TAP during the callback */
       if (err) {
         deliver_error(r, err, "read");
@@ -245,13 +251,8 @@ static napi_value js_reader_read_now(napi_env env, napi_callback_info info) {
   int32_t n = 0;
   if (!r->stopped && !r->js.in_callback) {
     int err, empty;
-    n = drain(r, &err, &empty);
-    if (n > 0) {
-      r->batches++;
-      r->frames_read += n;
-      r->read_now_frames += n;
-      tsnet_batch_js_batch(&r->js, n);
-    }
+    n = drain_and_deliver(r, &err, &empty);
+    r->read_now_frames += n;
     if (!r->stopped && err) deliver_error(r, err, "read");
     if (r->stopped) tsnet_batch_js_release(&r->js);
   }

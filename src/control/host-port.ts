@@ -3,9 +3,7 @@
 // (IPv4 in four-part decimal only), so a bare IPv6 address is never split at its last colon.
 import ipaddr from 'ipaddr.js';
 import { badRequest } from '../errors.js';
-
-/** RFC 7348 section 5: the IANA port. */
-export const VXLAN_PORT = 4789;
+import { VXLAN_PORT } from '../wire/vxlan.js';
 
 export interface HostPortOptions {
   /** what the text is, for the error message (default 'peer') */

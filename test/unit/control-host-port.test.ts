@@ -4,7 +4,8 @@
 // form written back for IPv6.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { formatHostPort, isIpv6Address, parseHostPort, VXLAN_PORT } from '../../src/control/host-port.js';
+import { formatHostPort, isIpv6Address, parseHostPort } from '../../src/control/host-port.js';
+import { VXLAN_PORT } from '../../src/wire/vxlan.js';
 import { TsnetError } from '../../src/errors.js';
 
 function fails(text: string, opts = {}): TsnetError {
