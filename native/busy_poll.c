@@ -10,15 +10,17 @@
  * stream, a game tick, a heartbeat) the thread arms a timer to wake `ahead_ns` before the next
  * burst is due and polls until a quarter of that after it, so the burst finds the thread running
  * instead of paying for a wakeup (the same trade as the Linux block layer's hybrid polling: sleep
- * most of the expected wait, poll the rest). A burst is a packet after at least `window_ns`
+ * most of the expected wait, poll the rest); the timer is set when a window ends, not on the
+ * packet's path. A burst is a packet after at least `window_ns`
  * without one. The period and when the next burst is due come from burst_period.c (steady gaps
  * within ahead_ns / 2 of the smoothed period; a lone late burst does not end it). It only runs
  * where it costs at most a quarter of a CPU (period >= 5 x ahead_ns).
  *
  * Both windows spin inside the idle callback (on_idle), polling the loop's epoll fd and yielding the
- * CPU every few us, and hand back to libuv as soon as something is ready. When the thread spends a
- * time slice off the CPU in one yield or spin round (wall clock minus thread CPU time, so our own JS
- * and GC do not count), other processes compete for this CPU and spinning hurts: a runnable task
+ * CPU every few us, and hand back to libuv as soon as something is ready. When one yield or poll
+ * of the spin takes a time slice (no JS or GC runs inside one, so the wall clock alone tells; the
+ * thread's CPU clock, read before, is a 1.3 us system call on this VM and was read twice per spin
+ * round, see bench/README.md "Fewer system calls per hop"), other processes compete for this CPU and spinning hurts: a runnable task
  * is not woken (and so not preempted in) when a packet arrives, it waits behind the other task's
  * slice (tsnet ping p50 3.9-7.8 ms instead of ~0.12 ms with two `yes` loops on this 2-core VM,
  * udp-rr p50 7.7 ms). So a second such turn soon after the first ends the window and turns
@@ -37,7 +39,7 @@
 #include <unistd.h>
 
 /* Our choice (bench/e2e `--paths tinc,tsnet --rounds 1 --count 1000 --probes 1000 --seconds 1`, idle
- * and with two `yes` loops): this much time off the CPU in one loop turn or one yield means another
+ * and with two `yes` loops): this long in one yield or one poll of the spin means another
  * task ran a time slice (EEVDF's base slice is 0.75 ms x (1 + log2 CPUs), 1.5 ms here), not a
  * peer's turnaround (tens of us). 250 us also fired without load and cost the idle machine its
  * busy-poll gain. */
@@ -80,23 +82,6 @@
 
 #define BP_OF(handle, member) ((struct busy_poll *)((char *)(handle) - offsetof(struct busy_poll, member)))
 
-/* Nanoseconds this thread has spent off the CPU (wall clock minus its CPU time): grows only while
- * it is runnable but not running (preempted, yielded to another task) or asleep. */
-static uint64_t off_cpu_ns(void) {
-  struct timespec ts;
-  if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0) return 0;
-  return uv_hrtime() - ((uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec);
-}
-
-/* Whether the thread was off the CPU for a time slice between two off_cpu_ns() readings. The two
- * clocks come from different sources (the clocksource and the scheduler's clock), so while the
- * thread runs the difference is ~0 and often a few ns below it: compare signed, or such a reading
- * wraps to a huge unsigned value and reads as contention (it did: 7 of 8 windows were cut on an
- * idle machine and busy-polling stayed in hold-off, bench/README.md). */
-static int was_contended(uint64_t before, uint64_t after) {
-  return (int64_t)(after - before) >= (int64_t)SPIN_CONTENDED_NS;
-}
-
 /* A window lost a time slice to another task: once now and then is not contention (a compiler
  * thread, a kworker); a second time soon after is, and busy-polling stops for a hold-off (see the
  * header). Returns whether the window must end. */
@@ -112,6 +97,33 @@ static int lost_slice(struct busy_poll *bp) {
   return 1;
 }
 
+/* The look-ahead timer: armed for `due_at - ahead_ns`, or disarmed without a due burst. It is
+ * only needed once the thread may sleep, so it is set when a window ends (or none opens), not on
+ * each burst: timerfd_settime on the receive path cost a system call before the frame went on. */
+static void sync_timer(struct busy_poll *bp) {
+  uint64_t at = bp->due_at ? bp->due_at - bp->ahead_ns : 0;
+  if (bp->timer_fd < 0 || at == bp->timer_at) return;
+  /* uv_hrtime and CLOCK_MONOTONIC are one clock; a time already past fires at once */
+  struct itimerspec its = {{0, 0}, {(time_t)(at / 1000000000u), (long)(at % 1000000000u)}};
+  timerfd_settime(bp->timer_fd, at ? TFD_TIMER_ABSTIME : 0, &its, NULL);
+  bp->timer_at = at;
+}
+
+/* How long the look-ahead window stays open after the burst was due. */
+static uint64_t ahead_trail_ns(const struct busy_poll *bp) {
+  return bp->ahead_ns / AHEAD_TRAIL_DIVISOR;
+}
+
+/* A window reaching into the look-ahead of the next burst runs on through it (what the timer
+ * would have opened had it been armed). Returns whether the window now ends later. */
+static int run_into_look_ahead(struct busy_poll *bp, uint64_t now) {
+  if (!bp->due_at || now + bp->ahead_ns < bp->due_at || now >= bp->due_at + ahead_trail_ns(bp)) return 0;
+  if (now < bp->holdoff_until) return 0;
+  bp->ahead_windows++;
+  bp->until = bp->due_at + ahead_trail_ns(bp);
+  return 1;
+}
+
 /* One idle turn of an open window. It spins here, yielding every SPIN_YIELD_EVERY_NS, until the
  * loop has an event to handle (its epoll fd is readable: a packet, the look-ahead timer, a message
  * from another thread, a signal), the window ends, a slice is lost, or SPIN_SLICE_NS passed; libuv
@@ -119,70 +131,50 @@ static int lost_slice(struct busy_poll *bp) {
  * active). Returning to the loop on every round instead costs a whole loop iteration per round, and Node
  * allocates a JS object in each iteration's check phase (the scope of its native immediates):
  * hundreds of KB/s of garbage while a window is open. The slice bounds how late timers and
- * immediates run while polling. */
+ * immediates run while polling. A turn starts with a yield: the peer we just sent to (often woken
+ * onto this very CPU) goes first. */
 static void on_idle(uv_idle_t *h) {
   struct busy_poll *bp = BP_OF(h, idle);
   struct pollfd loop_events = {uv_backend_fd(h->loop), POLLIN, 0};
   uint64_t now = uv_hrtime();
   uint64_t slice_end = now + SPIN_SLICE_NS;
   uint64_t yield_at = now;
-  while (now < bp->until) {
-    /* The loop never sleeps during a window, so off-CPU time since the last round is time another
-     * task had our CPU: our own JS or GC work does not count. */
-    uint64_t off = off_cpu_ns();
-    int contended = was_contended(bp->off, off);
-    if (!contended && now >= yield_at) {
-      /* let a runnable peer (often woken onto this very CPU by what we just sent) go first */
+  while (now < bp->until || run_into_look_ahead(bp, now)) {
+    if (now >= yield_at) {
       sched_yield();
-      uint64_t after = off_cpu_ns();
-      contended = was_contended(off, after);
-      off = after;
-      yield_at = uv_hrtime() + SPIN_YIELD_EVERY_NS;
+    } else if (poll(&loop_events, 1, 0) > 0) {
+      return;
     }
-    bp->off = off;
-    if (contended) {
+    uint64_t t = uv_hrtime();
+    if (t - now >= SPIN_CONTENDED_NS) { /* that yield or poll lost a time slice (see the header) */
       if (lost_slice(bp)) goto stop;
       return;
     }
-    if (poll(&loop_events, 1, 0) > 0) return;
-    now = uv_hrtime();
+    if (now >= yield_at) yield_at = t + SPIN_YIELD_EVERY_NS;
+    now = t;
     if (now >= slice_end) return;
   }
   bp->holdoff_ns = SPIN_HOLDOFF_MIN_NS; /* a whole window without contention */
 stop:
   uv_idle_stop(h);
   bp->idle_active = 0;
+  sync_timer(bp);
 }
 
 /* Keeps polling until `until` (or later, if a window already reaches further). */
 static void open_window(struct busy_poll *bp, uint64_t until) {
   if (until > bp->until) bp->until = until;
   if (bp->idle_active) return;
-  bp->off = off_cpu_ns(); /* once per window, not per packet */
   bp->idle_active = 1;
   uv_idle_start(&bp->idle, on_idle);
 }
 
-/* The look-ahead timer: set to `at` (uv_hrtime and CLOCK_MONOTONIC are one clock), 0 disarms. */
-static void set_timer(struct busy_poll *bp, uint64_t at) {
-  if (bp->timer_fd < 0) return;
-  struct itimerspec its = {{0, 0}, {(time_t)(at / 1000000000u), (long)(at % 1000000000u)}};
-  timerfd_settime(bp->timer_fd, at ? TFD_TIMER_ABSTIME : 0, &its, NULL);
-}
-
 static void expect_burst(struct busy_poll *bp, uint64_t due) {
   bp->due_at = due;
-  set_timer(bp, due - bp->ahead_ns);
 }
 
 static void stop_expecting(struct busy_poll *bp) {
-  if (bp->due_at) set_timer(bp, 0);
   bp->due_at = 0;
-}
-
-/* How long the look-ahead window stays open after the burst was due. */
-static uint64_t ahead_trail_ns(const struct busy_poll *bp) {
-  return bp->ahead_ns / AHEAD_TRAIL_DIVISOR;
 }
 
 /* The first packet after a quiet spell: counts it if a look-ahead window met it, and arms the
@@ -204,7 +196,13 @@ static void on_ahead_timer(uv_poll_t *h, int status, int events) {
   (void)events;
   uint64_t expirations;
   if (status < 0 || read(bp->timer_fd, &expirations, sizeof expirations) != sizeof expirations) return;
-  if (!bp->due_at || bp->window_ns == 0 || uv_hrtime() < bp->holdoff_until) return;
+  bp->timer_at = 0; /* one-shot: it is disarmed now */
+  uint64_t now = uv_hrtime();
+  if (!bp->due_at || bp->window_ns == 0 || now < bp->holdoff_until) return;
+  if (now + bp->ahead_ns < bp->due_at) { /* armed for a burst that came early: aim at the next */
+    if (!bp->idle_active) sync_timer(bp);
+    return;
+  }
   bp->ahead_windows++;
   open_window(bp, bp->due_at + ahead_trail_ns(bp));
 }
@@ -215,7 +213,10 @@ void busy_poll_kick(struct busy_poll *bp) {
   /* polling: a window is open (the idle handle may still be active for one turn after it ended) */
   if (bp->ahead_ns && now - bp->last_kick >= bp->window_ns) on_burst(bp, now, bp->idle_active && now <= bp->until);
   bp->last_kick = now;
-  if (now < bp->holdoff_until) return;
+  if (now < bp->holdoff_until) {
+    if (!bp->idle_active) sync_timer(bp); /* no window will end to arm it */
+    return;
+  }
   if (!bp->idle_active) bp->windows++;
   open_window(bp, now + bp->window_ns);
 }
@@ -224,6 +225,7 @@ void busy_poll_configure(struct busy_poll *bp, uint64_t window_ns, uint64_t ahea
   bp->window_ns = window_ns;
   bp->ahead_ns = window_ns && bp->timer_fd >= 0 ? ahead_ns : 0;
   stop_expecting(bp);
+  sync_timer(bp);
   burst_period_reset(&bp->period);
 }
 

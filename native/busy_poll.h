@@ -16,12 +16,12 @@ struct busy_poll {
   int idle_active;
   uint64_t window_ns, ahead_ns;       /* settings; 0 = off */
   uint64_t until;                     /* the open window ends then */
-  uint64_t off;                       /* off-CPU time at the end of the last turn */
   uint64_t contended_at;              /* when a turn last lost a time slice to another task */
   uint64_t holdoff_until, holdoff_ns; /* busy-polling off until then; next hold-off length */
   uint64_t last_kick;                 /* the last packet */
   struct burst_period period;         /* the bursts' period, learnt from their first packets */
   uint64_t due_at;                    /* the look-ahead expects the next burst then; 0 = off */
+  uint64_t timer_at;                  /* what the timerfd is armed for now; 0 = disarmed */
   double windows, contended, ahead_windows, ahead_hits;
 };
 
