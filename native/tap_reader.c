@@ -13,6 +13,11 @@
  * namespace is gone, UV_EBADF from poll) stops the reader and calls the error callback once.
  * readerReadNow drains what is ready right now, without waiting for the loop: for just after a
  * write whose answer the kernel queued inline (an ICMP echo reply, an ARP reply, a TCP ACK).
+ * Light traffic: after a wakeup that read at most one frame, the next wakeup (or readNow) reads
+ * one frame and hands it over before reading on. A drain only learns that the TAP is empty from
+ * a read() returning EAGAIN, a ~1 us system call on this VM that otherwise sits between a lone
+ * frame and its forwarding (bench/README.md "Fewer system calls per hop"); busier wakeups keep
+ * whole batches.
  * Exports: readerStart, readerStop, readerReadNow, readerStats. */
 #include "common.h"
 
@@ -37,6 +42,7 @@ struct reader {
   int32_t *lengths;       /* meta[0 .. frames) */
   int32_t *offsets;       /* meta[frames .. 2*frames) */
   int32_t frames, max_frame, headroom, vnet;
+  int light;              /* the last wakeup read at most one frame: hand the first over alone */
   struct tsnet_batch_js js; /* buffer, lengths, onBatch, onError (batch_callbacks.c) */
   napi_async_cleanup_hook_handle cleanup; /* keeps the addon loaded until the handle is closed */
   double wakeups, batches, frames_read, drops, read_now_frames;
@@ -75,10 +81,10 @@ static void deliver_error(struct reader *r, int err, const char *syscall) {
   tsnet_batch_js_error(&r->js, err, syscall);
 }
 
-/* Reads ready frames, packed, until EAGAIN, the batch is full or the buffer has no room for one
- * more maximal frame. Returns the count; *empty is set when the fd had no more frames (EAGAIN);
+/* Reads ready frames, packed, until EAGAIN, `limit` frames were read or the buffer has no room for
+ * one more maximal frame. Returns the count; *empty is set when the fd had no more frames (EAGAIN);
  * a fatal errno is left in *err. */
-static int32_t drain(struct reader *r, int *err, int *empty) {
+static int32_t drain(struct reader *r, int32_t limit, int *err, int *empty) {
   int32_t n = 0;
   int32_t tries = r->frames * 2; /* bounds the loop even if every read failed per frame */
   const size_t need = (size_t)r->headroom + (size_t)r->max_frame + 1;
@@ -87,7 +93,7 @@ static int32_t drain(struct reader *r, int *err, int *empty) {
   size_t pos = 0; /* 8-byte aligned start of the next frame's headroom */
   *err = 0;
   *empty = 0;
-  while (n < r->frames && tries-- > 0 && pos + need <= r->cap) {
+  while (n < limit && tries-- > 0 && pos + need <= r->cap) {
     size_t at = pos + (size_t)r->headroom;
     ssize_t got = read(r->fd, r->base + at - vnet, (size_t)most + 1);
     if (got > (ssize_t)vnet && got <= most) {
@@ -117,9 +123,9 @@ static int32_t drain(struct reader *r, int *err, int *empty) {
   return n;
 }
 
-/* One drain, handed to onBatch when it read something. Returns the count. */
-static int32_t drain_and_deliver(struct reader *r, int *err, int *empty) {
-  int32_t n = drain(r, err, empty);
+/* One drain of at most `limit` frames, handed to onBatch when it read something. Returns the count. */
+static int32_t drain_and_deliver(struct reader *r, int32_t limit, int *err, int *empty) {
+  int32_t n = drain(r, limit, err, empty);
   if (n > 0) {
     r->batches++;
     r->frames_read += n;
@@ -138,9 +144,10 @@ static void on_poll(uv_poll_t *h, int status, int events) {
     deliver_error(r, -status, "uv_poll");
   } else {
     r->wakeups++;
+    int32_t got = 0;
     for (int round = 0; round < MAX_BATCHES_PER_WAKEUP; round++) {
       int err, empty;
-      drain_and_deliver(r, &err, &empty);
+      got += drain_and_deliver(r, round == 0 && r->light ? 1 : r->frames, &err, &empty);
       if (r->stopped) break; /* JS stopped or closed the TAP during the callback */
       if (err) {
         deliver_error(r, err, "read");
@@ -148,6 +155,7 @@ static void on_poll(uv_poll_t *h, int status, int events) {
       }
       if (empty) break; /* a batch ended by a full buffer or frame count is drained again */
     }
+    r->light = got <= 1;
   }
   if (r->stopped) tsnet_batch_js_release(&r->js);
   napi_close_handle_scope(r->env, scope);
@@ -251,7 +259,7 @@ static napi_value js_reader_read_now(napi_env env, napi_callback_info info) {
   int32_t n = 0;
   if (!r->stopped && !r->js.in_callback) {
     int err, empty;
-    n = drain_and_deliver(r, &err, &empty);
+    n = drain_and_deliver(r, r->light ? 1 : r->frames, &err, &empty);
     r->read_now_frames += n;
     if (!r->stopped && err) deliver_error(r, err, "read");
     if (r->stopped) tsnet_batch_js_release(&r->js);

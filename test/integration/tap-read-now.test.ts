@@ -1,8 +1,12 @@
-// The TAP reader's readNow (native/tap_reader.c readerReadNow), with a real TAP in a namespace: an
-// ARP request written to the TAP is answered by the namespace's kernel, and readNow() delivers the
-// reply to onBatch before it returns, counted as readNowFrames. The loop is held (Atomics.wait)
-// between the write and readNow, so the reply is queued and no wakeup can have read it first: the
-// outcome does not depend on timing. readNow does nothing inside onBatch and after stopReading.
+// How the TAP reader hands frames over (native/tap_reader.c), with a real TAP in a namespace.
+// readNow: an ARP request written to the TAP is answered by the namespace's kernel, and readNow()
+// delivers the reply to onBatch before it returns, counted as readNowFrames. The loop is held
+// (Atomics.wait) between the write and readNow, so the reply is queued and no wakeup can have read
+// it first: the outcome does not depend on timing. readNow does nothing inside onBatch and after
+// stopReading. Light traffic: after a wakeup that read one frame, the next wakeup hands its first
+// frame over alone and the rest as a batch; after a busier one, whole batches. The namespace's
+// frames are queued while the loop is blocked in a synchronous child process, so each wakeup finds
+// all of them.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { TapDevice, TapReadBatch } from '../../src/native/tap.js';
@@ -61,6 +65,56 @@ test('readNow delivers the answer the kernel queued during a write, before it re
 
     tap.stopReading();
     assert.is(tap.readNow(), 0, 'not reading: nothing');
+    tap.close();
+  } finally {
+    cleanupAll();
+  }
+});
+
+/** Sends `count` UDP datagrams from the namespace to a neighbour that needs no ARP, while this
+ *  thread waits (spawnSync): the frames are all queued on the TAP when the loop next runs. */
+function sendFromNs(ns: string, count: number): void {
+  const sends = Array.from({ length: count }, () => `echo x > /dev/udp/${NS_NEIGHBOUR}/9`).join('; ');
+  const r = inNs(ns, 'bash', ['-c', sends]);
+  assert.is(r.status, 0, `sending from the namespace: ${r.stderr}`);
+}
+
+const NS_NEIGHBOUR = '10.97.2.9';
+
+test('after a one-frame wakeup the first frame goes alone, after a busy one batches are whole', async () => {
+  try {
+    const ns = makeNetns('trl');
+    const tap = TapDevice.open({ name: uniqueName('trl') });
+    onCleanup(() => tap.close());
+    ip('link', 'set', tap.name, 'netns', ns);
+    ip('-n', ns, 'link', 'set', tap.name, 'name', 'eth0');
+    inNs(ns, 'sysctl', ['-q', '-w', 'net.ipv6.conf.all.disable_ipv6=1']);
+    ip('-n', ns, 'addr', 'add', `${NS_IP}/24`, 'dev', 'eth0');
+    ip('-n', ns, 'link', 'set', 'eth0', 'up');
+    ip('-n', ns, 'neigh', 'add', NS_NEIGHBOUR, 'lladdr', OUR_MAC, 'dev', 'eth0', 'nud', 'permanent');
+
+    const batch = new TapReadBatch(16);
+    const batches: number[] = [];
+    tap.startReading(batch, (count) => {
+      batches.push(count);
+    }, (err) => {
+      throw err;
+    });
+    const settle = () => new Promise((r) => setTimeout(r, 100));
+    await settle(); // whatever the namespace sent on link-up is read by now
+    sendFromNs(ns, 1); // a wakeup of one frame: light traffic from here
+    await settle();
+    batches.length = 0;
+
+    sendFromNs(ns, 3);
+    await settle();
+    assert.equal(batches, [1, 2], 'light: the first frame alone, then the rest');
+    batches.length = 0;
+
+    sendFromNs(ns, 3);
+    await settle();
+    assert.equal(batches, [3], 'after a wakeup of three frames: one batch');
+    tap.stopReading();
     tap.close();
   } finally {
     cleanupAll();
