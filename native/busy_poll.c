@@ -97,21 +97,24 @@ static int lost_slice(struct busy_poll *bp) {
   return 1;
 }
 
+/* How long the look-ahead window stays open after the burst was due. */
+static uint64_t ahead_trail_ns(const struct busy_poll *bp) {
+  return bp->ahead_ns / AHEAD_TRAIL_DIVISOR;
+}
+
 /* The look-ahead timer: armed for `due_at - ahead_ns`, or disarmed without a due burst. It is
  * only needed once the thread may sleep, so it is set when a window ends (or none opens), not on
  * each burst: timerfd_settime on the receive path cost a system call before the frame went on. */
 static void sync_timer(struct busy_poll *bp) {
+  /* A burst not there by the end of its look-ahead is late: nothing to aim at until it comes (a
+   * timer for a time past would fire at once, open a window that ends at once, and so on). */
+  if (bp->due_at && uv_hrtime() >= bp->due_at + ahead_trail_ns(bp)) bp->due_at = 0;
   uint64_t at = bp->due_at ? bp->due_at - bp->ahead_ns : 0;
   if (bp->timer_fd < 0 || at == bp->timer_at) return;
   /* uv_hrtime and CLOCK_MONOTONIC are one clock; a time already past fires at once */
   struct itimerspec its = {{0, 0}, {(time_t)(at / 1000000000u), (long)(at % 1000000000u)}};
   timerfd_settime(bp->timer_fd, at ? TFD_TIMER_ABSTIME : 0, &its, NULL);
   bp->timer_at = at;
-}
-
-/* How long the look-ahead window stays open after the burst was due. */
-static uint64_t ahead_trail_ns(const struct busy_poll *bp) {
-  return bp->ahead_ns / AHEAD_TRAIL_DIVISOR;
 }
 
 /* A window reaching into the look-ahead of the next burst runs on through it (what the timer

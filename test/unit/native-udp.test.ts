@@ -158,6 +158,12 @@ test('busy-poll look-ahead: datagrams every 4 ms find a window opened before the
     assert.ok(s.busyPollAheadHits >= 3, `look-ahead met ${s.busyPollAheadHits} of ${sent} datagrams${saturated}: ${JSON.stringify(s)}`);
     assert.ok(s.busyPollAheadHits <= s.busyPollAheadWindows, JSON.stringify(s));
     assert.ok(s.busyPollWindows >= 1);
+    // the datagrams stopped: at most the window for the one that was due next opens, and no more
+    // (a timer re-armed for a burst already late fired at once, over and over, and spun)
+    await new Promise((r) => setTimeout(r, 100));
+    const quiet = rx.stats();
+    assert.ok(quiet.busyPollAheadWindows - s.busyPollAheadWindows <= 1,
+      `${quiet.busyPollAheadWindows - s.busyPollAheadWindows} look-ahead windows opened in 100 ms without traffic`);
   }
   // without look-ahead: windows after traffic only
   {
