@@ -26,16 +26,22 @@ function isArpReplyTo(frame: Buffer): boolean {
   return !isMalformed(arp) && arp.op === ARP_OP_REPLY && arp.senderIp === NS_IP && arp.targetIp === OUR_IP;
 }
 
+/** A TAP whose far end is eth0 (NS_IP, IPv6 off so it sends nothing unasked) in a new namespace. */
+function tapIntoNamespace(prefix: string): { ns: string; tap: TapDevice } {
+  const ns = makeNetns(prefix);
+  const tap = TapDevice.open({ name: uniqueName(prefix) });
+  onCleanup(() => tap.close());
+  ip('link', 'set', tap.name, 'netns', ns);
+  ip('-n', ns, 'link', 'set', tap.name, 'name', 'eth0');
+  inNs(ns, 'sysctl', ['-q', '-w', 'net.ipv6.conf.all.disable_ipv6=1']);
+  ip('-n', ns, 'addr', 'add', `${NS_IP}/24`, 'dev', 'eth0');
+  ip('-n', ns, 'link', 'set', 'eth0', 'up');
+  return { ns, tap };
+}
+
 test('readNow delivers the answer the kernel queued during a write, before it returns', async () => {
   try {
-    const ns = makeNetns('trn');
-    const tap = TapDevice.open({ name: uniqueName('trn') });
-    onCleanup(() => tap.close());
-    ip('link', 'set', tap.name, 'netns', ns);
-    ip('-n', ns, 'link', 'set', tap.name, 'name', 'eth0');
-    inNs(ns, 'sysctl', ['-q', '-w', 'net.ipv6.conf.all.disable_ipv6=1']);
-    ip('-n', ns, 'addr', 'add', `${NS_IP}/24`, 'dev', 'eth0');
-    ip('-n', ns, 'link', 'set', 'eth0', 'up');
+    const { tap } = tapIntoNamespace('trn');
 
     const batch = new TapReadBatch(16);
     const frames: Buffer[] = [];
@@ -83,14 +89,7 @@ const NS_NEIGHBOUR = '10.97.2.9';
 
 test('after a one-frame wakeup the first frame goes alone, after a busy one batches are whole', async () => {
   try {
-    const ns = makeNetns('trl');
-    const tap = TapDevice.open({ name: uniqueName('trl') });
-    onCleanup(() => tap.close());
-    ip('link', 'set', tap.name, 'netns', ns);
-    ip('-n', ns, 'link', 'set', tap.name, 'name', 'eth0');
-    inNs(ns, 'sysctl', ['-q', '-w', 'net.ipv6.conf.all.disable_ipv6=1']);
-    ip('-n', ns, 'addr', 'add', `${NS_IP}/24`, 'dev', 'eth0');
-    ip('-n', ns, 'link', 'set', 'eth0', 'up');
+    const { ns, tap } = tapIntoNamespace('trl');
     ip('-n', ns, 'neigh', 'add', NS_NEIGHBOUR, 'lladdr', OUR_MAC, 'dev', 'eth0', 'nud', 'permanent');
 
     const batch = new TapReadBatch(16);
