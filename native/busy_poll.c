@@ -20,8 +20,9 @@
  * CPU every few us, and hand back to libuv as soon as something is ready. When one yield or poll
  * of the spin takes a time slice (no JS or GC runs inside one, so the wall clock alone tells; the
  * thread's CPU clock, read before, is a 1.3 us system call on this VM and was read twice per spin
- * round, see bench/README.md "Fewer system calls per hop"), other processes compete for this CPU and spinning hurts: a runnable task
- * is not woken (and so not preempted in) when a packet arrives, it waits behind the other task's
+ * round, see bench/README.md "Fewer system calls per hop"), other processes compete for this CPU
+ * and spinning hurts: a runnable task is not woken (and so not preempted in) when a packet
+ * arrives, it waits behind the other task's
  * slice (tsnet ping p50 3.9-7.8 ms instead of ~0.12 ms with two `yes` loops on this 2-core VM,
  * udp-rr p50 7.7 ms). So a second such turn soon after the first ends the window and turns
  * busy-polling off for a hold-off that doubles while the contention lasts (sleeping in epoll is
