@@ -6,7 +6,8 @@ import * as assert from 'uvu/assert';
 import { execFile } from 'node:child_process';
 import { TapDevice, TapReadBatch } from '../../src/native/tap.js';
 import { TsnetError } from '../../src/errors.js';
-import { cleanupAll, ip, makeNetns, onCleanup, trySh, uniqueName } from '../helpers/netns.js';
+import { cleanupAll, ip, onCleanup, trySh, uniqueName } from '../helpers/netns.js';
+import { tapInNamespace } from '../helpers/tap-in-namespace.js';
 
 async function until(cond: () => boolean, what: string, ms = 15_000): Promise<void> {
   const deadline = Date.now() + ms;
@@ -24,18 +25,6 @@ function openError(opts: Parameters<typeof TapDevice.open>[0]): TsnetError {
     return e as TsnetError;
   }
   throw new Error(`open(${JSON.stringify(opts)}) should have failed`);
-}
-
-/** A TAP moved into a fresh namespace as eth0 with 10.96.0.2/24, up. */
-function tapInNamespace(prefix: string): { tap: TapDevice; ns: string } {
-  const ns = makeNetns(prefix);
-  const tap = TapDevice.open({ name: uniqueName(prefix) });
-  onCleanup(() => tap.close());
-  ip('link', 'set', tap.name, 'netns', ns);
-  ip('-n', ns, 'link', 'set', tap.name, 'name', 'eth0');
-  ip('-n', ns, 'addr', 'add', '10.96.0.2/24', 'dev', 'eth0');
-  ip('-n', ns, 'link', 'set', 'eth0', 'up');
-  return { tap, ns };
 }
 
 test('bad names and namespaces are typed errors', () => {
@@ -84,7 +73,7 @@ test('close() twice is safe and a closed TAP refuses work without crashing', () 
 
 test('close() from inside the batch callback stops the reader safely', async () => {
   try {
-    const { tap, ns } = tapInNamespace('tcin');
+    const { tap, ns } = tapInNamespace('tcin', '10.96.0.2/24');
     let batches = 0;
     tap.startReading(new TapReadBatch(4), () => {
       batches++;
@@ -105,7 +94,7 @@ test('close() from inside the batch callback stops the reader safely', async () 
 
 test('deleting the namespace of a reading TAP reports ETAP_GONE through onError', async () => {
   try {
-    const { tap, ns } = tapInNamespace('tgone');
+    const { tap, ns } = tapInNamespace('tgone', '10.96.0.2/24');
     let gone: TsnetError | null = null;
     let errors = 0;
     tap.startReading(new TapReadBatch(4), () => undefined, (err) => {

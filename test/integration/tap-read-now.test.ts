@@ -9,11 +9,12 @@
 // all of them.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { TapDevice, TapReadBatch } from '../../src/native/tap.js';
+import { TapReadBatch } from '../../src/native/tap.js';
 import { ARP_OP_REPLY, buildArpRequest, decodeArp } from '../../src/wire/arp.js';
 import { decodeEthernet, ETHERTYPE_ARP } from '../../src/wire/ethernet.js';
 import { isMalformed } from '../../src/wire/malformed.js';
-import { cleanupAll, inNs, ip, makeNetns, onCleanup, uniqueName } from '../helpers/netns.js';
+import { cleanupAll, inNs, ip } from '../helpers/netns.js';
+import { tapInNamespace } from '../helpers/tap-in-namespace.js';
 
 const OUR_MAC = '02:00:5e:62:00:01';
 const OUR_IP = '10.97.2.1';
@@ -26,22 +27,9 @@ function isArpReplyTo(frame: Buffer): boolean {
   return !isMalformed(arp) && arp.op === ARP_OP_REPLY && arp.senderIp === NS_IP && arp.targetIp === OUR_IP;
 }
 
-/** A TAP whose far end is eth0 (NS_IP, IPv6 off so it sends nothing unasked) in a new namespace. */
-function tapIntoNamespace(prefix: string): { ns: string; tap: TapDevice } {
-  const ns = makeNetns(prefix);
-  const tap = TapDevice.open({ name: uniqueName(prefix) });
-  onCleanup(() => tap.close());
-  ip('link', 'set', tap.name, 'netns', ns);
-  ip('-n', ns, 'link', 'set', tap.name, 'name', 'eth0');
-  inNs(ns, 'sysctl', ['-q', '-w', 'net.ipv6.conf.all.disable_ipv6=1']);
-  ip('-n', ns, 'addr', 'add', `${NS_IP}/24`, 'dev', 'eth0');
-  ip('-n', ns, 'link', 'set', 'eth0', 'up');
-  return { ns, tap };
-}
-
 test('readNow delivers the answer the kernel queued during a write, before it returns', async () => {
   try {
-    const { tap } = tapIntoNamespace('trn');
+    const { tap } = tapInNamespace('trn', `${NS_IP}/24`, true);
 
     const batch = new TapReadBatch(16);
     const frames: Buffer[] = [];
@@ -89,7 +77,7 @@ const NS_NEIGHBOUR = '10.97.2.9';
 
 test('after a one-frame wakeup the first frame goes alone, after a busy one batches are whole', async () => {
   try {
-    const { ns, tap } = tapIntoNamespace('trl');
+    const { ns, tap } = tapInNamespace('trl', `${NS_IP}/24`, true);
     ip('-n', ns, 'neigh', 'add', NS_NEIGHBOUR, 'lladdr', OUR_MAC, 'dev', 'eth0', 'nud', 'permanent');
 
     const batch = new TapReadBatch(16);
