@@ -218,11 +218,17 @@ void busy_poll_kick(struct busy_poll *bp) {
   if (bp->ahead_ns && now - bp->last_kick >= bp->window_ns) on_burst(bp, now, bp->idle_active && now <= bp->until);
   bp->last_kick = now;
   if (now < bp->holdoff_until) {
-    if (!bp->idle_active) sync_timer(bp); /* no window will end to arm it */
+    bp->timer_stale = 1; /* no window will end to arm it: busy_poll_settle does, off the packet's path */
     return;
   }
   if (!bp->idle_active) bp->windows++;
   open_window(bp, now + bp->window_ns);
+}
+
+void busy_poll_settle(struct busy_poll *bp) {
+  if (!bp->timer_stale) return;
+  bp->timer_stale = 0;
+  if (!bp->idle_active) sync_timer(bp);
 }
 
 void busy_poll_configure(struct busy_poll *bp, uint64_t window_ns, uint64_t ahead_ns) {

@@ -22,6 +22,7 @@ struct busy_poll {
   struct burst_period period;         /* the bursts' period, learnt from their first packets */
   uint64_t due_at;                    /* the look-ahead expects the next burst then; 0 = off */
   uint64_t timer_at;                  /* what the timerfd is armed for now; 0 = disarmed */
+  int timer_stale;                    /* a kick in hold-off moved due_at: busy_poll_settle re-arms */
   double windows, contended, ahead_windows, ahead_hits;
 };
 
@@ -30,8 +31,13 @@ struct busy_poll {
 int busy_poll_init(uv_loop_t *loop, struct busy_poll *bp, void *owner);
 /* The window after traffic and the look-ahead before a periodic burst, in ns; 0 turns either off. */
 void busy_poll_configure(struct busy_poll *bp, uint64_t window_ns, uint64_t ahead_ns);
-/* Traffic just went through: (re)opens the window, learns the period of bursts. */
+/* Traffic just went through: (re)opens the window, learns the period of bursts. No system call:
+ * a receive kicks before JS forwards the packet. */
 void busy_poll_kick(struct busy_poll *bp);
+/* After the packet went on (JS returned, or the send is done): arms the look-ahead timer if a kick
+ * in hold-off left it stale (a timerfd_settime between a received datagram and its forwarding
+ * cost a system call on the packet's path). */
+void busy_poll_settle(struct busy_poll *bp);
 /* Closes the handles (each calls `cb` once) and the timer. */
 void busy_poll_close(struct busy_poll *bp, uv_close_cb cb);
 

@@ -77,6 +77,12 @@ void udp_ep_kick(struct udp_ep *e) {
   if (!e->closed) busy_poll_kick(&e->bp);
 }
 
+void udp_ep_kick_sent(struct udp_ep *e) {
+  if (e->closed) return;
+  busy_poll_kick(&e->bp);
+  busy_poll_settle(&e->bp);
+}
+
 /* ---------------------------------------------------------------- open, addresses */
 
 static int parse_addr(int family, const char *s, int port, struct sockaddr_storage *ss, socklen_t *len) {
@@ -287,7 +293,7 @@ static napi_value js_send(napi_env env, napi_callback_info info) {
       e->send_errors++;
       r = -errno;
     }
-    udp_ep_kick(e);
+    udp_ep_kick_sent(e);
   }
   napi_value rv;
   NAPI_CALL(env, napi_create_int32(env, r, &rv));
@@ -377,6 +383,7 @@ static void on_poll(uv_poll_t *h, int status, int events) {
         e->packets += n;
         udp_ep_kick(e);
         tsnet_batch_js_batch(&e->js, n);
+        if (!e->closed) busy_poll_settle(&e->bp);
       }
       if (e->closed) break; /* JS closed the endpoint during the callback */
       if (err) {

@@ -49,8 +49,10 @@ struct udp_ep {
   int last_send_errno;   /* errno of the first failure in the last udpSendBatch, 0 if none */
 };
 
-/* Tells the busy-poll window about traffic (udp_endpoint.c). */
+/* Tells the busy-poll window about traffic (udp_endpoint.c): a receive, before JS forwards it
+ * (busy_poll_settle follows once JS returned), or a send once it is done. */
 void udp_ep_kick(struct udp_ep *e);
+void udp_ep_kick_sent(struct udp_ep *e);
 /* The endpoint behind a JS handle, or NULL with a TypeError thrown (udp_endpoint.c). */
 struct udp_ep *udp_ep_arg(napi_env env, napi_value v);
 /* The socket of send slot `slot` (-1: the listening socket). */

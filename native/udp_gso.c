@@ -141,7 +141,7 @@ napi_value udp_js_send_batch(napi_env env, napi_callback_info info) {
     }
     e->sent += sent;
     e->send_errors += count - sent;
-    udp_ep_kick(e);
+    udp_ep_kick_sent(e);
     result = sent;
     e->last_send_errno = first_err;
   }
