@@ -8,6 +8,7 @@ import { ISSUE_REFERENCE, LATENCY_KINDS, type BenchReport, type PathSummary } fr
 import { LATENCY_KEYS } from './stats.js';
 import { FIRST_ROUND_WARMUP_PINGS, WARMUP_PINGS } from './options.js';
 import { PING_INTERVAL_S } from './measure-latency.js';
+import { LONG_RUN_US } from './measure-interruptions.js';
 
 const KEY_NAMES: Record<(typeof LATENCY_KEYS)[number], string> = { p50: 'p50', p90: 'p90', p99: 'p99', p999: 'p99.9', max: 'max' };
 
@@ -75,6 +76,7 @@ export function renderMarkdown(r: BenchReport, charts: readonly string[]): strin
     ...table(['metric', ...measured.map((p) => p.path), 'issue: tinc', 'issue: kernel'], metricRows(measured)),
     '',
     ...wakeupSection(r),
+    ...interruptionsSection(r),
     '## Rounds (ping56 p50, us)',
     '',
     ...roundsTable(r),
@@ -115,6 +117,40 @@ function wakeupSection(r: BenchReport): string[] {
       "The p50 includes the kernel's 50 us timer slack for normal threads (an I/O wake-up has none); the tail is the machine's.",
     '',
     ...table(['wake-up latency', ...w.rounds.map((_, i) => `round ${i + 1}`), 'median'], rows),
+    '',
+  ];
+}
+
+/** Other tasks' long runs on the CPUs during each ping56 run (measure-interruptions.ts), per path and
+ *  round, and the tasks behind them over the whole run. */
+function interruptionsSection(r: BenchReport): string[] {
+  const traced = r.rounds.filter((x) => x.interruptions);
+  const head = `## Other tasks holding a CPU during ping56 (runs >= ${LONG_RUN_US} us)`;
+  if (traced.length === 0) return [head, '', 'Not measured: tracefs (/sys/kernel/tracing) is not available.', ''];
+  const rounds = [...new Set(r.rounds.map((x) => x.round))].sort((a, b) => a - b);
+  const paths = [...new Set(traced.map((x) => x.path))];
+  const rows = paths.map((p) => [p, ...rounds.map((n) => {
+    const i = traced.find((x) => x.path === p && x.round === n)?.interruptions;
+    return i ? `${i.longRuns} (${i.displacing} preempting), longest ${fmt(i.longestUs)} us` : '';
+  })]);
+  const byTask = new Map<string, { runs: number; longestUs: number; totalMs: number }>();
+  for (const t of traced.flatMap((x) => x.interruptions!.tasks)) {
+    const a = byTask.get(t.comm) ?? { runs: 0, longestUs: 0, totalMs: 0 };
+    byTask.set(t.comm, { runs: a.runs + t.runs, longestUs: Math.max(a.longestUs, t.longestUs), totalMs: a.totalMs + t.totalMs });
+  }
+  const top = [...byTask.entries()].sort((a, b) => b[1].totalMs - a[1].totalMs).slice(0, 6);
+  return [
+    head,
+    '',
+    'Tasks that are not part of the bench (anything but the switches, ping, tinc, iperf3 and their helpers), recorded with the scheduler\'s ' +
+      'sched_switch events in a tracefs instance during each ping56 run: how many of their runs on a CPU lasted at least ' +
+      `${LONG_RUN_US} us, how many of those began by preempting a runnable bench task, and the longest. A ping whose path needs a task on that CPU meanwhile ` +
+      'waits up to that long, whatever the path (the kernel paths answer ping in softirq and need no task). Once more of these runs hit a path than ' +
+      `the tail's share of the pings (p99.9 of ${r.options.pingCount}: ${Math.floor(r.options.pingCount / 1000)}), that tail percentile cannot be below their length.`,
+    '',
+    ...table(['path', ...rounds.map((n) => `round ${n}`)], rows),
+    '',
+    `Behind them, over all rounds and paths: ${top.map(([c, t]) => `${c} ${t.runs} run(s), longest ${fmt(t.longestUs)} us`).join('; ') || 'none'}.`,
     '',
   ];
 }

@@ -1,6 +1,7 @@
 // Result shapes of the end-to-end benchmark (filled by run.ts, written by report.ts and charts.ts),
 // the reference numbers from the issue and tsnet's goals against tinc.
 import type { PacketRate } from './measure-iperf.js';
+import type { Interruptions } from './measure-interruptions.js';
 import type { PathId } from './paths/index.js';
 import type { LatencyStats } from './stats.js';
 
@@ -25,6 +26,8 @@ export interface RoundResult {
   pingCores?: number;
   /** tsnet paths: bursts met by a busy-poll look-ahead window during the ping56 run, per host. */
   lookAhead?: { pings: number; hitsA: number; hitsB: number };
+  /** Other tasks' long runs on the CPUs during the ping56 run (measure-interruptions.ts); absent without tracefs. */
+  interruptions?: Interruptions;
 }
 
 export interface PathSummary {

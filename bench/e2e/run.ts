@@ -14,6 +14,7 @@ import { FIRST_ROUND_WARMUP_PINGS, USAGE, WARMUP_PINGS, parseOptions, type Optio
 import { ALL_PATHS, type BenchPath, type PathHandle } from './paths/index.js';
 import type { BusyPollCounters } from './paths/path.js';
 import { wakeupLatency } from './measure-wakeup.js';
+import { startInterruptionTrace, type Interruptions } from './measure-interruptions.js';
 import { cleanupNow, installCleanupHandlers, run, sh, type Daemon } from './proc.js';
 import { LATENCY_KINDS, evaluateGoals, type BenchReport, type LatencyKind, type PathSummary, type RoundResult } from './results.js';
 import { printSummary, writeReport } from './report.js';
@@ -97,9 +98,12 @@ async function measureRound(a: ActivePath, round: number, o: Options): Promise<R
   const latency = {} as RoundResult['latency'];
   let lookAhead: RoundResult['lookAhead'];
   let pingCores: number | undefined;
+  let interruptions: Interruptions | null = null;
   for (const kind of LATENCY_KINDS) {
     const before = kind === 'ping56' ? await a.handle.busyPollCounters?.() : undefined;
+    const trace = kind === 'ping56' ? startInterruptionTrace() : null;
     const r = await runs[kind]();
+    if (trace) interruptions = trace.stop();
     latency[kind] = r.stats;
     a.samples[kind].push(...r.samplesUs);
     if (kind === 'ping56') pingCores = r.clientCores;
@@ -108,7 +112,7 @@ async function measureRound(a: ActivePath, round: number, o: Options): Promise<R
   const tcpGbps = await tcpThroughput(t, o.seconds);
   const packetRate = await udpPacketRate(t, o.seconds, a.handle.switches);
   checkSwitches(a, 'during the round');
-  return { path: a.path.id, round, latency, tcpGbps, packetRate, ...(pingCores === undefined ? {} : { pingCores }), ...(lookAhead ? { lookAhead } : {}) };
+  return { path: a.path.id, round, latency, tcpGbps, packetRate, ...(pingCores === undefined ? {} : { pingCores }), ...(lookAhead ? { lookAhead } : {}), ...(interruptions ? { interruptions } : {}) };
 }
 
 /** Bursts the look-ahead met on each host between two readings of the switches' counters. */
