@@ -29,7 +29,9 @@
  * then the fast path: a wakeup preempts the busy task). The first window after a hold-off probes
  * again.
  * Counters: windows (after traffic), contended (windows cut), ahead_windows (look-ahead windows
- * opened), ahead_hits (bursts that arrived while one was open, so found the thread polling). */
+ * opened), ahead_hits (bursts that arrived while one was open, so found the thread polling), and
+ * the bursts it missed by why (ahead_miss_*: busy-polling in a hold-off, no burst predicted yet, or
+ * the burst came before or after its window). */
 #include "busy_poll.h"
 
 #include <poll.h>
@@ -174,18 +176,27 @@ static void open_window(struct busy_poll *bp, uint64_t until) {
 }
 
 static void expect_burst(struct busy_poll *bp, uint64_t due) {
-  bp->due_at = due;
+  bp->due_at = bp->predicted_at = due;
 }
 
 static void stop_expecting(struct busy_poll *bp) {
-  bp->due_at = 0;
+  bp->due_at = bp->predicted_at = 0;
 }
 
 /* The first packet after a quiet spell: counts it if a look-ahead window met it, and arms the
  * look-ahead for the next burst if the bursts are periodic and the window is cheap enough. */
 static void on_burst(struct busy_poll *bp, uint64_t now, int polling) {
+  uint64_t p = bp->predicted_at;
   if (polling && bp->due_at && now + bp->ahead_ns >= bp->due_at && now <= bp->due_at + ahead_trail_ns(bp))
     bp->ahead_hits++;
+  else if (now < bp->holdoff_until)
+    bp->ahead_miss_holdoff++;
+  else if (!p)
+    bp->ahead_miss_unpredicted++;
+  else if (now + bp->ahead_ns < p)
+    bp->ahead_miss_early++;
+  else
+    bp->ahead_miss_late++;
   uint64_t due = burst_period_on_burst(&bp->period, now, bp->ahead_ns / 2, polling);
   uint64_t window = bp->ahead_ns + ahead_trail_ns(bp);
   uint64_t period = bp->period.period_ns;

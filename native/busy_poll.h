@@ -23,7 +23,10 @@ struct busy_poll {
   uint64_t due_at;                    /* the look-ahead expects the next burst then; 0 = off */
   uint64_t timer_at;                  /* what the timerfd is armed for now; 0 = disarmed */
   int timer_stale;                    /* a kick in hold-off moved due_at: busy_poll_settle re-arms */
+  uint64_t predicted_at;              /* the tracker's due time for the next burst (kept when due_at is dropped) */
   double windows, contended, ahead_windows, ahead_hits;
+  /* bursts the look-ahead missed, by why: in a hold-off, none predicted, came before or after the window */
+  double ahead_miss_holdoff, ahead_miss_unpredicted, ahead_miss_early, ahead_miss_late;
 };
 
 /* Sets the idle handle and the look-ahead timer up on `loop`; both handles' data is `owner`.

@@ -519,6 +519,10 @@ static napi_value js_stats(napi_env env, napi_callback_info info) {
       tsnet_set_number(env, obj, "busyPollContended", e->bp.contended) < 0 ||
       tsnet_set_number(env, obj, "busyPollAheadWindows", e->bp.ahead_windows) < 0 ||
       tsnet_set_number(env, obj, "busyPollAheadHits", e->bp.ahead_hits) < 0 ||
+      tsnet_set_number(env, obj, "busyPollAheadMissHoldoff", e->bp.ahead_miss_holdoff) < 0 ||
+      tsnet_set_number(env, obj, "busyPollAheadMissUnpredicted", e->bp.ahead_miss_unpredicted) < 0 ||
+      tsnet_set_number(env, obj, "busyPollAheadMissEarly", e->bp.ahead_miss_early) < 0 ||
+      tsnet_set_number(env, obj, "busyPollAheadMissLate", e->bp.ahead_miss_late) < 0 ||
       tsnet_set_number(env, obj, "gsoSends", e->gso_sends) < 0 || tsnet_set_number(env, obj, "groPackets", e->gro_packets) < 0)
     return NULL;
   return obj;

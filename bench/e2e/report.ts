@@ -156,7 +156,8 @@ function interruptionsSection(r: BenchReport): string[] {
 }
 
 /** ping56 p50 of every round per path; for tsnet paths also how many of the round's pings found the
- *  switches polling in a look-ahead window (native/busy_poll.c), host A / host B. */
+ *  switches polling in a look-ahead window (native/busy_poll.c), host A / host B, and how many came
+ *  while busy-polling was in a hold-off (CPU contended: no window opens). */
 function roundsTable(r: BenchReport): string[] {
   const rounds = [...new Set(r.rounds.map((x) => x.round))].sort((a, b) => a - b);
   const rows = r.paths
@@ -167,7 +168,7 @@ function roundsTable(r: BenchReport): string[] {
         const x = r.rounds.find((y) => y.path === p.path && y.round === n);
         if (!x) return '';
         const la = x.lookAhead;
-        return la ? `${cell(x.latency.ping56.p50)} (look-ahead met ${pct(la.hitsA, la.pings)} / ${pct(la.hitsB, la.pings)})` : cell(x.latency.ping56.p50);
+        return la ? `${cell(x.latency.ping56.p50)} (look-ahead met ${pct(la.hitsA, la.pings)} / ${pct(la.hitsB, la.pings)}, in hold-off ${pct(la.holdoffA, la.pings)} / ${pct(la.holdoffB, la.pings)})` : cell(x.latency.ping56.p50);
       }),
     ]);
   return table(['path', ...rounds.map((n) => `round ${n}`)], rows);

@@ -117,9 +117,9 @@ async function measureRound(a: ActivePath, round: number, o: Options): Promise<R
 
 /** Bursts the look-ahead met on each host between two readings of the switches' counters. */
 function lookAheadDelta(before: readonly BusyPollCounters[], after: readonly BusyPollCounters[], pings: number): RoundResult['lookAhead'] {
-  const hits = (host: 'A' | 'B') =>
-    (after.find((c) => c.host === host)?.aheadHits ?? 0) - (before.find((c) => c.host === host)?.aheadHits ?? 0);
-  return { pings, hitsA: hits('A'), hitsB: hits('B') };
+  const delta = (host: 'A' | 'B', k: 'aheadHits' | 'aheadMissHoldoff') =>
+    (after.find((c) => c.host === host)?.[k] ?? 0) - (before.find((c) => c.host === host)?.[k] ?? 0);
+  return { pings, hitsA: delta('A', 'aheadHits'), hitsB: delta('B', 'aheadHits'), holdoffA: delta('A', 'aheadMissHoldoff'), holdoffB: delta('B', 'aheadMissHoldoff') };
 }
 
 function summarize(a: ActivePath): PathSummary {

@@ -81,7 +81,8 @@ export async function peersCommand(api: ApiClient, argv: string[], out: Out): Pr
   if (u) {
     out(`underlay socket (all overlays of this host): rx ${u.packets} datagrams in ${u.batches} batches (${u.groPackets} GRO trains), ` +
       `tx ${u.sent} (${u.gsoSends} GSO sends); busy-poll ${u.busyPollWindows} windows (${u.busyPollContended} cut), ` +
-      `look-ahead ${u.busyPollAheadWindows} windows met ${u.busyPollAheadHits} bursts`);
+      `look-ahead ${u.busyPollAheadWindows} windows met ${u.busyPollAheadHits} bursts, missed ${u.busyPollAheadMissHoldoff} in hold-off, ` +
+      `${u.busyPollAheadMissUnpredicted} unpredicted, ${u.busyPollAheadMissEarly} early, ${u.busyPollAheadMissLate} late`);
   }
   return 0;
 }

@@ -48,6 +48,12 @@ export interface UdpEndpointStats {
   busyPollAheadWindows: number;
   /** bursts that arrived inside a look-ahead window (found the thread polling) */
   busyPollAheadHits: number;
+  /** bursts the look-ahead missed, by why: busy-polling was in a hold-off (CPU contended), no burst
+   *  was predicted (no steady period yet), or it came before or after the window */
+  busyPollAheadMissHoldoff: number;
+  busyPollAheadMissUnpredicted: number;
+  busyPollAheadMissEarly: number;
+  busyPollAheadMissLate: number;
   /** messages sent with UDP GSO (each a run of equal-sized datagrams) */
   gsoSends: number;
   /** received slots holding a train the kernel coalesced (UDP GRO) */

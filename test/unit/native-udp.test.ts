@@ -158,6 +158,10 @@ test('busy-poll look-ahead: datagrams every 4 ms find a window opened before the
     assert.ok(s.busyPollAheadHits >= 3, `look-ahead met ${s.busyPollAheadHits} of ${sent} datagrams${saturated}: ${JSON.stringify(s)}`);
     assert.ok(s.busyPollAheadHits <= s.busyPollAheadWindows, JSON.stringify(s));
     assert.ok(s.busyPollWindows >= 1);
+    // every burst is a hit or one kind of miss; the first had nothing to predict it
+    const bursts = s.busyPollAheadHits + s.busyPollAheadMissHoldoff + s.busyPollAheadMissUnpredicted + s.busyPollAheadMissEarly + s.busyPollAheadMissLate;
+    assert.ok(bursts >= s.busyPollAheadHits + 1 && bursts <= s.batches, `bursts ${bursts}, batches ${s.batches}: ${JSON.stringify(s)}`);
+    assert.ok(s.busyPollAheadMissUnpredicted >= 1, JSON.stringify(s));
     // the datagrams stopped: at most the window for the one that was due next opens, and no more
     // (a timer re-armed for a burst already late fired at once, over and over, and spun)
     await new Promise((r) => setTimeout(r, 100));
@@ -176,6 +180,7 @@ test('busy-poll look-ahead: datagrams every 4 ms find a window opened before the
     const s = rx.stats();
     assert.is(s.busyPollAheadWindows, 0);
     assert.is(s.busyPollAheadHits, 0);
+    assert.is(s.busyPollAheadMissHoldoff + s.busyPollAheadMissUnpredicted + s.busyPollAheadMissEarly + s.busyPollAheadMissLate, 0, 'no look-ahead, nothing classified');
     assert.ok(s.busyPollWindows >= 1);
   }
 });

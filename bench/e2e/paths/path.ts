@@ -18,6 +18,8 @@ export interface BusyPollCounters {
   readonly host: 'A' | 'B';
   /** bursts that found a look-ahead window open */
   readonly aheadHits: number;
+  /** bursts that came while busy-polling was in a hold-off (CPU contended), so found no window */
+  readonly aheadMissHoldoff: number;
 }
 
 export interface PathHandle {
