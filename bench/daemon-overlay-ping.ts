@@ -2,8 +2,9 @@
 // them), where bench/e2e measures `tsnet switch` alone. Two host namespaces on a bridged underlay
 // (test/helpers/underlay.ts), one daemon in each joined into a cluster (test/helpers/daemon.ts), a
 // global overlay network and one container per host; after WARM warm-up pings it reports ROUNDS
-// rounds of COUNT pings at 2 ms (p50 ... max). It shows what the daemon's other work (discovery,
-// API, controller) costs the data plane. Run as root after `npm run build`:
+// rounds of COUNT pings at 2 ms (p50 ... max), then each host's underlay line of `tsnet peers`
+// (how many pings found its data plane polling, and why the others did not). It shows what the
+// daemon's other work (discovery, API, controller) costs the data plane. Run as root after `npm run build`:
 //   node dist/bench/daemon-overlay-ping.js     (env COUNT, WARM, ROUNDS)
 import { existsSync } from 'node:fs';
 import { makeUnderlay } from '../test/helpers/underlay.js';
@@ -43,6 +44,11 @@ async function main(): Promise<void> {
       const rtts = [...ping(COUNT).stdout.matchAll(/time=([\d.]+) ms/g)].map((m) => Number(m[1]) * 1000).sort((x, y) => x - y);
       const p = (q: number) => percentileSorted(rtts, q / 100).toFixed(0);
       console.log(`round ${r}: ${rtts.length} replies, p50 ${p(50)}, p90 ${p(90)}, p99 ${p(99)}, p99.9 ${p(99.9)}, max ${rtts[rtts.length - 1]!.toFixed(0)}`);
+    }
+    // how often the data plane was polling when a ping came (busy-poll look-ahead, and why it missed)
+    for (const [i, h] of [h1, h2].entries()) {
+      const line = h.ok('peers', 'pingnet').split('\n').find((l) => l.includes('look-ahead'));
+      console.log(`host ${i + 1}: ${line?.trim() ?? 'no underlay line in tsnet peers'}`);
     }
   } finally {
     for (const h of hosts) await h.kill('SIGTERM');
