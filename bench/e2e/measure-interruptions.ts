@@ -4,8 +4,8 @@
 // buffer holds little). Each such task's time on a CPU is one run; runs of at least
 // LONG_RUN_US are listed by name, and a run that began by preempting one of the bench's runnable
 // tasks is counted as displacing it. On a VM a few such runs per second (the guest agent, a
-// kernel thread that cannot be preempted under PREEMPT_NONE) are what the tail percentiles of
-// every userspace path measure (bench/README.md "Who else runs on this machine").
+// kernel thread that cannot be preempted under PREEMPT_NONE) put a floor under the tail
+// percentiles of every userspace path (bench/README.md "Who else runs on this machine").
 // Without tracefs (not root, not mounted) the measurement is skipped, never faked.
 import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
