@@ -157,7 +157,9 @@ function interruptionsSection(r: BenchReport): string[] {
 
 /** ping56 p50 of every round per path; for tsnet paths also how many of the round's pings found the
  *  switches polling in a look-ahead window (native/busy_poll.c), host A / host B, and how many came
- *  while busy-polling was in a hold-off (CPU contended: no window opens). */
+ *  while busy-polling was in a hold-off (CPU contended: no window opens); or, when fewer than
+ *  half the pings started a burst, that the switches kept polling through most gaps (tsnet-poll's
+ *  window is longer than the ping interval). */
 function roundsTable(r: BenchReport): string[] {
   const rounds = [...new Set(r.rounds.map((x) => x.round))].sort((a, b) => a - b);
   const rows = r.paths
@@ -168,7 +170,10 @@ function roundsTable(r: BenchReport): string[] {
         const x = r.rounds.find((y) => y.path === p.path && y.round === n);
         if (!x) return '';
         const la = x.lookAhead;
-        return la ? `${cell(x.latency.ping56.p50)} (look-ahead met ${pct(la.hitsA, la.pings)} / ${pct(la.hitsB, la.pings)}, in hold-off ${pct(la.holdoffA, la.pings)} / ${pct(la.holdoffB, la.pings)})` : cell(x.latency.ping56.p50);
+        if (!la) return cell(x.latency.ping56.p50);
+        // switches that polled through most gaps between pings saw few bursts to predict
+        if (la.burstsA + la.burstsB < la.pings) return `${cell(x.latency.ping56.p50)} (polling through most gaps: ${la.burstsA} / ${la.burstsB} bursts)`;
+        return `${cell(x.latency.ping56.p50)} (look-ahead met ${pct(la.hitsA, la.pings)} / ${pct(la.hitsB, la.pings)}, in hold-off ${pct(la.holdoffA, la.pings)} / ${pct(la.holdoffB, la.pings)})`;
       }),
     ]);
   return table(['path', ...rounds.map((n) => `round ${n}`)], rows);

@@ -25,7 +25,7 @@ export interface RoundResult {
   /** The CPU ping itself used during the ping56 run, in cores (iputils ping busy-waits below 10 ms). */
   pingCores?: number;
   /** tsnet paths: bursts met by a busy-poll look-ahead window during the ping56 run, per host. */
-  lookAhead?: { pings: number; hitsA: number; hitsB: number; holdoffA: number; holdoffB: number };
+  lookAhead?: { pings: number; hitsA: number; hitsB: number; holdoffA: number; holdoffB: number; burstsA: number; burstsB: number };
   /** Other tasks' long runs on the CPUs during the ping56 run (measure-interruptions.ts); absent without tracefs. */
   interruptions?: Interruptions;
 }

@@ -117,9 +117,17 @@ async function measureRound(a: ActivePath, round: number, o: Options): Promise<R
 
 /** Bursts the look-ahead met on each host between two readings of the switches' counters. */
 function lookAheadDelta(before: readonly BusyPollCounters[], after: readonly BusyPollCounters[], pings: number): RoundResult['lookAhead'] {
-  const delta = (host: 'A' | 'B', k: 'aheadHits' | 'aheadMissHoldoff') =>
+  const delta = (host: 'A' | 'B', k: 'aheadHits' | 'aheadMissHoldoff' | 'aheadBursts') =>
     (after.find((c) => c.host === host)?.[k] ?? 0) - (before.find((c) => c.host === host)?.[k] ?? 0);
-  return { pings, hitsA: delta('A', 'aheadHits'), hitsB: delta('B', 'aheadHits'), holdoffA: delta('A', 'aheadMissHoldoff'), holdoffB: delta('B', 'aheadMissHoldoff') };
+  return {
+    pings,
+    hitsA: delta('A', 'aheadHits'),
+    hitsB: delta('B', 'aheadHits'),
+    holdoffA: delta('A', 'aheadMissHoldoff'),
+    holdoffB: delta('B', 'aheadMissHoldoff'),
+    burstsA: delta('A', 'aheadBursts'),
+    burstsB: delta('B', 'aheadBursts'),
+  };
 }
 
 function summarize(a: ActivePath): PathSummary {

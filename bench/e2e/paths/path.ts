@@ -20,6 +20,8 @@ export interface BusyPollCounters {
   readonly aheadHits: number;
   /** bursts that came while busy-polling was in a hold-off (CPU contended), so found no window */
   readonly aheadMissHoldoff: number;
+  /** bursts seen (met or missed; none when the switch kept polling through every gap) */
+  readonly aheadBursts: number;
 }
 
 export interface PathHandle {

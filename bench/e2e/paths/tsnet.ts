@@ -76,8 +76,10 @@ async function busyPollCountersOf(d: Daemon & { host: 'A' | 'B' }): Promise<Busy
     await new Promise((r) => setTimeout(r, 20));
     line = statsLines(d).at(-1);
   }
-  const io = (JSON.parse(line!.slice(STATS_PREFIX.length)) as { vtep: { io: { busyPollAheadHits: number; busyPollAheadMissHoldoff: number } } }).vtep.io;
-  return { host: d.host, aheadHits: io.busyPollAheadHits, aheadMissHoldoff: io.busyPollAheadMissHoldoff };
+  type Io = Record<'busyPollAheadHits' | 'busyPollAheadMissHoldoff' | 'busyPollAheadMissUnpredicted' | 'busyPollAheadMissEarly' | 'busyPollAheadMissLate', number>;
+  const io = (JSON.parse(line!.slice(STATS_PREFIX.length)) as { vtep: { io: Io } }).vtep.io;
+  const bursts = io.busyPollAheadHits + io.busyPollAheadMissHoldoff + io.busyPollAheadMissUnpredicted + io.busyPollAheadMissEarly + io.busyPollAheadMissLate;
+  return { host: d.host, aheadHits: io.busyPollAheadHits, aheadMissHoldoff: io.busyPollAheadMissHoldoff, aheadBursts: bursts };
 }
 
 export const tsnetPath = tsnetSwitchPath('tsnet', 'tsnet userspace switch (TAP in container, VXLAN over the underlay), defaults', []);
