@@ -25,8 +25,16 @@ export function openOverlay(core: ControllerCore, net: NetworkRecord): void {
   }
   const cluster = core.deps.cluster;
   if (net.scope === 'global' && cluster) {
-    for (const v of cluster.memberVteps(net.id)) addPeer(core, net.id, v);
-    for (const ep of cluster.endpoints(net.id)) if (ep.hostId !== cluster.hostId) addRemoteEndpoint(core, ep);
+    // one member this host cannot reach (another address family) must not keep the network closed
+    const each = (what: string, fn: () => void) => {
+      try {
+        fn();
+      } catch (err) {
+        core.deps.log(`${what} of ${net.name}: ${(err as Error).message}`);
+      }
+    };
+    for (const v of cluster.memberVteps(net.id)) each(`member ${v}`, () => addPeer(core, net.id, v));
+    for (const ep of cluster.endpoints(net.id)) if (ep.hostId !== cluster.hostId) each(`remote endpoint ${ep.name}`, () => addRemoteEndpoint(core, ep));
   }
 }
 

@@ -141,6 +141,8 @@ function bindError(err: UdpOpenError, address: string, port: number): TsnetError
 export class Vtep {
   readonly counters: VtepCounters = { rxPackets: 0, rxBytes: 0, txPackets: 0, txBytes: 0, drops: {} };
   private readonly bindAddress: string;
+  /** The address family of the underlay this VTEP speaks (its bind address's): peers must share it. */
+  readonly family: 4 | 6;
   private readonly bindPort: number;
   private readonly poolSize: number;
   private readonly recvBufferBytes: number;
@@ -179,6 +181,7 @@ export class Vtep {
     this.bindAddress = opts.address ?? '0.0.0.0';
     const fam = isIP(this.bindAddress);
     if (fam === 0) throw badRequest('EVTEP_BAD_ADDRESS', `"${this.bindAddress}" is not an IP address; give the VTEP an address like 10.200.0.1 or 0.0.0.0.`);
+    this.family = fam === 6 ? 6 : 4;
     this.bindPort = opts.port ?? VXLAN_PORT;
     if (!Number.isInteger(this.bindPort) || this.bindPort < 0 || this.bindPort > 65535) {
       throw badRequest('EVTEP_BAD_PORT', `VTEP port must be an integer from 0 to 65535, got ${this.bindPort}.`);

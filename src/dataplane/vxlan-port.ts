@@ -155,6 +155,13 @@ export class VxlanPort implements Port, VtepTunnel {
     if (!Number.isInteger(port) || port < 1 || port > 65535) {
       throw badRequest('EVXLAN_BAD_PEER', `peer port must be an integer from 1 to 65535, got ${port}.`);
     }
+    const family = isIP(address);
+    if (family !== this.vtep.family) {
+      throw badRequest(
+        'EVXLAN_PEER_FAMILY',
+        `peer ${address} is an IPv${family} address but this host's VTEP speaks IPv${this.vtep.family}; bind the VTEP to an IPv${family} address of this host (tsnet daemon --vxlan-bind, tsnet switch --listen) to reach it.`,
+      );
+    }
     const known = this.byAddr.get(address);
     if (known !== undefined) {
       this.ports[known] = port;

@@ -217,11 +217,14 @@ test('remote endpoints set static FDB and proxy-ARP entries; removing the peer f
   assert.is(a.tun.addPeer('127.0.0.7'), 0);
 });
 
-test('errors: bad VNI, bad peer, duplicate VNI on one VTEP, port in use', async () => {
+test('errors: bad VNI, bad peer, a peer of the other address family, duplicate VNI on one VTEP, port in use', async () => {
   const v = await vtep();
   assert.throws(() => createVxlanPort({ vtep: v, vni: 1 << 24 }), (e: Error & { code?: string }) => e.code === 'EVXLAN_BAD_VNI');
   const t = createVxlanPort({ vtep: v, vni: 9 });
   assert.throws(() => t.addPeer('host.example'), (e: Error & { code?: string }) => e.code === 'EVXLAN_BAD_PEER');
+  // an IPv4 VTEP cannot send to an IPv6 peer: refused when the peer is added, not dropped per frame later
+  assert.throws(() => t.addPeer('fd00:78::2'), (e: Error & { code?: string }) => e.code === 'EVXLAN_PEER_FAMILY' && /IPv6 address but this host's VTEP speaks IPv4/.test(e.message));
+  assert.equal(t.peers(), []);
   assert.throws(() => createVxlanPort({ vtep: v, vni: 9 }), (e: Error & { code?: string }) => e.code === 'EVNI_IN_USE');
   const clash = createVtep({ address: '127.0.0.1', port: v.localAddress().port });
   try {
