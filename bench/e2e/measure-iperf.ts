@@ -1,8 +1,10 @@
 // Throughput and packet-rate measurements of the end-to-end benchmark with iperf3 (client in
 // container A, server in container B): TCP bits/s, and 64-byte UDP at full speed (-b 0) with the
-// receiver's packets/s and loss, plus CPU time per packet of the switching processes and the machine.
+// receiver's packets/s and loss, where the lost ones were dropped (loss-stages.ts), plus CPU time per
+// packet of the switching processes and the machine.
 import { internal } from '../../src/errors.js';
 import { processCpuUs, machineCpu } from './cpu.js';
+import { lossStages, readLossCounters, type LossStage } from './loss-stages.js';
 import { run, startDaemon, type Daemon } from './proc.js';
 import type { SwitchProcess } from './paths/index.js';
 import { INNER_B, type Topology } from './topology.js';
@@ -58,6 +60,8 @@ export interface PacketRate {
   pps: number;
   sentPps: number;
   lostPct: number;
+  /** Datagrams the receiver accounted for (received + lost by sequence number). */
+  packets: number;
   delivered: number;
   /** utime+stime of all switching processes per delivered packet, or null when there are none. */
   switchCpuUsPerPkt: number | null;
@@ -67,12 +71,16 @@ export interface PacketRate {
   /** Whole-machine softirq and busy time per delivered packet (includes iperf3 itself). */
   softirqUsPerPkt: number;
   machineCpuUsPerPkt: number;
+  /** Packets counted lost at each stage (kernel counters before and after the run). */
+  lostAt: Record<LossStage, number>;
 }
 
 export async function udpPacketRate(t: Topology, seconds: number, switches: readonly SwitchProcess[]): Promise<PacketRate> {
   const cpu0 = switches.map((s) => processCpuUs(s.pid));
   const m0 = machineCpu();
+  const drops0 = readLossCounters(t);
   const j = await iperfClient(t, ['-u', '-b', '0', '-l', String(PPS_PAYLOAD)], seconds);
+  const drops1 = readLossCounters(t);
   const m1 = machineCpu();
   const cpu1 = switches.map((s) => processCpuUs(s.pid));
   const rx = j.end!.sum_received!;
@@ -88,11 +96,13 @@ export async function udpPacketRate(t: Topology, seconds: number, switches: read
     pps: delivered / rx.seconds,
     sentPps: tx?.packets && tx.seconds ? tx.packets / tx.seconds : packets / rx.seconds,
     lostPct: rx.lost_percent ?? (packets > 0 ? (100 * lost) / packets : NaN),
+    packets,
     delivered,
     switchCpuUsPerPkt: hasSwitch ? perPkt(cpuOf('A') + cpuOf('B'), delivered) : null,
     switchCpuUsPerPktA: hasSwitch ? perPkt(cpuOf('A'), tx?.packets ?? packets) : null,
     switchCpuUsPerPktB: hasSwitch ? perPkt(cpuOf('B'), delivered) : null,
     softirqUsPerPkt: perPkt(m1.softirqUs - m0.softirqUs, delivered),
     machineCpuUsPerPkt: perPkt(m1.busyUs - m0.busyUs, delivered),
+    lostAt: lossStages(drops0, drops1, lost),
   };
 }

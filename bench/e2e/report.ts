@@ -9,6 +9,7 @@ import { LATENCY_KEYS } from './stats.js';
 import { FIRST_ROUND_WARMUP_PINGS, WARMUP_PINGS } from './options.js';
 import { PING_INTERVAL_S } from './measure-latency.js';
 import { LONG_RUN_US } from './measure-interruptions.js';
+import { LOSS_STAGES, LOSS_STAGE_TITLES } from './loss-stages.js';
 
 const KEY_NAMES: Record<(typeof LATENCY_KEYS)[number], string> = { p50: 'p50', p90: 'p90', p99: 'p99', p999: 'p99.9', max: 'max' };
 
@@ -75,6 +76,7 @@ export function renderMarkdown(r: BenchReport, charts: readonly string[]): strin
     '',
     ...table(['metric', ...measured.map((p) => p.path), 'issue: tinc', 'issue: kernel'], metricRows(measured)),
     '',
+    ...lossSection(measured),
     ...wakeupSection(r),
     ...interruptionsSection(r),
     '## Rounds (ping56 p50, us)',
@@ -100,6 +102,22 @@ export function renderMarkdown(r: BenchReport, charts: readonly string[]): strin
     '',
   ];
   return lines.join('\n');
+}
+
+/** Where the 64 B packet-rate run lost its packets (loss-stages.ts), per path. */
+function lossSection(measured: readonly PathSummary[]): string[] {
+  const withStages = measured.filter((p) => p.lostAtPct);
+  if (!withStages.length) return [];
+  return [
+    '## Where the 64 B packets were lost (% of the packets sent, median over rounds)',
+    '',
+    'Kernel counters read in the two containers before and after each packet-rate run, in inner packets for every path: container A\'s link refused the packet (its queue was full: the switch, tinc or the bridge did not take it in time), ' +
+      'it left container A\'s link and never reached container B\'s (lost in the switches, the tunnel or the underlay), container B\'s link dropped it, or container B\'s UDP socket was full (the receiving iperf3 did not keep up). ' +
+      'With iperf3 sending as fast as it can, every path loses packets somewhere; where shows which part ran out of CPU first.',
+    '',
+    ...table(['path', 'lost in all', ...LOSS_STAGES.map((s) => LOSS_STAGE_TITLES[s])], withStages.map((p) => [p.path, cell(p.lostPct), ...LOSS_STAGES.map((s) => cell(p.lostAtPct![s]))])),
+    '',
+  ];
 }
 
 /** The machine's wake-up latency (measure-wakeup.ts): per round and the median, with what it means. */

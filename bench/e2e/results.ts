@@ -2,6 +2,7 @@
 // the reference numbers from the issue and tsnet's goals against the best tinc measured.
 import type { PacketRate } from './measure-iperf.js';
 import type { Interruptions } from './measure-interruptions.js';
+import type { LossStage } from './loss-stages.js';
 import type { PathId } from './paths/index.js';
 import type { LatencyStats } from './stats.js';
 
@@ -48,6 +49,8 @@ export interface PathSummary {
   machineCpuUsPerPkt?: number;
   /** ping's own CPU during ping56, cores (median over rounds). */
   pingCores?: number;
+  /** Packet-rate run: % of the packets sent that were lost at each stage (median over rounds). */
+  lostAtPct?: Record<LossStage, number>;
   /** Pooled over all rounds, compact: [value us, cumulative fraction]. */
   cdf?: Record<LatencyKind, Array<[number, number]>>;
 }

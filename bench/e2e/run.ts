@@ -14,6 +14,7 @@ import { FIRST_ROUND_WARMUP_PINGS, USAGE, WARMUP_PINGS, parseOptions, type Optio
 import { ALL_PATHS, type BenchPath, type PathHandle } from './paths/index.js';
 import type { BusyPollCounters } from './paths/path.js';
 import { wakeupLatency } from './measure-wakeup.js';
+import { LOSS_STAGES, type LossStage } from './loss-stages.js';
 import { startInterruptionTrace, type Interruptions } from './measure-interruptions.js';
 import { cleanupNow, installCleanupHandlers, run, sh, type Daemon } from './proc.js';
 import { LATENCY_KINDS, evaluateGoals, type BenchReport, type LatencyKind, type PathSummary, type RoundResult } from './results.js';
@@ -130,6 +131,15 @@ function lookAheadDelta(before: readonly BusyPollCounters[], after: readonly Bus
   };
 }
 
+/** Per stage, the median over rounds of the share of sent packets lost there. */
+function lostAtPct(r: readonly RoundResult[]): Record<LossStage, number> {
+  const out = {} as Record<LossStage, number>;
+  for (const stage of LOSS_STAGES) {
+    out[stage] = median(r.map((x) => (x.packetRate.packets > 0 ? (100 * x.packetRate.lostAt[stage]) / x.packetRate.packets : NaN)));
+  }
+  return out;
+}
+
 function summarize(a: ActivePath): PathSummary {
   const r = a.rounds;
   const base = { path: a.path.id, label: a.path.label, roundsMeasured: r.length };
@@ -154,6 +164,7 @@ function summarize(a: ActivePath): PathSummary {
     softirqUsPerPkt: median(r.map((x) => x.packetRate.softirqUsPerPkt)),
     ...(r.every((x) => x.pingCores !== undefined) ? { pingCores: median(r.map((x) => x.pingCores!)) } : {}),
     machineCpuUsPerPkt: median(r.map((x) => x.packetRate.machineCpuUsPerPkt)),
+    ...(r.every((x) => x.packetRate.lostAt) ? { lostAtPct: lostAtPct(r) } : {}),
     cdf,
   };
 }

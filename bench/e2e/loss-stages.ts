@@ -1,0 +1,92 @@
+// Where the packets of the 64 B packet-rate run were lost (bench/e2e/measure-iperf.ts), from kernel
+// counters read in the two containers just before and after the run, all in inner packets whatever
+// the path: container A's link refused them (its queue was full: the switch, tinc or the bridge did
+// not take them in time), they left container A's link but never reached container B's (lost in
+// the switches, the tunnel or the underlay, e.g. a tunnel socket that was not drained in time), container
+// B's link dropped them, or container B's UDP socket had no room (the receiving iperf3 did not keep
+// up: RcvbufErrors). What the counters do not explain is reported as such. Link statistics and the
+// UDP MIB are per network namespace, so each path's are its own.
+import { sh } from './proc.js';
+import type { Topology } from './topology.js';
+
+export const LOSS_STAGES = ['sendingLink', 'betweenLinks', 'receivingLink', 'receiverSocket', 'unaccounted'] as const;
+export type LossStage = (typeof LOSS_STAGES)[number];
+
+export const LOSS_STAGE_TITLES: Record<LossStage, string> = {
+  sendingLink: "container A's link refused",
+  betweenLinks: 'between the containers (switches, tunnel, underlay)',
+  receivingLink: "container B's link dropped",
+  receiverSocket: "container B's UDP socket full",
+  unaccounted: 'not in these counters',
+};
+
+export interface LossCounters {
+  /** Container A, every link but lo: packets sent and packets dropped on transmit. */
+  txPacketsA: number;
+  txDroppedA: number;
+  /** Container B, every link but lo: packets received and packets dropped on receive. */
+  rxPacketsB: number;
+  rxDroppedB: number;
+  /** Container B's UDP receive-buffer errors. */
+  udpRcvbufErrorsB: number;
+}
+
+/** RcvbufErrors of the Udp MIB in /proc/net/snmp text (0 when absent). */
+export function parseUdpRcvbufErrors(snmp: string): number {
+  const lines = snmp.split('\n').filter((l) => l.startsWith('Udp: '));
+  if (lines.length < 2) return 0;
+  const names = lines[0]!.trim().split(/\s+/).slice(1);
+  const values = lines[1]!.trim().split(/\s+/).slice(1).map(Number);
+  const i = names.indexOf('RcvbufErrors');
+  return i < 0 ? 0 : values[i] ?? 0;
+}
+
+export interface LinkTotals {
+  rxPackets: number;
+  rxDropped: number;
+  txPackets: number;
+  txDropped: number;
+}
+
+/** Packet and drop counts summed over the links of `ip -s -j link show` output, loopback left out. */
+export function parseLinkTotals(json: string): LinkTotals {
+  type Link = { ifname?: string; stats64?: { rx?: { packets?: number; dropped?: number }; tx?: { packets?: number; dropped?: number } } };
+  const t: LinkTotals = { rxPackets: 0, rxDropped: 0, txPackets: 0, txDropped: 0 };
+  for (const l of JSON.parse(json) as Link[]) {
+    if (l.ifname === 'lo') continue;
+    t.rxPackets += l.stats64?.rx?.packets ?? 0;
+    t.rxDropped += l.stats64?.rx?.dropped ?? 0;
+    t.txPackets += l.stats64?.tx?.packets ?? 0;
+    t.txDropped += l.stats64?.tx?.dropped ?? 0;
+  }
+  return t;
+}
+
+function linkTotals(ns: string): LinkTotals {
+  return parseLinkTotals(sh('ip', ['-n', ns, '-s', '-j', 'link', 'show']));
+}
+
+export function readLossCounters(t: Topology): LossCounters {
+  const a = linkTotals(t.cA);
+  const b = linkTotals(t.cB);
+  return {
+    txPacketsA: a.txPackets,
+    txDroppedA: a.txDropped,
+    rxPacketsB: b.rxPackets,
+    rxDroppedB: b.rxDropped,
+    udpRcvbufErrorsB: parseUdpRcvbufErrors(sh('ip', ['netns', 'exec', t.cB, 'cat', '/proc/net/snmp'])),
+  };
+}
+
+/** Packets lost at each stage between two readings; `lost` is what the receiver counted missing. */
+export function lossStages(before: LossCounters, after: LossCounters, lost: number): Record<LossStage, number> {
+  const d = (k: keyof LossCounters) => Math.max(0, after[k] - before[k]);
+  const known = {
+    sendingLink: d('txDroppedA'),
+    betweenLinks: Math.max(0, d('txPacketsA') - d('rxPacketsB')),
+    receivingLink: d('rxDroppedB'),
+    receiverSocket: d('udpRcvbufErrorsB'),
+  };
+  const sum = known.sendingLink + known.betweenLinks + known.receivingLink + known.receiverSocket;
+  return { ...known, unaccounted: Math.max(0, lost - sum) };
+}
