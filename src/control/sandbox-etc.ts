@@ -26,7 +26,10 @@ export function hostsFor(core: ControllerCore, s: SandboxRecord): string {
   return lines.join('\n') + '\n';
 }
 
+/** Only for sandboxes whose namespace tsnet made: a namespace joined from outside (`network connect
+ *  NET NAME`) is its owner's, and so are any /etc/netns/NAME files it has; its processes reach the
+ *  name server on each network's gateway directly. */
 export async function writeSandboxEtc(core: ControllerCore, s: SandboxRecord): Promise<void> {
-  if (!s.netnsName) return;
+  if (!s.netnsName || s.external) return;
   await writeNetnsEtc(s.netnsName, { resolvConf: resolvConfFor(core, s), hosts: hostsFor(core, s) });
 }

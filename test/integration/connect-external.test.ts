@@ -5,6 +5,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { cleanupAll, inNs, makeNetns, onCleanup, trySh } from '../helpers/netns.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { until } from '../helpers/until.js';
@@ -26,6 +27,7 @@ t('a named namespace joins the network, pings and resolves a container, and leav
   assert.is(addr.address, '02:42:0a:4d:00:32');
   assert.ok(addr.addr_info.some((a: { local: string }) => a.local === '10.77.0.50'));
   assert.is(inNs(ns, 'ping', ['-c', '2', '-W', '2', '10.77.0.10']).status, 0);
+  assert.not.ok(existsSync(`/etc/netns/${ns}`), 'no /etc/netns files written for a namespace tsnet did not make');
   // names: query the network's name server on the gateway directly (the namespace has no /etc/netns files of ours)
   assert.is(inNs(ns, 'dig', ['+short', '+time=2', '+tries=1', '@10.77.0.1', 'target']).stdout.trim(), '10.77.0.10');
   d.ok('network', 'disconnect', 'ext', ns);
