@@ -95,13 +95,13 @@ export interface Goal {
 }
 
 /** tsnet's goals from the issue, judged on ping 56 B, TCP and 64 B UDP medians, for each tsnet path
- *  measured (its defaults, and `tsnet-poll` with a longer busy-poll window); names carry the path.
+ *  measured (its defaults, `tsnet-poll` with a longer busy-poll window, and the full daemon); names carry the path.
  *  The peer is the best tinc measured for each metric: tinc with its default cipher and digest or
  *  `tinc-plain` with both off, whichever is faster there (the issue: win against the best userspace peer). */
 export function evaluateGoals(paths: readonly PathSummary[], wakeup: LatencyStats | null): Goal[] {
   const get = (id: PathId) => paths.find((p) => p.path === id && p.status === 'measured');
   const peers = TINC_PATHS.map(get).filter((p): p is PathSummary => p !== undefined);
-  const variants = (['tsnet', 'tsnet-poll'] as const).filter((id) => get(id) !== undefined);
+  const variants = (['tsnet', 'tsnet-poll', 'tsnet-daemon'] as const).filter((id) => get(id) !== undefined);
   return (variants.length ? variants : (['tsnet'] as const)).flatMap((id) => goalsOf(id, get(id), peers, wakeup));
 }
 

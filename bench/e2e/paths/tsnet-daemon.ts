@@ -1,0 +1,63 @@
+// Path 7: the full tsnet daemon, as users run it, instead of `tsnet switch` alone. One `tsnet daemon`
+// per host namespace (own state dir and API socket in the path's temp dir), an overlay network with
+// the other host as static peer (`network create -d overlay -o vni=77 --peer ...`; VNI, MTU and
+// subnet as the other paths, the gateway at .254), and the bench's existing container namespaces
+// connected to it at the bench's addresses (`network connect --ip`). The daemon runs the API, the
+// controller and the name server next to the data plane, with its defaults; no discovery (libp2p):
+// bench/daemon-overlay-ping.ts measures a cluster.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { unavailable } from '../../../src/errors.js';
+import { runOk, startDaemon, type Daemon } from '../proc.js';
+import { INNER_A, INNER_B, INNER_MTU, INNER_PREFIX, UNDERLAY_A, UNDERLAY_B, VNI, type Topology } from '../topology.js';
+import { distFile } from '../where.js';
+import type { BenchPath, PathHandle } from './path.js';
+
+const CLI_MAIN = distFile('src', 'cli', 'main.js');
+// Our choice: the network's name, its gateway (an address no container of the bench uses) and how
+// long a daemon may take to open its API socket.
+const NETWORK = 'bench';
+const GATEWAY_HOST = 254;
+const READY_TIMEOUT_MS = 20_000;
+/** The V8 flags of the `tsnet` command's shebang (src/cli/main.ts), as in paths/tsnet.ts. */
+const DATA_PLANE_NODE_FLAGS = ['--no-memory-reducer'];
+
+function subnetOf(address: string, last: number): string {
+  return `${address.split('.').slice(0, 3).join('.')}.${last}`;
+}
+
+export const tsnetDaemonPath: BenchPath = {
+  id: 'tsnet-daemon',
+  label: 'the tsnet daemon (API, controller, name server and data plane; defaults), a static-peer overlay network, the containers connected to it',
+  unavailable: () => (existsSync(CLI_MAIN) ? null : `${CLI_MAIN} does not exist yet (npm run build)`),
+  async setup(t: Topology): Promise<PathHandle> {
+    const sides = [
+      { host: 'A' as const, ns: t.hostA, peer: UNDERLAY_B, container: t.cA, inner: INNER_A },
+      { host: 'B' as const, ns: t.hostB, peer: UNDERLAY_A, container: t.cB, inner: INNER_B },
+    ];
+    const daemons: Array<Daemon & { host: 'A' | 'B' }> = [];
+    const stop = async () => {
+      await Promise.all(daemons.map((d) => d.stop()));
+    };
+    try {
+      for (const s of sides) {
+        const dir = join(t.dir, `daemon${s.host}`);
+        const socket = join(dir, 'tsnet.sock');
+        const d = startDaemon(`tsnet daemon (host ${s.host})`, 'ip', [
+          'netns', 'exec', s.ns, process.execPath, ...DATA_PLANE_NODE_FLAGS, CLI_MAIN, 'daemon',
+          '--state-dir', join(dir, 'state'), '--socket', socket, '--netns-prefix', `${t.path}${s.host}-`,
+        ]);
+        daemons.push(Object.assign(d, { host: s.host }));
+        await d.waitForOutput(/daemon listening on/, READY_TIMEOUT_MS);
+        const cli = (...args: string[]) => runOk(process.execPath, [CLI_MAIN, '--host', socket, ...args], READY_TIMEOUT_MS);
+        await cli('network', 'create', '-d', 'overlay', '-o', `vni=${VNI}`, '-o', `mtu=${INNER_MTU}`, '--peer', s.peer,
+          '--subnet', `${subnetOf(s.inner, 0)}/${INNER_PREFIX}`, '--gateway', subnetOf(s.inner, GATEWAY_HOST), NETWORK);
+        await cli('network', 'connect', '--ip', s.inner, NETWORK, s.container);
+      }
+    } catch (err) {
+      await stop();
+      throw err instanceof Error ? unavailable('EBENCH_DAEMON', `the tsnet daemon path could not be set up: ${err.message}`) : err;
+    }
+    return { switches: daemons, stop };
+  },
+};
