@@ -11,7 +11,8 @@ import { unavailable } from '../../../src/errors.js';
 import { runOk, startDaemon, type Daemon } from '../proc.js';
 import { INNER_A, INNER_B, INNER_MTU, INNER_PREFIX, UNDERLAY_A, UNDERLAY_B, VNI, type Topology } from '../topology.js';
 import { distFile } from '../where.js';
-import type { BenchPath, PathHandle } from './path.js';
+import type { BenchPath, BusyPollCounters, PathHandle } from './path.js';
+import { DATA_PLANE_NODE_FLAGS, busyPollCountersFrom, type AheadCounters } from './tsnet.js';
 
 const CLI_MAIN = distFile('src', 'cli', 'main.js');
 // Our choice: the network's name, its gateway (an address no container of the bench uses) and how
@@ -19,8 +20,6 @@ const CLI_MAIN = distFile('src', 'cli', 'main.js');
 const NETWORK = 'bench';
 const GATEWAY_HOST = 254;
 const READY_TIMEOUT_MS = 20_000;
-/** The V8 flags of the `tsnet` command's shebang (src/cli/main.ts), as in paths/tsnet.ts. */
-const DATA_PLANE_NODE_FLAGS = ['--no-memory-reducer'];
 
 function subnetOf(address: string, last: number): string {
   return `${address.split('.').slice(0, 3).join('.')}.${last}`;
@@ -35,7 +34,7 @@ export const tsnetDaemonPath: BenchPath = {
       { host: 'A' as const, ns: t.hostA, peer: UNDERLAY_B, container: t.cA, inner: INNER_A },
       { host: 'B' as const, ns: t.hostB, peer: UNDERLAY_A, container: t.cB, inner: INNER_B },
     ];
-    const daemons: Array<Daemon & { host: 'A' | 'B' }> = [];
+    const daemons: Array<Daemon & { host: 'A' | 'B'; cli: (...args: string[]) => Promise<string> }> = [];
     const stop = async () => {
       await Promise.all(daemons.map((d) => d.stop()));
     };
@@ -47,9 +46,9 @@ export const tsnetDaemonPath: BenchPath = {
           'netns', 'exec', s.ns, process.execPath, ...DATA_PLANE_NODE_FLAGS, CLI_MAIN, 'daemon',
           '--state-dir', join(dir, 'state'), '--socket', socket, '--netns-prefix', `${t.path}${s.host}-`,
         ]);
-        daemons.push(Object.assign(d, { host: s.host }));
-        await d.waitForOutput(/daemon listening on/, READY_TIMEOUT_MS);
         const cli = (...args: string[]) => runOk(process.execPath, [CLI_MAIN, '--host', socket, ...args], READY_TIMEOUT_MS);
+        daemons.push(Object.assign(d, { host: s.host, cli }));
+        await d.waitForOutput(/daemon listening on/, READY_TIMEOUT_MS);
         await cli('network', 'create', '-d', 'overlay', '-o', `vni=${VNI}`, '-o', `mtu=${INNER_MTU}`, '--peer', s.peer,
           '--subnet', `${subnetOf(s.inner, 0)}/${INNER_PREFIX}`, '--gateway', subnetOf(s.inner, GATEWAY_HOST), NETWORK);
         await cli('network', 'connect', '--ip', s.inner, NETWORK, s.container);
@@ -58,6 +57,13 @@ export const tsnetDaemonPath: BenchPath = {
       await stop();
       throw err instanceof Error ? unavailable('EBENCH_DAEMON', `the tsnet daemon path could not be set up: ${err.message}`) : err;
     }
-    return { switches: daemons, stop };
+    return { switches: daemons, busyPollCounters: () => Promise.all(daemons.map((d) => busyPollCountersOf(d.host, d.cli))), stop };
   },
 };
+
+/** The VTEP's busy-poll look-ahead counters from `tsnet peers NETWORK --format json` (its underlay part). */
+async function busyPollCountersOf(host: 'A' | 'B', cli: (...args: string[]) => Promise<string>): Promise<BusyPollCounters> {
+  const u = (JSON.parse(await cli('peers', NETWORK, '--format', 'json')) as { underlay?: AheadCounters }).underlay;
+  if (!u) throw unavailable('EBENCH_STATS', `tsnet peers ${NETWORK} on host ${host} shows no underlay counters.`);
+  return busyPollCountersFrom(host, u);
+}

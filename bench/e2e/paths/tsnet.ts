@@ -21,7 +21,7 @@ const STATS_TIMEOUT_MS = 5000;
 const NODE_ARGS = (process.env.TSNET_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
 /** The V8 flags the `tsnet` command's shebang gives the data-plane processes (src/cli/main.ts): the
  *  bench runs switch-main.js with node directly, so it passes them itself. */
-const DATA_PLANE_NODE_FLAGS = ['--no-memory-reducer'];
+export const DATA_PLANE_NODE_FLAGS = ['--no-memory-reducer'];
 
 export const SWITCH_MAIN = distFile('src', 'cli', 'switch-main.js');
 
@@ -76,10 +76,15 @@ async function busyPollCountersOf(d: Daemon & { host: 'A' | 'B' }): Promise<Busy
     await new Promise((r) => setTimeout(r, 20));
     line = statsLines(d).at(-1);
   }
-  type Io = Record<'busyPollAheadHits' | 'busyPollAheadMissHoldoff' | 'busyPollAheadMissUnpredicted' | 'busyPollAheadMissEarly' | 'busyPollAheadMissLate', number>;
-  const io = (JSON.parse(line!.slice(STATS_PREFIX.length)) as { vtep: { io: Io } }).vtep.io;
-  const bursts = io.busyPollAheadHits + io.busyPollAheadMissHoldoff + io.busyPollAheadMissUnpredicted + io.busyPollAheadMissEarly + io.busyPollAheadMissLate;
-  return { host: d.host, aheadHits: io.busyPollAheadHits, aheadMissHoldoff: io.busyPollAheadMissHoldoff, aheadBursts: bursts };
+  return busyPollCountersFrom(d.host, (JSON.parse(line!.slice(STATS_PREFIX.length)) as { vtep: { io: AheadCounters } }).vtep.io);
+}
+
+/** The VTEP's look-ahead counters as the switch's stats line and `tsnet peers --format json` name them. */
+export type AheadCounters = Record<'busyPollAheadHits' | 'busyPollAheadMissHoldoff' | 'busyPollAheadMissUnpredicted' | 'busyPollAheadMissEarly' | 'busyPollAheadMissLate', number>;
+
+export function busyPollCountersFrom(host: 'A' | 'B', c: AheadCounters): BusyPollCounters {
+  const bursts = c.busyPollAheadHits + c.busyPollAheadMissHoldoff + c.busyPollAheadMissUnpredicted + c.busyPollAheadMissEarly + c.busyPollAheadMissLate;
+  return { host, aheadHits: c.busyPollAheadHits, aheadMissHoldoff: c.busyPollAheadMissHoldoff, aheadBursts: bursts };
 }
 
 export const tsnetPath = tsnetSwitchPath('tsnet', 'tsnet userspace switch (TAP in container, VXLAN over the underlay), defaults', []);
