@@ -147,10 +147,15 @@ export async function startSwitchDiscovery(opts: SwitchDiscoveryOptions): Promis
         }
       };
       const member = (v: string, kind: 'up' | 'down') => {
-        const p = splitHostPort(v, opts.vtepPort, 'VTEP');
-        if (kind === 'up') tun.addPeer(p.host, p.port);
-        else tun.removePeer(p.host);
-        opts.log(`member VTEP ${v} ${kind}`);
+        try {
+          const p = splitHostPort(v, opts.vtepPort, 'VTEP');
+          if (kind === 'up') tun.addPeer(p.host, p.port);
+          else tun.removePeer(p.host);
+          opts.log(`member VTEP ${v} ${kind}`);
+        } catch (err) {
+          // a member this switch cannot reach (another address family) must not stop the others
+          opts.log(`member VTEP ${v}: ${(err as Error).message}`);
+        }
       };
       unsubscribe.push(node.onMember((nid, h, kind) => nid === network.id && member(h.vtep, kind)));
       unsubscribe.push(node.onEndpoint((nid, r, kind) => nid === network.id && remoteOf(r) && apply(r, kind)));
