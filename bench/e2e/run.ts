@@ -241,7 +241,7 @@ async function main(): Promise<number> {
     paths,
     rounds: active.flatMap((a) => a.rounds),
     wakeup: wakeups.length ? { rounds: wakeups, median: medianLatency(wakeups) } : null,
-    goals: evaluateGoals(paths, wakeups.length ? medianLatency(wakeups) : null),
+    goals: evaluateGoals(paths, wakeups.length ? medianLatency(wakeups) : null, [...active.flatMap((a) => a.rounds)]),
   };
   const charts = writeCharts(o.outDir, paths, o.png);
   const files = writeReport(o.outDir, report, charts);

@@ -2,7 +2,7 @@
 // tinc measured for that metric, with or without its cipher, and says which one it was.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { bestPeer, evaluateGoals, type PathSummary } from '../../bench/e2e/results.js';
+import { bestPeer, evaluateGoals, p50RatiosPerRound, type PathSummary, type RoundResult } from '../../bench/e2e/results.js';
 import type { PathId } from '../../bench/e2e/paths/index.js';
 import type { LatencyStats } from '../../bench/e2e/stats.js';
 
@@ -47,6 +47,26 @@ test('bestPeer skips missing values and picks by direction', () => {
   assert.equal(bestPeer(peers, (p) => p.latency?.ping56.p50, 'lower'), { path: 'tinc', value: 140 });
   assert.equal(bestPeer(peers, (p) => p.tcpGbps, 'higher'), { path: 'tinc-plain', value: 0.6 });
   assert.is(bestPeer([], (p) => p.pps, 'higher'), undefined);
+});
+
+function round(id: PathId, n: number, p50: number): RoundResult {
+  const l = stats(p50, 2000);
+  return {
+    path: id, round: n, latency: { ping56: l, ping1400: l, prober56: l, prober1400: l, udpRr: l }, tcpGbps: 1,
+    packetRate: {} as RoundResult['packetRate'],
+  };
+}
+
+test('per round, the p50 is set against the faster tinc of that round, and the goal says how many rounds met it', () => {
+  const rounds = [
+    round('tinc', 1, 120), round('tinc-plain', 1, 100), round('tsnet', 1, 70),
+    round('tinc', 2, 110), round('tinc-plain', 2, 130), round('tsnet', 2, 99),
+    round('tinc', 3, 100), round('tinc-plain', 3, 100), round('tsnet', 3, 150),
+  ];
+  assert.equal(p50RatiosPerRound('tsnet', ['tinc', 'tinc-plain'], rounds), [0.7, 0.9, 1.5]);
+  assert.equal(p50RatiosPerRound('tsnet', ['tinc-plain'], rounds), [0.7, 99 / 130, 1.5], 'only the peers given count');
+  const goals = byName(evaluateGoals([path('tinc', 110, 0.4, 34_000), path('tinc-plain', 100, 0.6, 30_000), path('tsnet', 99, 1.1, 60_000)], null, rounds));
+  assert.match(goals.get('tsnet: ping p50 <= 0.75 x tinc')!.detail, /rounds meeting it: 1 of 3 \(x 0\.70, 0\.90, 1\.50\)$/);
 });
 
 test.run();
