@@ -35,7 +35,7 @@ const FULL = { rounds: 3, pingCount: 2000, probes: 10000, seconds: 5 };
 const QUICK = { rounds: 1, pingCount: 200, probes: 500, seconds: 1 };
 
 export const USAGE = `usage: node dist/bench/e2e/run.js [--quick] [--rounds N] [--count N] [--probes N] [--seconds S]
-                                 [--paths veth,kernel,tinc,tinc-plain,tsnet,tsnet-poll,tsnet-daemon] [--out DIR] [--no-png]
+                                 [--paths veth,kernel,tinc,tinc-plain,tsnet,tsnet-poll,tsnet-daemon,tsnet-daemon-sealed] [--out DIR] [--no-png]
   --quick      small counts (1 round, 200 pings, 500 probes, 1 s iperf3), results in bench/results/quick
   --rounds N   rounds; paths alternate A B C D A B C D ... and the report gives medians (default 3)
   --count N    ping packets per size per round (default 2000)

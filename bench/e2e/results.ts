@@ -95,14 +95,16 @@ export interface Goal {
 }
 
 /** tsnet's goals from the issue, judged on ping 56 B, TCP and 64 B UDP medians, for each tsnet path
- *  measured (its defaults, `tsnet-poll` with a longer busy-poll window, and the full daemon); names carry the path.
+ *  measured (its defaults, `tsnet-poll` with a longer busy-poll window, the full daemon, and the daemon with
+ *  an encrypted network); names carry the path.
  *  The peer is the best tinc measured for each metric: tinc with its default cipher and digest or
- *  `tinc-plain` with both off, whichever is faster there (the issue: win against the best userspace peer). */
+ *  `tinc-plain` with both off, whichever is faster there (the issue: win against the best userspace peer);
+ *  the encrypted daemon is held against tinc with its cipher (peersOf). */
 export function evaluateGoals(paths: readonly PathSummary[], wakeup: LatencyStats | null, rounds: readonly RoundResult[] = []): Goal[] {
   const get = (id: PathId) => paths.find((p) => p.path === id && p.status === 'measured');
-  const peers = TINC_PATHS.map(get).filter((p): p is PathSummary => p !== undefined);
-  const variants = (['tsnet', 'tsnet-poll', 'tsnet-daemon'] as const).filter((id) => get(id) !== undefined);
+  const variants = (['tsnet', 'tsnet-poll', 'tsnet-daemon', 'tsnet-daemon-sealed'] as const).filter((id) => get(id) !== undefined);
   return (variants.length ? variants : (['tsnet'] as const)).flatMap((id) => {
+    const peers = peersOf(id).map(get).filter((p): p is PathSummary => p !== undefined);
     const goals = goalsOf(id, get(id), peers, wakeup);
     const perRound = p50RatiosPerRound(id, peers.map((p) => p.path), rounds);
     if (perRound.length > 1) {
@@ -127,8 +129,11 @@ export function p50RatiosPerRound(id: PathId, peers: readonly PathId[], rounds: 
 
 const P50_GOAL = 'ping p50 <= 0.75 x tinc';
 
-/** The userspace peers the goals compare with (paths/tinc.ts). */
-const TINC_PATHS: readonly PathId[] = ['tinc', 'tinc-plain'];
+/** The userspace peers a tsnet path's goals compare with (paths/tinc.ts): both tincs for paths that
+ *  carry frames in the clear, tinc with its cipher and digest for the encrypted daemon. */
+export function peersOf(id: PathId): readonly PathId[] {
+  return id === 'tsnet-daemon-sealed' ? ['tinc'] : ['tinc', 'tinc-plain'];
+}
 
 /** The peer with the best value of one metric (lowest or highest), and that value. */
 export function bestPeer(

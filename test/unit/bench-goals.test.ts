@@ -69,4 +69,10 @@ test('per round, the p50 is set against the faster tinc of that round, and the g
   assert.match(goals.get('tsnet: ping p50 <= 0.75 x tinc')!.detail, /rounds meeting it: 1 of 3 \(x 0\.70, 0\.90, 1\.50\)$/);
 });
 
+test('the encrypted daemon is held against tinc with its cipher only', () => {
+  const goals = byName(evaluateGoals([path('tinc', 140, 0.4, 34_000), path('tinc-plain', 100, 0.6, 40_000), path('tsnet-daemon-sealed', 100, 1.0, 55_000)], null));
+  assert.match(goals.get('tsnet-daemon-sealed: TCP >= 2 x tinc')!.detail, /2 x 0\.400 Gbit\/s \(tinc\)/);
+  assert.is(goals.get('tsnet-daemon-sealed: ping p50 <= 0.75 x tinc')!.met, true, '100 <= 0.75 x 140');
+});
+
 test.run();

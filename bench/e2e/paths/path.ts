@@ -3,7 +3,7 @@
 // says which PIDs do the switching so the harness can charge their CPU time per packet.
 import type { Topology } from '../topology.js';
 
-export type PathId = 'veth' | 'kernel' | 'tinc' | 'tinc-plain' | 'tsnet' | 'tsnet-poll' | 'tsnet-daemon';
+export type PathId = 'veth' | 'kernel' | 'tinc' | 'tinc-plain' | 'tsnet' | 'tsnet-poll' | 'tsnet-daemon' | 'tsnet-daemon-sealed';
 
 export interface SwitchProcess {
   /** Which host namespace it runs in. */
