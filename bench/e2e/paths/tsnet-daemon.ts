@@ -11,6 +11,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { unavailable } from '../../../src/errors.js';
+import { AEAD_KEY_LEN } from '../../../src/dataplane/overlay-crypto.js';
 import { runOk, startDaemon, type Daemon } from '../proc.js';
 import { INNER_A, INNER_B, INNER_MTU, INNER_PREFIX, UNDERLAY_A, UNDERLAY_B, VNI, type Topology } from '../topology.js';
 import { distFile } from '../where.js';
@@ -21,8 +22,6 @@ const CLI_MAIN = distFile('src', 'cli', 'main.js');
 // Our choice: the network's name, its gateway (an address no container of the bench uses) and how
 // long a daemon may take to open its API socket.
 const NETWORK = 'bench';
-/** Bytes of the sealed path's network key (AES-256-GCM; src/control/encryption.ts reads it as base64). */
-const KEY_BYTES = 32;
 const GATEWAY_HOST = 254;
 const READY_TIMEOUT_MS = 20_000;
 
@@ -36,8 +35,9 @@ function tsnetDaemonPathOf(id: 'tsnet-daemon' | 'tsnet-daemon-sealed', label: st
     label,
     unavailable: () => (existsSync(CLI_MAIN) ? null : `${CLI_MAIN} does not exist yet (npm run build)`),
     async setup(t: Topology): Promise<PathHandle> {
+      // the key file holds the network key in base64 (src/control/encryption.ts)
       const keyFile = join(t.dir, 'network.key');
-      if (sealed) writeFileSync(keyFile, randomBytes(KEY_BYTES).toString('base64') + '\n', { mode: 0o600 });
+      if (sealed) writeFileSync(keyFile, randomBytes(AEAD_KEY_LEN).toString('base64') + '\n', { mode: 0o600 });
       const sealOptions = sealed ? ['-o', 'encrypted', '-o', `key-file=${keyFile}`] : [];
       const sides = [
         { host: 'A' as const, ns: t.hostA, peer: UNDERLAY_B, container: t.cA, inner: INNER_A },
