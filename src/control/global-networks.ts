@@ -11,7 +11,7 @@ import { hostIfNameFor } from './ids.js';
 import type { EndpointRecord, NetworkRecord, SandboxRecord } from './model.js';
 import { addNetwork, destroyNetworkPorts } from './networks.js';
 import { defaultOverlayMtu, mtuOption } from './options.js';
-import { addPeer, addRemoteEndpoint, removePeer, removeRemoteEndpoint } from './overlay.js';
+import { addPeer, addRemoteEndpoint, logFailure, removePeer, removeRemoteEndpoint } from './overlay.js';
 
 // --- our choice ---
 /** Per-host IPAM blocks are 16 times smaller than the subnet (a /24 gives /28 blocks of 16
@@ -158,19 +158,14 @@ export function followCluster(core: ControllerCore): void {
   if (!cluster) return;
   cluster.onEndpoint((networkId: string, ep: ClusterEndpoint, kind) => {
     if (ep.hostId === cluster.hostId) return;
-    try {
-      if (kind === 'upsert') addRemoteEndpoint(core, ep);
-      else removeRemoteEndpoint(core, ep);
-    } catch (err) {
-      core.deps.log(`remote endpoint ${ep.name} on ${networkId.slice(0, 12)}: ${(err as Error).message}`);
-    }
+    logFailure(core, `remote endpoint ${ep.name} on ${networkId.slice(0, 12)}`, () =>
+      kind === 'upsert' ? addRemoteEndpoint(core, ep) : removeRemoteEndpoint(core, ep),
+    );
   });
   cluster.onMember((networkId, vtep, kind) => {
-    try {
+    logFailure(core, `member ${vtep} of ${networkId.slice(0, 12)}`, () => {
       if (kind === 'up') addPeer(core, networkId, vtep);
       else removePeer(core, networkId, vtep);
-    } catch (err) {
-      core.deps.log(`member ${vtep} of ${networkId.slice(0, 12)}: ${(err as Error).message}`);
-    }
+    });
   });
 }

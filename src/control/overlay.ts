@@ -26,15 +26,21 @@ export function openOverlay(core: ControllerCore, net: NetworkRecord): void {
   const cluster = core.deps.cluster;
   if (net.scope === 'global' && cluster) {
     // one member this host cannot reach (another address family) must not keep the network closed
-    const each = (what: string, fn: () => void) => {
-      try {
-        fn();
-      } catch (err) {
-        core.deps.log(`${what} of ${net.name}: ${(err as Error).message}`);
-      }
-    };
-    for (const v of cluster.memberVteps(net.id)) each(`member ${v}`, () => addPeer(core, net.id, v));
-    for (const ep of cluster.endpoints(net.id)) if (ep.hostId !== cluster.hostId) each(`remote endpoint ${ep.name}`, () => addRemoteEndpoint(core, ep));
+    const tag = net.id.slice(0, 12);
+    for (const v of cluster.memberVteps(net.id)) logFailure(core, `member ${v} of ${tag}`, () => addPeer(core, net.id, v));
+    for (const ep of cluster.endpoints(net.id)) {
+      if (ep.hostId !== cluster.hostId) logFailure(core, `remote endpoint ${ep.name} on ${tag}`, () => addRemoteEndpoint(core, ep));
+    }
+  }
+}
+
+/** Runs one cluster-driven change to a tunnel; a failure is logged, not thrown, so that one member
+ *  or endpoint this host cannot use leaves the others working. */
+export function logFailure(core: ControllerCore, what: string, fn: () => void): void {
+  try {
+    fn();
+  } catch (err) {
+    core.deps.log(`${what}: ${(err as Error).message}`);
   }
 }
 
