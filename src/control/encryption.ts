@@ -113,7 +113,7 @@ function sourceAddressTowards(address: string, port: number): Promise<string> {
 export function overlaySealerFor(core: ControllerCore, net: NetworkRecord): OverlaySealer | undefined {
   const enc = encryptionOption(net.options);
   if (enc === null) return undefined;
-  const sealer = createOverlaySealer();
+  const sealer = createOverlaySealer({ algorithm: enc.cipher });
   if (net.scope === 'global') {
     const cluster = core.deps.cluster;
     const keys = clusterKeysOf(core);

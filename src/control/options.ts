@@ -1,6 +1,8 @@
 // Validation of driver options (-o KEY=VALUE) and network create requests: MTU, VNI, aging. Each bad
 // value is one sentence; unknown options are kept and shown by inspect, like Docker.
 import { badRequest } from '../errors.js';
+import { AEAD_ALGORITHMS, type AeadAlgorithm } from '../dataplane/aead.js';
+import { DEFAULT_AEAD } from '../dataplane/overlay-crypto.js';
 import { VXLAN_OVERHEAD_IPV4, VXLAN_OVERHEAD_IPV6 } from '../dataplane/vxlan-port.js';
 
 // --- from the spec ---
@@ -47,10 +49,10 @@ export function driverName(driver: string | undefined, fallback: 'bridge' | 'ove
   throw badRequest('EBAD_DRIVER', `unknown network driver "${driver}"; tsnet has bridge and overlay.`);
 }
 
-// --- security options (-o encrypted, -o key-file=PATH, -o max-macs=N, -o port-security=false,
-// -o broadcast-rate=N); see src/control/encryption.ts and src/dataplane/port-security.ts ---
+// --- security options (-o encrypted, -o key-file=PATH, -o cipher=NAME, -o max-macs=N,
+// -o port-security=false, -o broadcast-rate=N); see src/control/encryption.ts and src/dataplane/port-security.ts ---
 /** What sealing adds to each VXLAN packet (src/dataplane/overlay-crypto.ts SEAL_OVERHEAD: 16-byte
- *  seal header + 16-byte AES-GCM tag); an encrypted overlay's default MTU is that much smaller. */
+ *  seal header + 16-byte AEAD tag); an encrypted overlay's default MTU is that much smaller. */
 export const ENCRYPTION_OVERHEAD = 32;
 
 function boolOption(options: Record<string, string>, key: string, fallback: boolean): boolean {
@@ -62,15 +64,22 @@ function boolOption(options: Record<string, string>, key: string, fallback: bool
 }
 
 /** -o encrypted (Docker's spelling; value optional) with an optional -o key-file=PATH for overlays
- *  with static peers; null when the network is not encrypted. */
-export function encryptionOption(options: Record<string, string>): { keyFile?: string } | null {
+ *  with static peers and -o cipher=NAME (default chacha20-poly1305); null when the network is not
+ *  encrypted. Every member must use the same cipher (a global network's options travel with it). */
+export function encryptionOption(options: Record<string, string>): { keyFile?: string; cipher: AeadAlgorithm } | null {
   const keyFile = options['key-file'];
-  if (keyFile !== undefined && !boolOption(options, 'encrypted', true)) {
-    throw badRequest('EBAD_OPTION', 'option key-file needs an encrypted network; drop -o encrypted=false.');
+  const cipher = options['cipher'];
+  const implied = keyFile !== undefined || cipher !== undefined;
+  if (implied && !boolOption(options, 'encrypted', true)) {
+    throw badRequest('EBAD_OPTION', `option ${keyFile !== undefined ? 'key-file' : 'cipher'} needs an encrypted network; drop -o encrypted=false.`);
   }
-  if (!boolOption(options, 'encrypted', keyFile !== undefined)) return null;
+  if (!boolOption(options, 'encrypted', implied)) return null;
   if (keyFile !== undefined && !keyFile.startsWith('/')) throw badRequest('EBAD_OPTION', `option key-file needs an absolute path, not "${keyFile}".`);
-  return keyFile === undefined ? {} : { keyFile };
+  if (cipher !== undefined && !(AEAD_ALGORITHMS as readonly string[]).includes(cipher)) {
+    throw badRequest('EBAD_OPTION', `option cipher is ${AEAD_ALGORITHMS.join(' or ')}, not "${cipher}".`);
+  }
+  const chosen = (cipher ?? DEFAULT_AEAD) as AeadAlgorithm;
+  return keyFile === undefined ? { cipher: chosen } : { keyFile, cipher: chosen };
 }
 
 /** Default MTU of an overlay network: the underlay's 1500 minus VXLAN (50 bytes over IPv4, 70 when a

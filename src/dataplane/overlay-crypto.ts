@@ -1,8 +1,8 @@
 // Sealing of overlay (VXLAN) payloads for networks created with `-o encrypted`: every inner frame
-// crosses the underlay as AES-256-GCM ciphertext, authenticated together with its VXLAN header, with
-// a per-sender sequence number checked against a sliding replay window on receive. Used by the
-// tunnel port (vxlan-port.ts: seal() on output, open() on receive) and configured by the control
-// plane (src/control/encryption.ts) with the network's key ring.
+// crosses the underlay as AEAD ciphertext (ChaCha20-Poly1305 by default, see aead.ts), authenticated
+// together with its VXLAN header, with a per-sender sequence number checked against a sliding replay
+// window on receive. Used by the tunnel port (vxlan-port.ts: seal() on output, open() on receive) and
+// configured by the control plane (src/control/encryption.ts) with the network's key ring.
 //
 // Packet layout (UDP payload; the VXLAN header stays in clear so the VTEP can demultiplex by VNI):
 //
@@ -11,55 +11,52 @@
 //   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
 //   |                VXLAN header (RFC 7348 section 5), 8 bytes     |   \
 //   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+    | additional
-//   |    Key id     |  Version (1)  |         Reserved (0)          |    | authenticated
+//   |    Key id     |   Version     |         Reserved (0)          |    | authenticated
 //   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+    | data (24 bytes)
 //   |        Sender id (32 bits: the sender's VTEP address)         | \  |
-//   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+  | GCM nonce
+//   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+  | AEAD nonce
 //   |        Sequence number (64 bits, per sender, increasing)      |  | (12 bytes)
 //   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+ /  /
 //   |        Inner Ethernet frame, encrypted (same length)          |
 //   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
-//   |        GCM authentication tag, 16 bytes                       |
+//   |        Authentication tag, 16 bytes                           |
 //   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
 //
-// Why AES-256-GCM: this CPU class has AES-NI/VAES and PCLMULQDQ, and bench/crypto.ts measures GCM
-// faster than ChaCha20-Poly1305 for full-size frames through node:crypto (per-packet cost is
-// dominated by cipher setup either way); its 96-bit nonce is exactly NIST SP 800-38D section 8.2.1's
-// deterministic construction (4-byte fixed field = sender id, 8-byte invocation field = sequence).
-// Nonces never repeat under one key: all members share the network key, so the fixed field is the
-// sender's VTEP address (unique among members; the receiver checks it against the address the packet
-// came from, which also binds the replay window to the sender), and the sequence starts from the
-// wall clock (ms * 1024) at every start, so a restarted sender continues above its old numbers.
+// The version names the cipher: 1 = AES-256-GCM, 2 = ChaCha20-Poly1305. A sealer opens only its own
+// (a packet of the other is dropped as crypto-bad-version: one key is never used with two ciphers).
+// Why ChaCha20-Poly1305 by default: through libsodium it costs one call per packet with no object
+// made (1-3 us here), where node:crypto's AES-256-GCM makes a cipher per packet (8-10 us for a full
+// frame; bench/crypto.ts). The 96-bit nonce is NIST SP 800-38D section 8.2.1's deterministic
+// construction (4-byte fixed field = sender id, 8-byte invocation field = sequence), which RFC 8439
+// section 4 also recommends (a counter, unique per key). Nonces never repeat under one key: all
+// members share the network key, so the fixed field is the sender's VTEP address (unique among
+// members; the receiver checks it against the address the packet came from, which also binds the
+// replay window to the sender), and the sequence starts from the wall clock (ms * 1024) at every
+// start, so a restarted sender continues above its old numbers.
 //
-// Hot path: no allocation of our own (scratch buffers are reused), but node:crypto allocates a
-// cipher object and its output per packet (~4-5 us per packet here, see bench/crypto.ts). Never
+// Hot path: scratch buffers are reused; a sealed packet makes two Buffer views (its frame and its
+// place in `out`), an opened one one view, and AES-256-GCM adds node:crypto's cipher object. Never
 // throws on a bad packet: every failure is a drop reason returned as a negative code.
-// (node:crypto types list only GCM/CCM/OCB names in these overloads; chacha20-poly1305 takes the same
-// arguments at run time.)
-import { createCipheriv, createDecipheriv, type CipherGCM, type CipherGCMTypes, type DecipherGCM } from 'node:crypto';
 import { isIPv4 } from 'node:net';
 import { badRequest } from '../errors.js';
+import { AEAD_ALGORITHMS, AEAD_KEY_LEN, AEAD_NONCE_LEN, AEAD_TAG_LEN, aeadOf, type Aead, type AeadAlgorithm } from './aead.js';
 
-// ---- from the spec ----
-/** NIST SP 800-38D section 5.2.1.2: 128-bit tags (the full, strongest length). */
-export const AEAD_TAG_LEN = 16;
-/** NIST SP 800-38D section 8.2.1: 96-bit IV = 32-bit fixed field + 64-bit invocation field. */
-export const AEAD_NONCE_LEN = 12;
-/** AES-256 / ChaCha20 key size. */
-export const AEAD_KEY_LEN = 32;
+export { AEAD_KEY_LEN, AEAD_NONCE_LEN, AEAD_TAG_LEN, type AeadAlgorithm };
+
 /** RFC 7348 section 5. */
 const VXLAN_HEADER_LEN = 8;
 
 // ---- our choice ----
-export const SEAL_VERSION = 1;
+/** The version byte of each cipher's packets. */
+export const SEAL_VERSIONS: Readonly<Record<AeadAlgorithm, number>> = { 'aes-256-gcm': 1, 'chacha20-poly1305': 2 };
 /** Key id, version, reserved (4) + sender id (4) + sequence (8). */
 export const SEAL_HEADER_LEN = 16;
 /** What sealing adds to every VXLAN packet: subtract it from the overlay MTU. */
 export const SEAL_OVERHEAD = SEAL_HEADER_LEN + AEAD_TAG_LEN;
 /** The authenticated prefix: VXLAN header + seal header. */
 export const SEAL_AAD_LEN = VXLAN_HEADER_LEN + SEAL_HEADER_LEN;
-export const DEFAULT_AEAD = 'aes-256-gcm';
-export type AeadAlgorithm = 'aes-256-gcm' | 'chacha20-poly1305';
+/** bench/crypto.ts: ChaCha20-Poly1305 through libsodium seals a full frame 3-5 x faster here. */
+export const DEFAULT_AEAD: AeadAlgorithm = 'chacha20-poly1305';
 /** Replay window per sender, in packets (RFC 6479 style bitmap). Our path reorders little (a few
  *  send sockets), but a burst of floods to many peers can delay one flow behind another. */
 export const REPLAY_WINDOW = 2048;
@@ -167,9 +164,19 @@ class Window {
 
 export class OverlaySealer {
   readonly algorithm: AeadAlgorithm;
+  /** The version byte this sealer writes and accepts (SEAL_VERSIONS). */
+  readonly version: number;
   readonly counters: SealerCounters = { sealed: 0, opened: 0, drops: {} };
   /** seal() writes the sealed packet here: VXLAN header at 0, then SEAL_HEADER_LEN, ciphertext, tag. */
   readonly out: Buffer = Buffer.alloc(SEAL_AAD_LEN + SEAL_MAX_FRAME + AEAD_TAG_LEN);
+  private readonly aead: Aead;
+  /** Views of `out` that never move: the additional data and the nonce inside it. */
+  private readonly txAad = this.out.subarray(0, SEAL_AAD_LEN);
+  private readonly txNonce = this.out.subarray(SEAL_AAD_LEN - AEAD_NONCE_LEN, SEAL_AAD_LEN);
+  /** A received packet's additional data and tag are copied here (no view per packet). */
+  private readonly rxAad = Buffer.alloc(SEAL_AAD_LEN);
+  private readonly rxNonce = this.rxAad.subarray(SEAL_AAD_LEN - AEAD_NONCE_LEN);
+  private readonly rxTag = Buffer.alloc(AEAD_TAG_LEN);
   private readonly clock: () => number;
   private readonly rotationWindowMs: number;
   private senderId = -1;
@@ -184,10 +191,14 @@ export class OverlaySealer {
   private windows: (Window | undefined)[] = [];
 
   constructor(opts: OverlaySealerOptions = {}) {
-    this.algorithm = opts.algorithm ?? DEFAULT_AEAD;
-    if (this.algorithm !== 'aes-256-gcm' && this.algorithm !== 'chacha20-poly1305') {
-      throw badRequest('ECRYPTO_BAD_ALGORITHM', `unknown overlay cipher "${String(this.algorithm)}"; use aes-256-gcm or chacha20-poly1305.`);
+    const algorithm = opts.algorithm ?? DEFAULT_AEAD;
+    const aead = aeadOf(algorithm);
+    if (aead === undefined) {
+      throw badRequest('ECRYPTO_BAD_ALGORITHM', `unknown overlay cipher "${String(algorithm)}"; use ${AEAD_ALGORITHMS.join(' or ')}.`);
     }
+    this.aead = aead;
+    this.algorithm = algorithm;
+    this.version = SEAL_VERSIONS[algorithm];
     this.clock = opts.clock ?? Date.now;
     this.rotationWindowMs = opts.rotationWindowMs ?? DEFAULT_ROTATION_WINDOW_MS;
     this.seq = Math.floor(this.clock() * SEQ_PER_MS);
@@ -281,21 +292,17 @@ export class OverlaySealer {
     const out = this.out;
     buf.copy(out, 0, off, off + VXLAN_HEADER_LEN);
     out[8] = this.txKeyId;
-    out[9] = SEAL_VERSION;
+    out[9] = this.version;
     out[10] = 0;
     out[11] = 0;
     out.writeUInt32BE(this.senderId, 12);
     const seq = this.seq++;
     out.writeUInt32BE(Math.floor(seq / TWO_32), 16);
     out.writeUInt32BE(seq >>> 0, 20);
-    const c = createCipheriv(this.algorithm as CipherGCMTypes, key, out.subarray(12, SEAL_AAD_LEN), { authTagLength: AEAD_TAG_LEN }) as CipherGCM;
-    c.setAAD(out.subarray(0, SEAL_AAD_LEN));
-    const ct = c.update(buf.subarray(off + VXLAN_HEADER_LEN, off + len));
-    ct.copy(out, SEAL_AAD_LEN);
-    c.final();
-    c.getAuthTag().copy(out, SEAL_AAD_LEN + frameLen);
+    const sealedLen = SEAL_AAD_LEN + frameLen + AEAD_TAG_LEN;
+    this.aead.seal(key, this.txNonce, this.txAad, buf.subarray(off + VXLAN_HEADER_LEN, off + len), out.subarray(SEAL_AAD_LEN, sealedLen));
     this.counters.sealed++;
-    return SEAL_AAD_LEN + frameLen + AEAD_TAG_LEN;
+    return sealedLen;
   }
 
   /**
@@ -305,7 +312,7 @@ export class OverlaySealer {
    */
   open(buf: Buffer, off: number, len: number, remote: number, address: string): number {
     if (len < SEAL_AAD_LEN + AEAD_TAG_LEN) return this.drop(OPEN_TRUNCATED);
-    if (buf[off + 9] !== SEAL_VERSION) return this.drop(OPEN_BAD_VERSION);
+    if (buf[off + 9] !== this.version) return this.drop(OPEN_BAD_VERSION);
     const key = this.accepted[buf[off + 8]];
     if (key === null) return this.drop(OPEN_UNKNOWN_KEY);
     let w = this.windows[remote];
@@ -318,17 +325,12 @@ export class OverlaySealer {
     if (!w.fresh(seq)) return this.drop(OPEN_REPLAY);
     const ctOff = off + SEAL_AAD_LEN;
     const frameLen = len - SEAL_AAD_LEN - AEAD_TAG_LEN;
-    const d = createDecipheriv(this.algorithm as CipherGCMTypes, key, buf.subarray(off + 12, ctOff), { authTagLength: AEAD_TAG_LEN }) as DecipherGCM;
-    d.setAAD(buf.subarray(off, ctOff));
-    d.setAuthTag(buf.subarray(ctOff + frameLen, off + len));
-    const pt = d.update(buf.subarray(ctOff, ctOff + frameLen));
-    try {
-      d.final();
-    } catch {
+    buf.copy(this.rxAad, 0, off, ctOff);
+    buf.copy(this.rxTag, 0, ctOff + frameLen, off + len);
+    if (!this.aead.openInPlace(key, this.rxNonce, this.rxAad, buf.subarray(ctOff, ctOff + frameLen), this.rxTag)) {
       return this.drop(OPEN_AUTH_FAILED);
     }
     w.mark(seq);
-    pt.copy(buf, ctOff);
     this.counters.opened++;
     return frameLen;
   }

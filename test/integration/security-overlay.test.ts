@@ -88,7 +88,7 @@ t('-o encrypted global network: ping by name works, the underlay carries no plai
   const [net] = JSON.parse(hosts[0]!.ok('network', 'inspect', 'secnet')) as Array<Record<string, any>>;
   assert.is(net!.Scope, 'global');
   assert.is(net!.Tsnet.Mtu, 1500 - 50 - 32, 'the MTU leaves room for the seal header and tag');
-  assert.is(net!.Tsnet.Encryption.Algorithm, 'aes-256-gcm');
+  assert.is(net!.Tsnet.Encryption.Algorithm, 'chacha20-poly1305');
   await until('secnet on host 2', () => hosts[1]!.ok('network', 'ls').includes('secnet'));
   hosts[0]!.ok('run', '-d', '--name', 's1', '--net', 'secnet', '--', 'sleep', '600');
   hosts[1]!.ok('run', '-d', '--name', 's2', '--net', 'secnet', '--', 'sleep', '600');
@@ -134,6 +134,27 @@ t('static-peer overlay with -o key-file: encrypted both ways, refused without a 
   }
   const [n] = JSON.parse(hosts[1]!.ok('network', 'inspect', 'statsec')) as Array<Record<string, any>>;
   assert.ok(n!.Tsnet.Encryption.Opened > 0);
+});
+
+t('-o cipher: AES-256-GCM on both ends works; ends with different ciphers drop each other as crypto-bad-version', async () => {
+  const keyFile = join(dir, 'overlay.key');
+  const create = (d: (typeof hosts)[number], i: number, cipher: string) =>
+    d.ok('network', 'create', '-d', 'overlay', '--scope', 'local', '--subnet', '10.78.0.0/24', '--peer', ul.hosts[1 - i]!.address, '-o', 'vni=4243', '-o', `key-file=${keyFile}`, '-o', `cipher=${cipher}`, 'aesnet');
+  create(hosts[0]!, 0, 'aes-256-gcm');
+  create(hosts[1]!, 1, 'chacha20-poly1305');
+  for (const [i, d] of hosts.entries()) d.ok('run', '-d', '--name', `a${i + 1}`, '--net', 'aesnet', '--ip', `10.78.0.${10 + i}`, '--', 'sleep', '600');
+  const inspect = (i: number) => (JSON.parse(hosts[i]!.ok('network', 'inspect', 'aesnet')) as Array<Record<string, any>>)[0]!.Tsnet.Encryption;
+  assert.is(hosts[0]!.inContainer('a1', 'ping', ['-c', '2', '-W', '1', '10.78.0.11']).status, 1, 'no reply across two ciphers');
+  assert.ok((inspect(1).Drops['crypto-bad-version'] ?? 0) > 0, 'the ChaCha20 end counts the AES packets as another version');
+  assert.is(inspect(1).Drops['crypto-auth-failed'] ?? 0, 0);
+
+  hosts[1]!.ok('rm', '-f', 'a2');
+  hosts[1]!.ok('network', 'rm', 'aesnet');
+  create(hosts[1]!, 1, 'aes-256-gcm');
+  hosts[1]!.ok('run', '-d', '--name', 'a2', '--net', 'aesnet', '--ip', '10.78.0.11', '--', 'sleep', '600');
+  await until('a1 pings a2 with AES-256-GCM on both ends', () => hosts[0]!.inContainer('a1', 'ping', ['-c', '1', '-W', '2', '10.78.0.11']).status === 0, 60_000);
+  assert.is(inspect(0).Algorithm, 'aes-256-gcm');
+  assert.ok(inspect(1).Opened > 0);
 });
 
 t.run();

@@ -37,14 +37,17 @@ test('cluster key: swarm.key, bare hex and raw bytes give the same key; junk ref
   assert.is(clusterProtector(undefined), undefined);
 });
 
-test('options: -o encrypted, key-file, max-macs, port-security, broadcast-rate; MTU leaves room', () => {
+test('options: -o encrypted, key-file, cipher, max-macs, port-security, broadcast-rate; MTU leaves room', () => {
   assert.is(encryptionOption({}), null);
-  assert.equal(encryptionOption({ encrypted: 'true' }), {});
-  assert.equal(encryptionOption({ encrypted: '' }), {});
-  assert.equal(encryptionOption({ 'key-file': '/etc/tsnet/k' }), { keyFile: '/etc/tsnet/k' });
+  assert.equal(encryptionOption({ encrypted: 'true' }), { cipher: 'chacha20-poly1305' });
+  assert.equal(encryptionOption({ encrypted: '' }), { cipher: 'chacha20-poly1305' });
+  assert.equal(encryptionOption({ 'key-file': '/etc/tsnet/k' }), { keyFile: '/etc/tsnet/k', cipher: 'chacha20-poly1305' });
+  assert.equal(encryptionOption({ cipher: 'aes-256-gcm' }), { cipher: 'aes-256-gcm' }, '-o cipher implies -o encrypted');
   assert.is(encryptionOption({ encrypted: 'false' }), null);
   assert.throws(() => encryptionOption({ encrypted: 'maybe' }), code('EBAD_OPTION'));
   assert.throws(() => encryptionOption({ 'key-file': 'relative' }), code('EBAD_OPTION'));
+  assert.throws(() => encryptionOption({ cipher: 'aes-128-cbc' }), code('EBAD_OPTION'));
+  assert.throws(() => encryptionOption({ cipher: 'aes-256-gcm', encrypted: 'false' }), code('EBAD_OPTION'));
   assert.is(ENCRYPTION_OVERHEAD, SEAL_OVERHEAD);
   assert.is(defaultOverlayMtu({}), 1450);
   assert.is(defaultOverlayMtu({ encrypted: 'true' }), 1450 - SEAL_OVERHEAD);
