@@ -5,7 +5,7 @@
 // connected to it at the bench's addresses (`network connect --ip`). The daemon runs the API, the
 // controller and the name server next to the data plane, with its defaults; no discovery (libp2p):
 // bench/daemon-overlay-ping.ts measures a cluster. `tsnet-daemon-sealed` makes the network encrypted
-// (`-o encrypted -o key-file=PATH`, AES-256-GCM on every VXLAN payload, one random key file for both
+// (`-o encrypted -o key-file=PATH`, ChaCha20-Poly1305 on every VXLAN payload, one random key file for both
 // hosts): the like-for-like comparison with tinc and its default cipher and digest.
 import { existsSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
@@ -78,7 +78,7 @@ export const tsnetDaemonPath = tsnetDaemonPathOf(
 );
 export const tsnetDaemonSealedPath = tsnetDaemonPathOf(
   'tsnet-daemon-sealed',
-  'the same with the network encrypted (`-o encrypted -o key-file=...`: AES-256-GCM on every VXLAN payload), against tinc with its cipher',
+  'the same with the network encrypted (`-o encrypted -o key-file=...`: ChaCha20-Poly1305 from libsodium on every VXLAN payload), against tinc with its cipher',
   true,
 );
 
