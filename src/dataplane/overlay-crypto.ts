@@ -170,9 +170,10 @@ export class OverlaySealer {
   /** seal() writes the sealed packet here: VXLAN header at 0, then SEAL_HEADER_LEN, ciphertext, tag. */
   readonly out: Buffer = Buffer.alloc(SEAL_AAD_LEN + SEAL_MAX_FRAME + AEAD_TAG_LEN);
   private readonly aead: Aead;
-  /** Views of `out` that never move: the additional data and the nonce inside it. */
-  private readonly txAad = this.out.subarray(0, SEAL_AAD_LEN);
-  private readonly txNonce = this.out.subarray(SEAL_AAD_LEN - AEAD_NONCE_LEN, SEAL_AAD_LEN);
+  /** The header of the packet being sealed (additional data, with the nonce at its end), copied in
+   *  front of the ciphertext: fixed views, none made per packet. */
+  private readonly txAad = Buffer.alloc(SEAL_AAD_LEN);
+  private readonly txNonce = this.txAad.subarray(SEAL_AAD_LEN - AEAD_NONCE_LEN);
   /** A received packet's additional data and tag are copied here (no view per packet). */
   private readonly rxAad = Buffer.alloc(SEAL_AAD_LEN);
   private readonly rxNonce = this.rxAad.subarray(SEAL_AAD_LEN - AEAD_NONCE_LEN);
@@ -279,28 +280,32 @@ export class OverlaySealer {
 
   /**
    * Seals a VXLAN packet: buf[off, off+8) is its VXLAN header, buf[off+8, off+len) the inner frame
-   * (not modified: the same frame may be flooded to other ports). The result is in `out`, from 0;
-   * returns its length, or a negative code (sealDropReason) when it cannot be sent.
+   * (not modified: the same frame may be flooded to other ports). The result is written to `out`
+   * from `outOff` (default: this.out from 0; the tunnel port passes its send arena, so a burst of
+   * sealed packets can leave in one system call); returns its length, or a negative code
+   * (sealDropReason) when it cannot be sent.
    */
-  seal(buf: Buffer, off: number, len: number): number {
+  seal(buf: Buffer, off: number, len: number, out: Buffer = this.out, outOff = 0): number {
     this.tick();
     const key = this.txKey;
     if (key === null) return this.drop(SEAL_NO_KEY);
     if (this.senderId < 0) return this.drop(SEAL_NO_SENDER);
     const frameLen = len - VXLAN_HEADER_LEN;
-    if (frameLen > SEAL_MAX_FRAME || frameLen < 0) return this.drop(SEAL_TOO_BIG);
-    const out = this.out;
-    buf.copy(out, 0, off, off + VXLAN_HEADER_LEN);
-    out[8] = this.txKeyId;
-    out[9] = this.version;
-    out[10] = 0;
-    out[11] = 0;
-    out.writeUInt32BE(this.senderId, 12);
-    const seq = this.seq++;
-    out.writeUInt32BE(Math.floor(seq / TWO_32), 16);
-    out.writeUInt32BE(seq >>> 0, 20);
     const sealedLen = SEAL_AAD_LEN + frameLen + AEAD_TAG_LEN;
-    this.aead.seal(key, this.txNonce, this.txAad, buf.subarray(off + VXLAN_HEADER_LEN, off + len), out.subarray(SEAL_AAD_LEN, sealedLen));
+    if (frameLen > SEAL_MAX_FRAME || frameLen < 0 || outOff + sealedLen > out.length) return this.drop(SEAL_TOO_BIG);
+    const h = this.txAad;
+    buf.copy(h, 0, off, off + VXLAN_HEADER_LEN);
+    h[8] = this.txKeyId;
+    h[9] = this.version;
+    h[10] = 0;
+    h[11] = 0;
+    h.writeUInt32BE(this.senderId, 12);
+    const seq = this.seq++;
+    h.writeUInt32BE(Math.floor(seq / TWO_32), 16);
+    h.writeUInt32BE(seq >>> 0, 20);
+    h.copy(out, outOff);
+    const ctOff = outOff + SEAL_AAD_LEN;
+    this.aead.seal(key, this.txNonce, h, buf.subarray(off + VXLAN_HEADER_LEN, off + len), out.subarray(ctOff, outOff + sealedLen));
     this.counters.sealed++;
     return sealedLen;
   }

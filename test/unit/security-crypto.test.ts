@@ -11,7 +11,7 @@ import {
 import { createSwitch, type Switch } from '../../src/dataplane/switch.js';
 import { createMemoryPort, type MemoryPort } from '../../src/dataplane/memory-port.js';
 import { createVtep, type Vtep } from '../../src/dataplane/vtep.js';
-import { createVxlanPort, type VxlanPort } from '../../src/dataplane/vxlan-port.js';
+import { createVxlanPort, SEAL_ARENA_BYTES, type VxlanPort } from '../../src/dataplane/vxlan-port.js';
 import { buildEthernet, ETHERTYPE_IPV4, writeVxlanHeader } from '../../src/wire/index.js';
 
 const cleanups: Array<() => unknown> = [];
@@ -251,6 +251,29 @@ test('two encrypted tunnel ports: frames cross both ways, the wire carries no pl
   await until(() => (b.tun.counters.drops['crypto-replay'] ?? 0) === 1, 'the replay drop');
   assert.is(b.v.counters.drops['crypto-replay'], 1);
   assert.is(b.local.sent.length, 1);
+});
+
+test('a burst of sealed frames leaves together (UDP GSO), wraps the send arena, and arrives whole and in order', async () => {
+  const a = await side('encF', '127.0.0.1', sealerFor('127.0.0.1'));
+  const b = await side('encG', '127.0.0.2', sealerFor('127.0.0.2'));
+  a.tun.addPeer('127.0.0.2', b.v.localAddress().port);
+  b.tun.addPeer('127.0.0.1', a.v.localAddress().port);
+  // 120 full-size frames, then jumbo ones: together more than the arena holds, so it wraps mid-burst
+  const burst: Buffer[] = [];
+  let bytes = 0;
+  for (let i = 0; bytes < SEAL_ARENA_BYTES * 1.5; i++) {
+    const payload = Buffer.alloc(i < 120 ? 1500 : 9000, i & 0xff);
+    payload.writeUInt32BE(i, 0);
+    burst.push(buildEthernet({ dst: 'ff:ff:ff:ff:ff:ff', src: '02:00:00:00:00:0f', ethertype: ETHERTYPE_IPV4, payload }));
+    bytes += payload.length + 40;
+  }
+  const gsoBefore = a.v.ioStats()!.gsoSends;
+  a.local.injectBurst(burst);
+  await until(() => b.local.sent.length === burst.length, `${burst.length} frames at B`);
+  for (let i = 0; i < burst.length; i++) assert.equal(b.local.sent[i].frame, burst[i], `frame ${i}`);
+  assert.ok(a.v.ioStats()!.gsoSends > gsoBefore, 'equal-sized sealed packets left as UDP GSO runs, not one sendto each');
+  assert.equal(a.tun.counters.drops, {});
+  assert.equal(b.tun.counters.drops, {});
 });
 
 test('an encrypted port refuses unsealed packets from a member, and a keyless peer sends nothing', async () => {
