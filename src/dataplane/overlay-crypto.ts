@@ -22,8 +22,9 @@
 //   |        Authentication tag, 16 bytes                           |
 //   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
 //
-// The version names the cipher: 1 = AES-256-GCM, 2 = ChaCha20-Poly1305. A sealer opens only its own
-// (a packet of the other is dropped as crypto-bad-version: one key is never used with two ciphers).
+// The version names the cipher: 1 = AES-256-GCM, 2 = ChaCha20-Poly1305. A sealer opens only its own:
+// a packet of the other is dropped as crypto-bad-version (members set up with different `-o cipher`
+// see that reason, not a failed authentication).
 // Why ChaCha20-Poly1305 by default: through libsodium it costs one call per packet with no object
 // made (1-3 us here), where node:crypto's AES-256-GCM makes a cipher per packet (8-10 us for a full
 // frame; bench/crypto.ts). The 96-bit nonce is NIST SP 800-38D section 8.2.1's deterministic
