@@ -19,8 +19,9 @@ export const LONG_RUN_US = 300;
 const BUFFER_KB = 4096;
 
 /** Command names of the bench's own tasks: the switches and helpers (node), ping and its bash
- *  wrapper, `ip netns exec`, tinc, iperf3, cyclictest, and the idle task. */
-const BENCH_COMMS = ['node', 'ping', 'bash', 'ip', 'tincd', 'iperf3', 'cyclictest'];
+ *  wrapper, `ip netns exec`, `taskset` (--pin-hosts) until it execs the tool, tinc, iperf3,
+ *  cyclictest, and the idle task. */
+const BENCH_COMMS = ['node', 'ping', 'bash', 'ip', 'taskset', 'tincd', 'iperf3', 'cyclictest'];
 
 export interface ForeignTask {
   comm: string;

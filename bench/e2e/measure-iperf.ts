@@ -7,14 +7,14 @@ import { processCpuUs, machineCpu } from './cpu.js';
 import { lossStages, readLossCounters, type LossStage } from './loss-stages.js';
 import { run, startDaemon, type Daemon } from './proc.js';
 import type { SwitchProcess } from './paths/index.js';
-import { INNER_B, type Topology } from './topology.js';
+import { INNER_B, inContainer, type Topology } from './topology.js';
 
 // Our choice: iperf3 port and the UDP payload length of the packet-rate run (64 B from the issue).
 export const IPERF_PORT = 5201;
 export const PPS_PAYLOAD = 64;
 
 export async function startIperfServer(t: Topology): Promise<Daemon> {
-  const d = startDaemon(`iperf3 server (${t.path})`, 'ip', ['netns', 'exec', t.cB, 'iperf3', '-s', '--forceflush', '-p', String(IPERF_PORT)]);
+  const d = startDaemon(`iperf3 server (${t.path})`, 'ip', inContainer(t, 'B', 'iperf3', '-s', '--forceflush', '-p', String(IPERF_PORT)));
   await d.waitForOutput(/Server listening/, 15_000);
   return d;
 }
@@ -36,7 +36,7 @@ interface IperfJson {
 async function iperfClient(t: Topology, args: string[], seconds: number): Promise<IperfJson> {
   let last = '';
   for (let attempt = 0; attempt < 2; attempt++) {
-    const r = await run('ip', ['netns', 'exec', t.cA, 'iperf3', '-c', INNER_B, '-p', String(IPERF_PORT), '-J', '-t', String(seconds), ...args], seconds * 1000 + 30_000);
+    const r = await run('ip', inContainer(t, 'A', 'iperf3', '-c', INNER_B, '-p', String(IPERF_PORT), '-J', '-t', String(seconds), ...args), seconds * 1000 + 30_000);
     try {
       const j = JSON.parse(r.stdout) as IperfJson;
       if (!j.error && j.end?.sum_received) return j;

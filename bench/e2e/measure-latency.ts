@@ -4,7 +4,7 @@
 import { internal } from '../../src/errors.js';
 import { run, runOk, startDaemon, type Daemon } from './proc.js';
 import { latencyStats, type LatencyStats } from './stats.js';
-import { INNER_B, type Topology } from './topology.js';
+import { INNER_B, inContainer, type Topology } from './topology.js';
 import { distFile } from './where.js';
 
 // Our choice: ping interval (root may go lower, 2 ms keeps the path idle between probes) and the
@@ -51,8 +51,8 @@ export function parsePing(out: string): number[] {
 export async function pingLatency(t: Topology, size: number, count: number): Promise<LatencyRun> {
   const timeoutMs = count * PING_INTERVAL_S * 1000 * 3 + 30_000;
   const started = performance.now();
-  const r = await run('ip', ['netns', 'exec', t.cA, 'bash', '-c', PING_WITH_TIMES, 'ping',
-    '-n', '-i', String(PING_INTERVAL_S), '-c', String(count), '-s', String(size), '-W', '1', INNER_B], timeoutMs);
+  const r = await run('ip', inContainer(t, 'A', 'bash', '-c', PING_WITH_TIMES, 'ping',
+    '-n', '-i', String(PING_INTERVAL_S), '-c', String(count), '-s', String(size), '-W', '1', INNER_B), timeoutMs);
   const wallS = (performance.now() - started) / 1000;
   const samples = parsePing(r.stdout);
   if (samples.length === 0) throw internal('EBENCH_PING', `ping over ${t.path} got no reply: ${(r.stderr || r.stdout).trim().slice(-300)}`);
@@ -77,20 +77,20 @@ function parseSamples(tool: string, out: string): SampleJson {
 }
 
 export async function proberLatency(t: Topology, size: number, count: number): Promise<LatencyRun> {
-  const out = await runOk('ip', ['netns', 'exec', t.cA, process.execPath, distFile('bench', 'prober.js'), '--dst', INNER_B, '--count', String(count), '--size', String(size), '--timeout-ms', String(LOSS_TIMEOUT_MS)], count * 20 + 60_000);
+  const out = await runOk('ip', inContainer(t, 'A', process.execPath, distFile('bench', 'prober.js'), '--dst', INNER_B, '--count', String(count), '--size', String(size), '--timeout-ms', String(LOSS_TIMEOUT_MS)), count * 20 + 60_000);
   const j = parseSamples('prober', out);
   return { stats: latencyStats(j.rttUs, j.sent - j.received), samplesUs: j.rttUs };
 }
 
 /** Starts the UDP echo server in container B; stop it with the returned daemon. */
 export async function startUdpEcho(t: Topology): Promise<Daemon> {
-  const d = startDaemon(`udp echo (${t.path})`, 'ip', ['netns', 'exec', t.cB, process.execPath, distFile('bench', 'e2e', 'udp-echo-server.js'), '--port', String(UDP_ECHO_PORT)]);
+  const d = startDaemon(`udp echo (${t.path})`, 'ip', inContainer(t, 'B', process.execPath, distFile('bench', 'e2e', 'udp-echo-server.js'), '--port', String(UDP_ECHO_PORT)));
   await d.waitForOutput(/ready/, 15_000);
   return d;
 }
 
 export async function udpRrLatency(t: Topology, count: number): Promise<LatencyRun> {
-  const out = await runOk('ip', ['netns', 'exec', t.cA, process.execPath, distFile('bench', 'e2e', 'udp-rr-client.js'), '--dst', INNER_B, '--port', String(UDP_ECHO_PORT), '--count', String(count), '--timeout-ms', String(LOSS_TIMEOUT_MS)], count * 20 + 60_000);
+  const out = await runOk('ip', inContainer(t, 'A', process.execPath, distFile('bench', 'e2e', 'udp-rr-client.js'), '--dst', INNER_B, '--port', String(UDP_ECHO_PORT), '--count', String(count), '--timeout-ms', String(LOSS_TIMEOUT_MS)), count * 20 + 60_000);
   const j = parseSamples('udp-rr-client', out);
   return { stats: latencyStats(j.rttUs, j.sent - j.received), samplesUs: j.rttUs };
 }

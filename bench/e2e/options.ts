@@ -19,6 +19,8 @@ export interface Options {
   pathsExplicit: boolean;
   outDir: string;
   png: boolean;
+  /** --pin-hosts: each emulated host (its switch, its container's processes) on half the CPUs. */
+  pinHosts: boolean;
 }
 
 // Our choice: the warm-up pings before each round, at the measured interval: they fill ARP caches
@@ -36,6 +38,7 @@ const QUICK = { rounds: 1, pingCount: 200, probes: 500, seconds: 1 };
 
 export const USAGE = `usage: node dist/bench/e2e/run.js [--quick] [--rounds N] [--count N] [--probes N] [--seconds S]
                                  [--paths veth,kernel,tinc,tinc-plain,tsnet,tsnet-poll,tsnet-daemon,tsnet-daemon-sealed] [--out DIR] [--no-png]
+                                 [--pin-hosts]
   --quick      small counts (1 round, 200 pings, 500 probes, 1 s iperf3), results in bench/results/quick
   --rounds N   rounds; paths alternate A B C D A B C D ... and the report gives medians (default 3)
   --count N    ping packets per size per round (default 2000)
@@ -44,6 +47,8 @@ export const USAGE = `usage: node dist/bench/e2e/run.js [--quick] [--rounds N] [
   --paths L    comma-separated subset, in this order (default: all; the tsnet paths are skipped if not built)
   --out DIR    where e2e.md, e2e.json and the charts go (default bench/results)
   --no-png     only SVG charts (PNG needs rsvg-convert from librsvg2-bin)
+  --pin-hosts  host A's switch and container A's processes on the first half of the CPUs, host B's
+               on the second half (taskset), for every path: two hosts that do not share CPUs
 Run as root.`;
 
 export function parseOptions(argv: readonly string[]): Options {
@@ -56,6 +61,7 @@ export function parseOptions(argv: readonly string[]): Options {
     pathsExplicit: false,
     outDir: join(REPO_ROOT, 'bench', 'results', ...(quick ? ['quick'] : [])),
     png: true,
+    pinHosts: false,
   };
   const int = (flag: string, v: string | undefined, min: number): number => {
     const n = Number(v);
@@ -71,6 +77,7 @@ export function parseOptions(argv: readonly string[]): Options {
     else if (a === '--seconds') o.seconds = int(a, argv[++i], 1);
     else if (a === '--out') o.outDir = argv[++i] ?? o.outDir;
     else if (a === '--no-png') o.png = false;
+    else if (a === '--pin-hosts') o.pinHosts = true;
     else if (a === '--paths') {
       const list = (argv[++i] ?? '').split(',').filter(Boolean);
       const bad = list.filter((p) => !(PATH_IDS as readonly string[]).includes(p));

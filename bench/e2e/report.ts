@@ -66,7 +66,8 @@ export function renderMarkdown(r: BenchReport, charts: readonly string[]): strin
       `Load average (1 min) ${m.load1Start.toFixed(2)} at start, ${m.load1End.toFixed(2)} at end (the end value includes the bench's own load)${m.load1Start > 0.5 ? '; other work was running at the start, expect noise' : ''}.`,
     '',
     `Run: ${o.rounds} round(s), paths alternating ${o.paths.join(' ')}; per round ${o.pingCount} pings per size, ${o.probes} prober and UDP probes, iperf3 ${o.seconds} s per run. ` +
-      `Every number is the median over rounds of that round's value. Underlay MTU ${r.topology.underlayMtu}, container MTU ${r.topology.innerMtu}, VNI ${r.topology.vni}, UDP ${r.topology.vxlanPort}.`,
+      `Every number is the median over rounds of that round's value. Underlay MTU ${r.topology.underlayMtu}, container MTU ${r.topology.innerMtu}, VNI ${r.topology.vni}, UDP ${r.topology.vxlanPort}. ` +
+      placementNote(o.hostCpus),
     '',
     '## Paths',
     '',
@@ -102,6 +103,13 @@ export function renderMarkdown(r: BenchReport, charts: readonly string[]): strin
     '',
   ];
   return lines.join('\n');
+}
+
+/** One sentence on where the two hosts' processes ran. */
+function placementNote(cpus: { A: string; B: string } | null | undefined): string {
+  return cpus
+    ? `Hosts pinned (--pin-hosts): host A's switch and container A's processes on CPU ${cpus.A}, host B's on CPU ${cpus.B}, for every path.`
+    : 'Hosts not pinned: the scheduler placed both hosts\' processes on any CPU (both switches may share one; --pin-hosts keeps them apart).';
 }
 
 /** Where the 64 B packet-rate run lost its packets (loss-stages.ts), per path. */

@@ -72,7 +72,16 @@ export interface MachineInfo {
 
 export interface BenchReport {
   machine: MachineInfo;
-  options: { quick: boolean; rounds: number; pingCount: number; probes: number; seconds: number; paths: string[] };
+  options: {
+    quick: boolean;
+    rounds: number;
+    pingCount: number;
+    probes: number;
+    seconds: number;
+    paths: string[];
+    /** --pin-hosts: the CPUs of host A and host B (absent or null: the scheduler placed everything) */
+    hostCpus?: { A: string; B: string } | null;
+  };
   topology: { underlayMtu: number; innerMtu: number; vni: number; vxlanPort: number };
   paths: PathSummary[];
   rounds: RoundResult[];

@@ -7,6 +7,7 @@
 import { mkdirSync } from 'node:fs';
 import { TsnetError, asTsnetError, forbidden } from '../../src/errors.js';
 import { writeCharts } from './charts.js';
+import { splitHostCpus, pinProcess, type HostCpus } from './host-cpus.js';
 import { load1, machineInfo } from './machine.js';
 import { startIperfServer, tcpThroughput, udpPacketRate } from './measure-iperf.js';
 import { PING_INTERVAL_S, pingLatency, proberLatency, startUdpEcho, udpRrLatency, type LatencyRun } from './measure-latency.js';
@@ -20,7 +21,7 @@ import { cleanupNow, installCleanupHandlers, run, sh, type Daemon } from './proc
 import { LATENCY_KINDS, evaluateGoals, type BenchReport, type LatencyKind, type PathSummary, type RoundResult } from './results.js';
 import { printSummary, writeReport } from './report.js';
 import { cdfPoints, median, medianLatency, type LatencyStats } from './stats.js';
-import { INNER_B, INNER_MTU, UNDERLAY_MTU, VNI, VXLAN_PORT, makeTopology, type Topology } from './topology.js';
+import { INNER_B, INNER_MTU, UNDERLAY_MTU, VNI, VXLAN_PORT, inContainer, makeTopology, type Topology } from './topology.js';
 
 // Our choice: how long a path may take to pass its first overlay ping.
 const READY_TIMEOUT_MS = 30_000;
@@ -44,7 +45,7 @@ async function waitForOverlay(t: Topology, h: PathHandle): Promise<void> {
   for (;;) {
     const dead = h.switches.find((s) => !s.alive());
     if (dead) throw new TsnetError('EBENCH_SWITCH_EXIT', 'unavailable', `the ${t.path} switch on host ${dead.host} exited: ${dead.log().trim().slice(-600)}`);
-    const r = await run('ip', ['netns', 'exec', t.cA, 'ping', '-n', '-c', '1', '-W', '1', INNER_B], 5000);
+    const r = await run('ip', inContainer(t, 'A', 'ping', '-n', '-c', '1', '-W', '1', INNER_B), 5000);
     if (r.code === 0) return;
     if (Date.now() > deadline) {
       const logs = h.switches.map((s) => `host ${s.host}: ${s.log().trim().slice(-300)}`).join('; ');
@@ -54,9 +55,10 @@ async function waitForOverlay(t: Topology, h: PathHandle): Promise<void> {
   }
 }
 
-async function setUp(path: BenchPath): Promise<ActivePath> {
-  const topo = makeTopology(path.id);
+async function setUp(path: BenchPath, cpus: HostCpus | undefined): Promise<ActivePath> {
+  const topo = makeTopology(path.id, cpus);
   const handle = await path.setup(topo);
+  if (cpus) for (const s of handle.switches) pinProcess(cpus, s.host, s.pid);
   const a: ActivePath = { path, topo, handle, helpers: [], rounds: [], samples: { ping56: [], ping1400: [], prober56: [], prober1400: [], udpRr: [] } };
   try {
     await waitForOverlay(topo, handle);
@@ -88,7 +90,7 @@ async function measureRound(a: ActivePath, round: number, o: Options): Promise<R
   const t = a.topo;
   checkSwitches(a, 'before the round');
   const warmup = round === 1 ? FIRST_ROUND_WARMUP_PINGS : WARMUP_PINGS;
-  await run('ip', ['netns', 'exec', t.cA, 'ping', '-n', '-q', '-i', String(PING_INTERVAL_S), '-c', String(warmup), '-W', '1', INNER_B], 30_000 + warmup * 10);
+  await run('ip', inContainer(t, 'A', 'ping', '-n', '-q', '-i', String(PING_INTERVAL_S), '-c', String(warmup), '-W', '1', INNER_B), 30_000 + warmup * 10);
   const runs: Record<LatencyKind, () => Promise<LatencyRun>> = {
     ping56: () => pingLatency(t, 56, o.pingCount),
     ping1400: () => pingLatency(t, 1400, o.pingCount),
@@ -183,7 +185,8 @@ async function main(): Promise<number> {
   installCleanupHandlers();
   mkdirSync(o.outDir, { recursive: true });
   const machine = machineInfo();
-  log(`tsnet e2e bench${o.quick ? ' (quick)' : ''}: ${o.rounds} round(s), paths ${o.paths.join(' ')}, out ${o.outDir}`);
+  const cpus = o.pinHosts ? splitHostCpus() : undefined;
+  log(`tsnet e2e bench${o.quick ? ' (quick)' : ''}: ${o.rounds} round(s), paths ${o.paths.join(' ')}, out ${o.outDir}${cpus ? `, host A on CPU ${cpus.A}, host B on CPU ${cpus.B}` : ''}`);
 
   const summaries = new Map<string, PathSummary>();
   const active: ActivePath[] = [];
@@ -197,7 +200,7 @@ async function main(): Promise<number> {
     }
     log(`${id}: setting up`);
     try {
-      active.push(await setUp(path));
+      active.push(await setUp(path, cpus));
       log(`${id}: ready`);
     } catch (err) {
       const msg = oneLine(err);
@@ -236,7 +239,7 @@ async function main(): Promise<number> {
   const paths = o.paths.map((id) => summaries.get(id)!);
   const report: BenchReport = {
     machine: { ...machine, load1End: load1() },
-    options: { quick: o.quick, rounds: o.rounds, pingCount: o.pingCount, probes: o.probes, seconds: o.seconds, paths: o.paths },
+    options: { quick: o.quick, rounds: o.rounds, pingCount: o.pingCount, probes: o.probes, seconds: o.seconds, paths: o.paths, hostCpus: cpus ?? null },
     topology: { underlayMtu: UNDERLAY_MTU, innerMtu: INNER_MTU, vni: VNI, vxlanPort: VXLAN_PORT },
     paths,
     rounds: active.flatMap((a) => a.rounds),

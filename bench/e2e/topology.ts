@@ -5,6 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { onHostCpus, type HostCpus } from './host-cpus.js';
 import { onCleanup, sh, trySh } from './proc.js';
 
 // From the spec: IANA VXLAN port (RFC 7348 section 5).
@@ -31,6 +32,13 @@ export interface Topology {
   readonly cB: string;
   /** A private temp dir for config files and keys, removed at cleanup. */
   readonly dir: string;
+  /** With --pin-hosts: the CPUs of each host (its switch and its container's processes). */
+  readonly cpus?: HostCpus;
+}
+
+/** `ip` arguments that run argv in container A or B (on that host's CPUs with --pin-hosts). */
+export function inContainer(t: Topology, host: 'A' | 'B', ...argv: string[]): string[] {
+  return ['netns', 'exec', host === 'A' ? t.cA : t.cB, ...onHostCpus(t.cpus, host, argv)];
 }
 
 /** Namespace name prefix shared by every namespace of this run (pid keeps parallel runs apart). */
@@ -45,11 +53,11 @@ function addNetns(name: string): void {
 }
 
 /** Creates hostA, hostB (with the underlay veth and addresses) and empty container namespaces. */
-export function makeTopology(path: string): Topology {
+export function makeTopology(path: string, cpus?: HostCpus): Topology {
   const base = `${runTag()}-${path}`;
   const dir = mkdtempSync(join(tmpdir(), `${base}-`));
   onCleanup(() => rmSync(dir, { recursive: true, force: true }));
-  const t: Topology = { path, hostA: `${base}-hA`, hostB: `${base}-hB`, cA: `${base}-cA`, cB: `${base}-cB`, dir };
+  const t: Topology = { path, hostA: `${base}-hA`, hostB: `${base}-hB`, cA: `${base}-cA`, cB: `${base}-cB`, dir, ...(cpus ? { cpus } : {}) };
   for (const ns of [t.hostA, t.hostB, t.cA, t.cB]) addNetns(ns);
   const mtu = String(UNDERLAY_MTU);
   sh('ip', ['-n', t.hostA, 'link', 'add', 'ul0', 'mtu', mtu, 'type', 'veth', 'peer', 'name', 'ul0', 'netns', t.hostB, 'mtu', mtu]);
