@@ -12,8 +12,10 @@
 // cuts it into MSS-sized segments (software GSO) for any other port. The other way, plain frames the
 // switch outputs to an offload TAP (MTU-sized segments from the tunnel) go through a TCP coalescer
 // (tcp-coalescer.ts, userspace GRO): consecutive segments of one flow in a burst become one
-// super-frame, written once with a GSO virtio header; flush() (the end of the switch's burst)
-// writes what is pending.
+// super-frame, written once with a GSO virtio header, and a UDP coalescer (udp-coalescer.ts) does
+// the same for consecutive datagrams of one UDP flow (gso_type UDP_L4; the container's kernel cuts
+// them apart again at its UDP layer); at most one of the two has a frame pending, so the order of
+// frames is kept. flush() (the end of the switch's burst) writes what is pending.
 //
 // Read-back: a write to a TAP makes the container's kernel process the frame inline, and its
 // answer (an ICMP echo reply, an ARP reply, a TCP ACK) is often queued on the TAP before the write
@@ -31,6 +33,13 @@ import { countDrop, HEADROOM, newCounters, REMOTE_NONE, type FrameSink, type Por
 import { atIoTurnEnd, enterIoTurn, leaveIoTurn } from './io-turn.js';
 import { completeChecksum } from './tcp-segmenter.js';
 import { TcpCoalescer, type CoalescedOutput } from './tcp-coalescer.js';
+import { UdpCoalescer, mergeableUdp } from './udp-coalescer.js';
+
+/** What a write behind a virtio-net header came to. */
+const WRITE_OK = 1;
+const WRITE_WOULD_BLOCK = 0;
+const WRITE_FAILED = -1;
+type WriteResult = typeof WRITE_OK | typeof WRITE_WOULD_BLOCK | typeof WRITE_FAILED;
 
 /** The part of TapDevice a TapPort uses (a TapDevice always fits). */
 export type TapDeviceLike = Pick<TapDevice, 'name' | 'startReading' | 'stopReading' | 'readNow' | 'readerStats' | 'write' | 'writeGso' | 'close' | 'closed' | 'offload'>;
@@ -47,6 +56,10 @@ export interface TapOffloadStats {
   coalescedFrames: number;
   /** segments merged into them */
   coalescedSegments: number;
+  /** UDP super-frames written (coalesced from two or more datagrams output to this port) */
+  udpCoalescedFrames: number;
+  /** datagrams merged into them */
+  udpCoalescedDatagrams: number;
 }
 
 export interface TapPortOptions {
@@ -76,9 +89,15 @@ class TapPortImpl implements TapPort, CoalescedOutput {
   private readonly onError: (err: TsnetError) => void;
   private readonly closeDevice: boolean;
   private writeErrorReported = false;
-  readonly offloadStats: TapOffloadStats = { superFrames: 0, passedThrough: 0, checksums: 0, coalescedFrames: 0, coalescedSegments: 0 };
-  /** Offload TAPs only: merges the TCP segments of a burst output to this port. */
+  readonly offloadStats: TapOffloadStats = {
+    superFrames: 0, passedThrough: 0, checksums: 0, coalescedFrames: 0, coalescedSegments: 0, udpCoalescedFrames: 0, udpCoalescedDatagrams: 0,
+  };
+  /** Offload TAPs only: merges the TCP segments of a burst output to this port... */
   private readonly coalescer: TcpCoalescer | null;
+  /** ...and its UDP datagrams (writing through udpOutput, which counts them apart). */
+  private readonly udpCoalescer: UdpCoalescer | null;
+  /** Off after a UDP super-frame could not be written. */
+  private udpCoalescing = true;
   /** A read-back is due at the end of this turn (see the header). */
   private readBackArmed = false;
   private readonly readBack = (): void => {
@@ -92,6 +111,7 @@ class TapPortImpl implements TapPort, CoalescedOutput {
     this.closeDevice = opts.closeDevice ?? true;
     this.batch = opts.batch ?? TapReadBatch.forDevice(device, HEADROOM);
     this.coalescer = device.offload ? new TcpCoalescer(this) : null;
+    this.udpCoalescer = device.offload ? new UdpCoalescer(this.udpOutput) : null;
     device.startReading(this.batch, (count: number) => this.onBatch(count), (err: TsnetError) => this.onError(err));
   }
 
@@ -173,18 +193,32 @@ class TapPortImpl implements TapPort, CoalescedOutput {
       return;
     }
     const co = this.coalescer;
-    if (vnet >= 0 && co !== null) {
-      co.flush(); // what is pending came first
-      if (this.writeWithHeader(buf, vnet, buf, off, len, 1, len)) this.offloadStats.passedThrough++;
+    const uco = this.udpCoalescer;
+    if (co === null || uco === null) {
+      this.writeFrame(buf, off, len);
       return;
     }
-    if (co !== null) co.add(buf, off, len);
-    else this.writeFrame(buf, off, len);
+    if (vnet >= 0) {
+      co.flush(); // what is pending came first
+      uco.flush();
+      if (this.writeWithHeader(buf, vnet, buf, off, len, 1, len) === WRITE_OK) this.offloadStats.passedThrough++;
+      return;
+    }
+    const u = this.udpCoalescing ? mergeableUdp(buf, off, len) : -1;
+    if (u >= 0) {
+      co.flush();
+      uco.add(buf, off, len, u);
+    } else {
+      uco.flush();
+      co.add(buf, off, len);
+    }
   }
 
   /** Ends a burst of output(): writes the pending super-frame. */
   flush(): void {
-    if (!this.closed) this.coalescer?.flush();
+    if (this.closed) return;
+    this.coalescer?.flush();
+    this.udpCoalescer?.flush();
   }
 
   /** One plain frame to the device (CoalescedOutput; output() on a plain TAP). */
@@ -212,31 +246,43 @@ class TapPortImpl implements TapPort, CoalescedOutput {
     if (!this.readBackArmed) this.readBackArmed = atIoTurnEnd(this.readBack);
   }
 
-  /** A coalesced super-frame (CoalescedOutput): counted as the segments it was made of. */
+  /** The UDP coalescer's output: plain frames as any, super-frames counted as UDP ones. */
+  private readonly udpOutput: CoalescedOutput = {
+    writeFrame: (buf, off, len) => this.writeFrame(buf, off, len),
+    writeSuperFrame: (hdr, hdrOff, buf, off, len, datagrams, bytes) => {
+      const r = this.writeWithHeader(hdr, hdrOff, buf, off, len, datagrams, bytes);
+      if (r === WRITE_FAILED) this.udpCoalescing = false; // a kernel that refuses UDP_L4 super-frames: one by one from now on (these count as tx-error)
+      if (r !== WRITE_OK) return;
+      this.offloadStats.udpCoalescedFrames++;
+      this.offloadStats.udpCoalescedDatagrams += datagrams;
+    },
+  };
+
+  /** A coalesced TCP super-frame (CoalescedOutput): counted as the segments it was made of. */
   writeSuperFrame(hdr: Buffer, hdrOff: number, buf: Buffer, off: number, len: number, segments: number, segmentBytes: number): void {
-    if (!this.writeWithHeader(hdr, hdrOff, buf, off, len, segments, segmentBytes)) return;
+    if (this.writeWithHeader(hdr, hdrOff, buf, off, len, segments, segmentBytes) !== WRITE_OK) return;
     this.offloadStats.coalescedFrames++;
     this.offloadStats.coalescedSegments += segments;
   }
 
   /** Writes a frame behind a virtio-net header; counts it as `frames` frames of `bytes` in all. */
-  private writeWithHeader(hdr: Buffer, hdrOff: number, buf: Buffer, off: number, len: number, frames: number, bytes: number): boolean {
+  private writeWithHeader(hdr: Buffer, hdrOff: number, buf: Buffer, off: number, len: number, frames: number, bytes: number): WriteResult {
     const c = this.counters;
     let ok: boolean;
     try {
       ok = this.device.writeGso(hdr, buf, off, len, hdrOff);
     } catch (err) {
       this.writeFailed(err, frames);
-      return false;
+      return WRITE_FAILED;
     }
     if (!ok) {
       c.drops['tx-would-block'] = (c.drops['tx-would-block'] ?? 0) + frames;
-      return false;
+      return WRITE_WOULD_BLOCK;
     }
     c.txFrames += frames;
     c.txBytes += bytes;
     this.armReadBack();
-    return true;
+    return WRITE_OK;
   }
 
   private writeFailed(err: unknown, frames: number): void {
@@ -253,6 +299,7 @@ class TapPortImpl implements TapPort, CoalescedOutput {
     this.closed = true;
     this.sink = null;
     this.coalescer?.drop();
+    this.udpCoalescer?.drop();
     if (this.device.closed) return;
     this.device.stopReading();
     if (this.closeDevice) this.device.close();

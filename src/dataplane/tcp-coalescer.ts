@@ -35,41 +35,18 @@
 // csum_start = Ethernet + IP header, csum_offset 16}. A pending "super-frame" of one segment is
 // written unchanged as a plain frame, from the caller's buffer. One flow is pending at a time: a frame of another flow flushes
 // it first. Hot path: nothing allocated per frame, never throws on a bad frame.
-import {
-  ETH_HEADER_LEN, ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETH_TYPE_OFF,
-  IPV4_MIN_HEADER_LEN, IPV4_TOS_OFF, IPV4_TOTAL_LEN_OFF, IPV4_ID_OFF, IPV4_FLAGS_FRAG_OFF, IPV4_TTL_OFF,
-  IPV4_PROTO_OFF, IPV4_SRC_OFF, IPV4_FLAG_DF, IPPROTO_TCP, ipv4ChecksumOk, writeIpv4Checksum,
-  IPV6_HEADER_LEN, IPV6_PAYLOAD_LEN_OFF, IPV6_NEXT_HEADER_OFF, IPV6_SRC_OFF, IPV6_DST_OFF, pseudoHeaderSumIpv6, ipv4IsFragment,
-} from '../wire/index.js';
+import { ETH_HEADER_LEN, IPV4_MIN_HEADER_LEN, IPV4_ID_OFF, IPV4_FLAGS_FRAG_OFF, IPV4_FLAG_DF, IPPROTO_TCP } from '../wire/index.js';
 import { inetCopySum, inetFold, inetSum } from '../wire/inet-checksum.js';
 import {
-  VIRTIO_NET_HDR_F_NEEDS_CSUM, VIRTIO_NET_HDR_GSO_TCPV4, VIRTIO_NET_HDR_GSO_TCPV6, VIRTIO_NET_HDR_LEN, writeVnetHdr,
+  VIRTIO_NET_HDR_F_NEEDS_CSUM, VIRTIO_NET_HDR_GSO_TCPV4, VIRTIO_NET_HDR_GSO_TCPV6, writeVnetHdr,
 } from '../wire/virtio-net-hdr.js';
 import { TCP_SEQ_OFF, TCP_ACK_OFF, TCP_DATA_OFF_OFF, TCP_FLAGS_OFF, TCP_CHECKSUM_OFF, TCP_MIN_HEADER_LEN, TCP_FLAG_PSH, TCP_FLAG_ACK } from '../wire/tcp.js';
+import {
+  COALESCE_BUFFER_BYTES, IP_MAX_PACKET, VNET_HDR_OFF, alignedFrameStart, mergeableIpPayload, pseudoSumWithoutLength,
+  sameIpFlow, setSuperFrameIpLength, type CoalescedOutput,
+} from './coalesce-ip.js';
 
-// ---- from the spec (RFC 9293 section 3.1; RFC 791 section 3.1; RFC 8200 section 3) ----
-/** Largest IP packet (IPv4 total length; for IPv6 we keep header + payload to the same bound). */
-const IP_MAX_PACKET = 65535;
-const IPV4_VER_IHL_5 = 0x45;
-
-// ---- our choice ----
-/** The virtio-net header of a super-frame lives at the start of the coalescer's buffer... */
-const VNET_HDR_OFF = 0;
-/** ...and the frame from here (16: the header rounded up), plus 0-3 bytes so that the first payload
- *  has its source's address alignment modulo 4 (inetCopySum then moves 32-bit words, bench/segmenter.ts). */
-const FRAME_BASE = VNET_HDR_OFF + VIRTIO_NET_HDR_LEN + 6;
-/** The buffer: header area, alignment slack, Ethernet header and the largest IP packet, rounded up. */
-export const COALESCE_BUFFER_BYTES = (FRAME_BASE + 3 + ETH_HEADER_LEN + IP_MAX_PACKET + 63) & ~63;
-
-/** Where the coalescer writes: the TAP port (counters, device writes). */
-export interface CoalescedOutput {
-  /** One frame as it is: a segment that was not merged, anything not TCP, or a super-frame of one
-   *  segment (then in the coalescer's buffer). */
-  writeFrame(buf: Buffer, off: number, len: number): void;
-  /** A super-frame of `segments` >= 2 segments, buf[off, off+len), behind the virtio-net header at
-   *  hdr[hdrOff, hdrOff+10); `segmentBytes` is what the segments measured together. */
-  writeSuperFrame(hdr: Buffer, hdrOff: number, buf: Buffer, off: number, len: number, segments: number, segmentBytes: number): void;
-}
+export { COALESCE_BUFFER_BYTES, type CoalescedOutput } from './coalesce-ip.js';
 
 /**
  * The TCP header offset (absolute, in buf) of a frame that may be merged: Ethernet without VLAN,
@@ -77,24 +54,8 @@ export interface CoalescedOutput {
  * the IP length, TCP flags ACK or ACK|PSH with the reserved bits clear, and payload > 0. Else -1.
  */
 export function mergeableTcp(buf: Buffer, off: number, len: number): number {
-  if (len < ETH_HEADER_LEN + IPV4_MIN_HEADER_LEN + TCP_MIN_HEADER_LEN) return -1;
-  const type = (buf[off + ETH_TYPE_OFF] << 8) | buf[off + ETH_TYPE_OFF + 1];
-  const l3 = off + ETH_HEADER_LEN;
-  let t: number;
-  if (type === ETHERTYPE_IPV4) {
-    if (buf[l3] !== IPV4_VER_IHL_5 || buf[l3 + IPV4_PROTO_OFF] !== IPPROTO_TCP) return -1;
-    if (ETH_HEADER_LEN + ((buf[l3 + IPV4_TOTAL_LEN_OFF] << 8) | buf[l3 + IPV4_TOTAL_LEN_OFF + 1]) !== len) return -1;
-    if (ipv4IsFragment(buf, l3)) return -1;
-    if (!ipv4ChecksumOk(buf, l3)) return -1;
-    t = l3 + IPV4_MIN_HEADER_LEN;
-  } else if (type === ETHERTYPE_IPV6) {
-    if (len < ETH_HEADER_LEN + IPV6_HEADER_LEN + TCP_MIN_HEADER_LEN) return -1;
-    if ((buf[l3] >>> 4) !== 6 || buf[l3 + IPV6_NEXT_HEADER_OFF] !== IPPROTO_TCP) return -1;
-    if (ETH_HEADER_LEN + IPV6_HEADER_LEN + ((buf[l3 + IPV6_PAYLOAD_LEN_OFF] << 8) | buf[l3 + IPV6_PAYLOAD_LEN_OFF + 1]) !== len) return -1;
-    t = l3 + IPV6_HEADER_LEN;
-  } else {
-    return -1;
-  }
+  const t = mergeableIpPayload(buf, off, len, IPPROTO_TCP, TCP_MIN_HEADER_LEN);
+  if (t < 0) return -1;
   const d = buf[t + TCP_DATA_OFF_OFF];
   const tcpLen = (d >>> 4) << 2;
   if ((d & 0x0f) !== 0 || tcpLen < TCP_MIN_HEADER_LEN || t + tcpLen >= off + len) return -1;
@@ -187,16 +148,7 @@ export class TcpCoalescer {
     }
     const ip = p + ETH_HEADER_LEN;
     const t = ip + this.ipLen;
-    const l4Len = this.end - t;
-    if (this.ipLen === IPV4_MIN_HEADER_LEN) {
-      const total = this.end - ip;
-      b[ip + IPV4_TOTAL_LEN_OFF] = total >>> 8;
-      b[ip + IPV4_TOTAL_LEN_OFF + 1] = total & 0xff;
-      writeIpv4Checksum(b, ip);
-    } else {
-      b[ip + IPV6_PAYLOAD_LEN_OFF] = l4Len >>> 8;
-      b[ip + IPV6_PAYLOAD_LEN_OFF + 1] = l4Len & 0xff;
-    }
+    const l4Len = setSuperFrameIpLength(b, ip, this.ipLen, this.end);
     const partial = inetFold(this.pseudo + l4Len);
     b[t + TCP_CHECKSUM_OFF] = partial >>> 8;
     b[t + TCP_CHECKSUM_OFF + 1] = partial & 0xff;
@@ -220,21 +172,13 @@ export class TcpCoalescer {
     const ipLen = this.ipLen;
     if (t - off !== ETH_HEADER_LEN + ipLen || tcpLen !== this.tcpLen || payload > this.gsoSize) return false;
     if (this.end - p - ETH_HEADER_LEN + payload > IP_MAX_PACKET) return false;
-    for (let i = 0; i < ETH_HEADER_LEN; i++) if (buf[off + i] !== b[p + i]) return false;
+    if (!sameIpFlow(buf, off, b, p, ipLen)) return false;
     const l3 = off + ETH_HEADER_LEN;
     const q = p + ETH_HEADER_LEN;
     if (ipLen === IPV4_MIN_HEADER_LEN) {
-      // mergeableTcp() checked version, IHL, protocol and that MF and the offset are 0
-      if (buf[l3 + IPV4_TOS_OFF] !== b[q + IPV4_TOS_OFF] || buf[l3 + IPV4_TTL_OFF] !== b[q + IPV4_TTL_OFF] ||
-        buf[l3 + IPV4_FLAGS_FRAG_OFF] !== b[q + IPV4_FLAGS_FRAG_OFF]) return false;
-      for (let i = IPV4_SRC_OFF; i < IPV4_MIN_HEADER_LEN; i++) if (buf[l3 + i] !== b[q + i]) return false;
       const id = (buf[l3 + IPV4_ID_OFF] << 8) | buf[l3 + IPV4_ID_OFF + 1];
       const df = ((buf[l3 + IPV4_FLAGS_FRAG_OFF] << 8) & IPV4_FLAG_DF) !== 0;
       if (id !== ((this.id0 + this.count) & 0xffff) && !(df && id === this.id0)) return false;
-    } else {
-      // version, traffic class, flow label; next header (checked), hop limit; addresses
-      for (let i = 0; i < 4; i++) if (buf[l3 + i] !== b[q + i]) return false;
-      for (let i = IPV6_NEXT_HEADER_OFF; i < IPV6_HEADER_LEN; i++) if (buf[l3 + i] !== b[q + i]) return false;
     }
     const u = q + ipLen;
     for (let i = 0; i < TCP_SEQ_OFF; i++) if (buf[t + i] !== b[u + i]) return false;
@@ -286,12 +230,8 @@ export class TcpCoalescer {
     const l3 = off + ETH_HEADER_LEN;
     const payload = this.gsoSize;
     // the payload at the same address alignment modulo 4 as in src: inetCopySum moves words
-    const p = FRAME_BASE + ((src.byteOffset + off + hdrs - (b.byteOffset + FRAME_BASE + hdrs)) & 3);
-    // pseudo-header without its length (RFC 9293 section 3.1, RFC 8200 section 8.1); IPv4 addresses
-    // summed as bytes (adjacent), as tcp-segmenter.ts does: as numbers above 2^30 they would be boxed
-    const pseudo = this.ipLen === IPV4_MIN_HEADER_LEN
-      ? inetSum(src, l3 + IPV4_SRC_OFF, 8, IPPROTO_TCP)
-      : pseudoHeaderSumIpv6(src, l3 + IPV6_SRC_OFF, l3 + IPV6_DST_OFF, IPPROTO_TCP, 0);
+    const p = alignedFrameStart(src, off, hdrs, b);
+    const pseudo = pseudoSumWithoutLength(src, l3, this.ipLen, IPPROTO_TCP);
     const sum = inetCopySum(src, t + this.tcpLen, b, p + hdrs, payload, inetSum(src, t, this.tcpLen, pseudo + this.tcpLen + payload));
     if (inetFold(sum) !== 0xffff) return false;
     for (let i = 0; i < hdrs; i++) b[p + i] = src[off + i];

@@ -14,7 +14,8 @@ import { TapReadBatch } from '../../src/native/tap.js';
 import { TsnetError } from '../../src/errors.js';
 import { BCAST, ethFrame } from './dataplane-scenarios.js';
 import { ACK, PSH, run, tsOptions } from './tcp-frames.js';
-import { VIRTIO_NET_HDR_GSO_TCPV4 } from '../../src/wire/virtio-net-hdr.js';
+import { VIRTIO_NET_HDR_GSO_TCPV4, VIRTIO_NET_HDR_GSO_UDP_L4 } from '../../src/wire/virtio-net-hdr.js';
+import { stream } from './udp-frames.js';
 
 class StandInTap implements TapDeviceLike {
   readonly name = 'tapx0';
@@ -61,8 +62,11 @@ class StandInTap implements TapDeviceLike {
     this.order += 'w';
     return true;
   }
+  /** writeGso() refuses UDP_L4 super-frames, as a kernel without UDP segmentation would */
+  refuseUdpL4 = false;
   writeGso(hdr: Buffer, buf: Buffer, off: number, len: number, hdrOff = 0): boolean {
     if (!this.offload) throw new TsnetError('ETAP_NO_OFFLOAD', 'internal', 'plain TAP');
+    if (this.refuseUdpL4 && hdr[hdrOff + 1] === VIRTIO_NET_HDR_GSO_UDP_L4) throw new TsnetError('ETAP_WRITE', 'internal', 'Invalid argument');
     if (this.full || this.closed) return false;
     this.gso.push({ hdr: Buffer.from(hdr.subarray(hdrOff, hdrOff + 10)), frame: Buffer.from(buf.subarray(off, off + len)) });
     this.order += 'g';
@@ -235,6 +239,50 @@ test('offload TAP: TCP segments output in a burst are written once as a super-fr
   port.flush!();
   assert.is(dev.order, 'ggww');
   assert.is(port.counters.drops.closed ?? 0, 0);
+});
+
+test('offload TAP: UDP datagrams of one flow become one UDP_L4 super-frame; TCP in between keeps the order', () => {
+  const dev = new StandInTap(true);
+  const port = createTapPort(dev);
+  const d = stream(6, 64);
+  const segs = run(TS, 1000, 1448, 2);
+  for (const f of [d[0], d[1], d[2], segs[0], segs[1], d[3], d[4], d[5]]) port.output(f, 0, f.length, REMOTE_NONE);
+  port.flush!();
+  assert.is(dev.order, 'ggg', 'UDP, TCP, UDP super-frames in the order they came');
+  assert.equal(dev.gso.map((g) => g.hdr[1]), [VIRTIO_NET_HDR_GSO_UDP_L4, VIRTIO_NET_HDR_GSO_TCPV4, VIRTIO_NET_HDR_GSO_UDP_L4]);
+  assert.is(dev.gso[0].hdr.readUInt16LE(4), 64, 'gso_size');
+  assert.is(dev.gso[0].frame.length, 14 + 20 + 8 + 3 * 64);
+  assert.is(port.offloadStats.udpCoalescedFrames, 2);
+  assert.is(port.offloadStats.udpCoalescedDatagrams, 6);
+  assert.is(port.offloadStats.coalescedFrames, 1);
+  assert.is(port.counters.txFrames, 8);
+});
+
+test('offload TAP: a kernel that refuses UDP_L4 super-frames gets datagrams one by one after the first failure', () => {
+  const dev = new StandInTap(true);
+  dev.refuseUdpL4 = true;
+  const errors: TsnetError[] = [];
+  const port = createTapPort(dev, { onError: (e) => errors.push(e) });
+  const d = stream(4, 64);
+  for (const f of d) port.output(f, 0, f.length, REMOTE_NONE);
+  port.flush!();
+  assert.is(port.counters.drops['tx-error'], 4, 'the refused burst');
+  assert.is(errors.length, 1, 'reported once');
+  for (const f of d) port.output(f, 0, f.length, REMOTE_NONE);
+  port.flush!();
+  assert.is(dev.order, 'wwww', 'then written one by one');
+  assert.ok(dev.written.every((w, i) => w.equals(d[i])));
+  // a full queue is not a refusal: coalescing stays on
+  const dev2 = new StandInTap(true);
+  const port2 = createTapPort(dev2);
+  dev2.full = true;
+  for (const f of d) port2.output(f, 0, f.length, REMOTE_NONE);
+  port2.flush!();
+  assert.is(port2.counters.drops['tx-would-block'], 4);
+  dev2.full = false;
+  for (const f of d) port2.output(f, 0, f.length, REMOTE_NONE);
+  port2.flush!();
+  assert.is(dev2.order, 'g');
 });
 
 test('plain TAP: output writes every frame at once, flush() writes nothing', () => {
