@@ -1,11 +1,14 @@
 // Where the packets of the 64 B packet-rate run were lost (bench/e2e/measure-iperf.ts), from kernel
 // counters read in the two containers just before and after the run, all in inner packets whatever
 // the path: container A's link refused them (its queue was full: the switch, tinc or the bridge did
-// not take them in time), they left container A's link but never reached container B's (lost in
+// not take them in time), they left container A's link but never reached container B (lost in
 // the switches, the tunnel or the underlay, e.g. a tunnel socket that was not drained in time), container
 // B's link dropped them, or container B's UDP socket had no room (the receiving iperf3 did not keep
-// up: RcvbufErrors). What the counters do not explain is reported as such. Link statistics and the
-// UDP MIB are per network namespace, so each path's are its own.
+// up: RcvbufErrors). What reached container B is counted in datagrams at its UDP layer (the Udp MIB),
+// not in packets at its link: tsnet writes a burst of one flow's datagrams as one UDP_L4 super-frame,
+// one packet for the link, which B's kernel cuts apart before UDP counts them. What the counters do
+// not explain is reported as such. Link statistics and the UDP MIB are per network namespace, so
+// each path's are its own.
 import { sh } from './proc.js';
 import type { Topology } from './topology.js';
 
@@ -24,21 +27,31 @@ export interface LossCounters {
   /** Container A, every link but lo: packets sent and packets dropped on transmit. */
   txPacketsA: number;
   txDroppedA: number;
-  /** Container B, every link but lo: packets received and packets dropped on receive. */
-  rxPacketsB: number;
+  /** Container B, every link but lo: packets dropped on receive. */
   rxDroppedB: number;
-  /** Container B's UDP receive-buffer errors. */
+  /** Container B's Udp MIB: datagrams that reached its UDP layer (InDatagrams + InErrors + NoPorts),
+   *  and those of them dropped for want of receive-buffer room (RcvbufErrors, also in InErrors). */
+  udpArrivedB: number;
   udpRcvbufErrorsB: number;
 }
 
-/** RcvbufErrors of the Udp MIB in /proc/net/snmp text (0 when absent). */
-export function parseUdpRcvbufErrors(snmp: string): number {
+export interface UdpMib {
+  inDatagrams: number;
+  noPorts: number;
+  inErrors: number;
+  rcvbufErrors: number;
+}
+
+/** The Udp MIB counters we use from /proc/net/snmp text (0 when absent; UdpLite left out). */
+export function parseUdpMib(snmp: string): UdpMib {
   const lines = snmp.split('\n').filter((l) => l.startsWith('Udp: '));
-  if (lines.length < 2) return 0;
-  const names = lines[0]!.trim().split(/\s+/).slice(1);
-  const values = lines[1]!.trim().split(/\s+/).slice(1).map(Number);
-  const i = names.indexOf('RcvbufErrors');
-  return i < 0 ? 0 : values[i] ?? 0;
+  const names = lines[0]?.trim().split(/\s+/).slice(1) ?? [];
+  const values = lines[1]?.trim().split(/\s+/).slice(1).map(Number) ?? [];
+  const get = (name: string) => {
+    const i = names.indexOf(name);
+    return i < 0 ? 0 : values[i] ?? 0;
+  };
+  return { inDatagrams: get('InDatagrams'), noPorts: get('NoPorts'), inErrors: get('InErrors'), rcvbufErrors: get('RcvbufErrors') };
 }
 
 export interface LinkTotals {
@@ -69,12 +82,13 @@ function linkTotals(ns: string): LinkTotals {
 export function readLossCounters(t: Topology): LossCounters {
   const a = linkTotals(t.cA);
   const b = linkTotals(t.cB);
+  const udp = parseUdpMib(sh('ip', ['netns', 'exec', t.cB, 'cat', '/proc/net/snmp']));
   return {
     txPacketsA: a.txPackets,
     txDroppedA: a.txDropped,
-    rxPacketsB: b.rxPackets,
     rxDroppedB: b.rxDropped,
-    udpRcvbufErrorsB: parseUdpRcvbufErrors(sh('ip', ['netns', 'exec', t.cB, 'cat', '/proc/net/snmp'])),
+    udpArrivedB: udp.inDatagrams + udp.inErrors + udp.noPorts,
+    udpRcvbufErrorsB: udp.rcvbufErrors,
   };
 }
 
@@ -83,7 +97,7 @@ export function lossStages(before: LossCounters, after: LossCounters, lost: numb
   const d = (k: keyof LossCounters) => Math.max(0, after[k] - before[k]);
   const known = {
     sendingLink: d('txDroppedA'),
-    betweenLinks: Math.max(0, d('txPacketsA') - d('rxPacketsB')),
+    betweenLinks: Math.max(0, d('txPacketsA') - d('udpArrivedB') - d('rxDroppedB')),
     receivingLink: d('rxDroppedB'),
     receiverSocket: d('udpRcvbufErrorsB'),
   };

@@ -120,7 +120,7 @@ function lossSection(measured: readonly PathSummary[]): string[] {
     '## Where the 64 B packets were lost (% of the packets sent, median over rounds)',
     '',
     'Kernel counters read in the two containers before and after each packet-rate run, in inner packets for every path: container A\'s link refused the packet (its queue was full: the switch, tinc or the bridge did not take it in time), ' +
-      'it left container A\'s link and never reached container B\'s (lost in the switches, the tunnel or the underlay), container B\'s link dropped it, or container B\'s UDP socket was full (the receiving iperf3 did not keep up). ' +
+      'it left container A\'s link and never reached container B (lost in the switches, the tunnel or the underlay; what reached B is counted in datagrams at its UDP layer, since tsnet may write several as one super-frame), container B\'s link dropped it, or container B\'s UDP socket was full (the receiving iperf3 did not keep up). ' +
       'With iperf3 sending as fast as it can, every path loses packets somewhere; where shows which part ran out of CPU first.',
     '',
     ...table(['path', 'lost in all', ...LOSS_STAGES.map((s) => LOSS_STAGE_TITLES[s])], withStages.map((p) => [p.path, cell(p.lostPct), ...LOSS_STAGES.map((s) => cell(p.lostAtPct![s]))])),

@@ -1,8 +1,9 @@
 // The e2e bench's accounting of where packet-rate packets were lost (bench/e2e/loss-stages.ts): the
-// kernel counters' text formats, and the split of the receiver's lost count into stages.
+// kernel counters' text formats, and the split of the receiver's lost count into stages, with what
+// reached container B counted in datagrams at its UDP layer (a UDP_L4 super-frame is one link packet).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { lossStages, parseLinkTotals, parseUdpRcvbufErrors, type LossCounters } from '../../bench/e2e/loss-stages.js';
+import { lossStages, parseLinkTotals, parseUdpMib, type LossCounters } from '../../bench/e2e/loss-stages.js';
 
 // /proc/net/snmp of Linux 6.x, the Udp and UdpLite lines (other MIBs left out)
 const SNMP = [
@@ -13,9 +14,9 @@ const SNMP = [
   '',
 ].join('\n');
 
-test('UDP receive-buffer errors come from the Udp lines, not UdpLite', () => {
-  assert.is(parseUdpRcvbufErrors(SNMP), 110979);
-  assert.is(parseUdpRcvbufErrors('Ip: Forwarding\nIp: 2\n'), 0);
+test('the UDP counters come from the Udp lines, not UdpLite', () => {
+  assert.equal(parseUdpMib(SNMP), { inDatagrams: 211200, noPorts: 0, inErrors: 110979, rcvbufErrors: 110979 });
+  assert.equal(parseUdpMib('Ip: Forwarding\nIp: 2\n'), { inDatagrams: 0, noPorts: 0, inErrors: 0, rcvbufErrors: 0 });
 });
 
 test('link totals add every link but loopback', () => {
@@ -30,8 +31,8 @@ test('link totals add every link but loopback', () => {
 
 // counters of a tsnet lab run (iperf3 -u -b 0 -l 64 -t 3): 579710 datagrams, 356555 counted lost
 test('stages split the lost count in inner packets; the rest is unaccounted', () => {
-  const zero: LossCounters = { txPacketsA: 0, txDroppedA: 0, rxPacketsB: 0, rxDroppedB: 0, udpRcvbufErrorsB: 0 };
-  const after: LossCounters = { txPacketsA: 480451, txDroppedA: 99285, rxPacketsB: 322210, rxDroppedB: 0, udpRcvbufErrorsB: 110979 };
+  const zero: LossCounters = { txPacketsA: 0, txDroppedA: 0, rxDroppedB: 0, udpArrivedB: 0, udpRcvbufErrorsB: 0 };
+  const after: LossCounters = { txPacketsA: 480451, txDroppedA: 99285, rxDroppedB: 0, udpArrivedB: 322210, udpRcvbufErrorsB: 110979 };
   assert.equal(lossStages(zero, after, 380000), {
     sendingLink: 99285, betweenLinks: 158241, receivingLink: 0, receiverSocket: 110979, unaccounted: 380000 - 368505,
   });
@@ -39,6 +40,10 @@ test('stages split the lost count in inner packets; the rest is unaccounted', ()
   assert.is(lossStages(zero, after, 356555).unaccounted, 0);
   // deltas, not totals: what was there before the run does not count
   assert.is(lossStages(after, after, 0).betweenLinks, 0);
+  // packets dropped by B's link reached it: they are not lost between the containers as well
+  const linkDrops = { ...after, rxDroppedB: 1000, udpArrivedB: 321210 };
+  assert.equal(lossStages(zero, linkDrops, 380000).betweenLinks, 158241);
+  assert.equal(lossStages(zero, linkDrops, 380000).receivingLink, 1000);
 });
 
 test.run();
