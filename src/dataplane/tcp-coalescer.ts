@@ -37,14 +37,10 @@
 // it first. Hot path: nothing allocated per frame, never throws on a bad frame.
 import { ETH_HEADER_LEN, IPV4_MIN_HEADER_LEN, IPV4_ID_OFF, IPV4_FLAGS_FRAG_OFF, IPV4_FLAG_DF, IPPROTO_TCP } from '../wire/index.js';
 import { inetCopySum, inetFold, inetSum } from '../wire/inet-checksum.js';
-import {
-  VIRTIO_NET_HDR_F_NEEDS_CSUM, VIRTIO_NET_HDR_GSO_TCPV4, VIRTIO_NET_HDR_GSO_TCPV6, writeVnetHdr,
-} from '../wire/virtio-net-hdr.js';
+import { VIRTIO_NET_HDR_GSO_TCPV4, VIRTIO_NET_HDR_GSO_TCPV6 } from '../wire/virtio-net-hdr.js';
 import { TCP_SEQ_OFF, TCP_ACK_OFF, TCP_DATA_OFF_OFF, TCP_FLAGS_OFF, TCP_CHECKSUM_OFF, TCP_MIN_HEADER_LEN, TCP_FLAG_PSH, TCP_FLAG_ACK } from '../wire/tcp.js';
-import {
-  COALESCE_BUFFER_BYTES, IP_MAX_PACKET, VNET_HDR_OFF, alignedFrameStart, mergeableIpPayload, pseudoSumWithoutLength,
-  sameIpFlow, setSuperFrameIpLength, type CoalescedOutput,
-} from './coalesce-ip.js';
+import { IP_MAX_PACKET, alignedFrameStart, mergeableIpPayload, pseudoSumWithoutLength, sameIpFlow } from './coalesce-ip.js';
+import { PendingSuperFrame } from './pending-super-frame.js';
 
 export { COALESCE_BUFFER_BYTES, type CoalescedOutput } from './coalesce-ip.js';
 
@@ -67,37 +63,11 @@ export function mergeableTcp(buf: Buffer, off: number, len: number): number {
  *  field or crossing a call may be boxed, 16 bytes). */
 const S_NEXT_SEQ = 0;
 
-export class TcpCoalescer {
-  /** Holds the pending super-frame once it has two segments (and its virtio-net header at the start). */
-  readonly buffer: Buffer;
-  private readonly out: CoalescedOutput;
+export class TcpCoalescer extends PendingSuperFrame {
   private readonly state = new Int32Array(1);
-  /** Segments in the pending super-frame; 0: nothing pending. */
-  private count = 0;
-  /** Where the pending bytes are: the caller's buffer while only the first segment is pending (not
-   *  copied: frames stay unchanged until the end of the burst, port.ts), then `buffer`. */
-  private pb: Buffer;
-  /** Pending frame in pb: start, end (of the bytes so far), header lengths. */
-  private start = 0;
-  private end = 0;
-  private ipLen = 0;
+  /** The pending super-frame's TCP header length and its first segment's IPv4 id. */
   private tcpLen = 0;
-  /** Payload bytes of the first segment: the gso_size. */
-  private gsoSize = 0;
-  /** Pseudo-header sum without the length (addresses + protocol), unfolded; set when copied. */
-  private pseudo = 0;
   private id0 = 0;
-
-  constructor(out: CoalescedOutput) {
-    this.out = out;
-    this.buffer = Buffer.alloc(COALESCE_BUFFER_BYTES);
-    this.pb = this.buffer;
-  }
-
-  /** Segments waiting in the pending super-frame (0 if none). */
-  get pendingSegments(): number {
-    return this.count;
-  }
 
   /** Takes one frame: merges it into the pending super-frame, starts a new one with it, or writes it
    *  (after the pending one). A frame that starts a super-frame is referenced until the next add(),
@@ -135,34 +105,10 @@ export class TcpCoalescer {
 
   /** Writes the pending super-frame, if any (the end of a burst). */
   flush(): void {
-    const n = this.count;
+    const n = this.takePending();
     if (n === 0) return;
-    this.count = 0;
-    const b = this.pb;
-    this.pb = this.buffer; // keep no reference to the caller's buffer
-    const p = this.start;
-    const len = this.end - p;
-    if (n === 1) {
-      this.out.writeFrame(b, p, len);
-      return;
-    }
-    const ip = p + ETH_HEADER_LEN;
-    const t = ip + this.ipLen;
-    const l4Len = setSuperFrameIpLength(b, ip, this.ipLen, this.end);
-    const partial = inetFold(this.pseudo + l4Len);
-    b[t + TCP_CHECKSUM_OFF] = partial >>> 8;
-    b[t + TCP_CHECKSUM_OFF + 1] = partial & 0xff;
-    const hdrs = t + this.tcpLen - p;
-    writeVnetHdr(b, VNET_HDR_OFF, VIRTIO_NET_HDR_F_NEEDS_CSUM,
-      this.ipLen === IPV4_MIN_HEADER_LEN ? VIRTIO_NET_HDR_GSO_TCPV4 : VIRTIO_NET_HDR_GSO_TCPV6,
-      hdrs, this.gsoSize, ETH_HEADER_LEN + this.ipLen, TCP_CHECKSUM_OFF);
-    this.out.writeSuperFrame(b, VNET_HDR_OFF, b, p, len, n, n * hdrs + (len - hdrs));
-  }
-
-  /** Forgets the pending super-frame without writing it (the port closes). */
-  drop(): void {
-    this.count = 0;
-    this.pb = this.buffer;
+    const gsoType = this.ipLen === IPV4_MIN_HEADER_LEN ? VIRTIO_NET_HDR_GSO_TCPV4 : VIRTIO_NET_HDR_GSO_TCPV6;
+    this.writePending(n, this.tcpLen, gsoType, TCP_CHECKSUM_OFF, -1);
   }
 
   /** True if the segment at buf[off] (TCP header at t) continues the pending flow. */
@@ -206,14 +152,9 @@ export class TcpCoalescer {
   /** Starts a pending super-frame with this segment, by reference (nothing copied or verified yet:
    *  a segment that stays alone is written as it is, and the kernel verifies it). */
   private begin(buf: Buffer, off: number, len: number, t: number, tcpLen: number, payload: number): void {
+    this.beginPending(buf, off, len, t, payload);
     const l3 = off + ETH_HEADER_LEN;
-    this.count = 1;
-    this.pb = buf;
-    this.start = off;
-    this.end = off + len;
-    this.ipLen = t - l3;
     this.tcpLen = tcpLen;
-    this.gsoSize = payload;
     this.id0 = this.ipLen === IPV4_MIN_HEADER_LEN ? (buf[l3 + IPV4_ID_OFF] << 8) | buf[l3 + IPV4_ID_OFF + 1] : 0;
     const seq = (buf[t + TCP_SEQ_OFF] << 24) | (buf[t + TCP_SEQ_OFF + 1] << 16) | (buf[t + TCP_SEQ_OFF + 2] << 8) | buf[t + TCP_SEQ_OFF + 3];
     this.state[S_NEXT_SEQ] = (seq + payload) | 0;
@@ -223,22 +164,16 @@ export class TcpCoalescer {
    *  fails (still pending by reference then, to be written alone). */
   private copyFirst(): boolean {
     const src = this.pb;
-    const b = this.buffer;
     const off = this.start;
     const hdrs = ETH_HEADER_LEN + this.ipLen + this.tcpLen;
     const t = off + ETH_HEADER_LEN + this.ipLen;
-    const l3 = off + ETH_HEADER_LEN;
     const payload = this.gsoSize;
     // the payload at the same address alignment modulo 4 as in src: inetCopySum moves words
-    const p = alignedFrameStart(src, off, hdrs, b);
-    const pseudo = pseudoSumWithoutLength(src, l3, this.ipLen, IPPROTO_TCP);
-    const sum = inetCopySum(src, t + this.tcpLen, b, p + hdrs, payload, inetSum(src, t, this.tcpLen, pseudo + this.tcpLen + payload));
+    const p = alignedFrameStart(src, off, hdrs, this.buffer);
+    const pseudo = pseudoSumWithoutLength(src, off + ETH_HEADER_LEN, this.ipLen, IPPROTO_TCP);
+    const sum = inetCopySum(src, t + this.tcpLen, this.buffer, p + hdrs, payload, inetSum(src, t, this.tcpLen, pseudo + this.tcpLen + payload));
     if (inetFold(sum) !== 0xffff) return false;
-    for (let i = 0; i < hdrs; i++) b[p + i] = src[off + i];
-    this.pb = b;
-    this.start = p;
-    this.end = p + hdrs + payload;
-    this.pseudo = pseudo;
+    this.adoptCopiedFirst(p, hdrs, pseudo);
     return true;
   }
 }

@@ -32,11 +32,9 @@
 // One flow is pending at a time. Hot path: nothing allocated per frame, never throws on a bad frame.
 import { ETH_HEADER_LEN, IPPROTO_UDP, UDP_CHECKSUM_OFF, UDP_DST_PORT_OFF, UDP_HEADER_LEN, UDP_LEN_OFF } from '../wire/index.js';
 import { inetCopySum, inetFold, inetSum } from '../wire/inet-checksum.js';
-import { VIRTIO_NET_HDR_F_NEEDS_CSUM, VIRTIO_NET_HDR_GSO_UDP_L4, writeVnetHdr } from '../wire/virtio-net-hdr.js';
-import {
-  COALESCE_BUFFER_BYTES, IP_MAX_PACKET, VNET_HDR_OFF, alignedFrameStart, mergeableIpPayload, pseudoSumWithoutLength,
-  sameIpFlow, setSuperFrameIpLength, type CoalescedOutput,
-} from './coalesce-ip.js';
+import { VIRTIO_NET_HDR_GSO_UDP_L4 } from '../wire/virtio-net-hdr.js';
+import { IP_MAX_PACKET, alignedFrameStart, mergeableIpPayload, pseudoSumWithoutLength, sameIpFlow } from './coalesce-ip.js';
+import { PendingSuperFrame } from './pending-super-frame.js';
 
 // From Linux (include/net/udp.h UDP_GRO_CNT_MAX): at most this many datagrams in one GRO packet;
 // virtio_net_hdr_to_skb() refuses a UDP_L4 frame of more than UDP_MAX_SEGMENTS (128).
@@ -57,35 +55,7 @@ export function mergeableUdp(buf: Buffer, off: number, len: number): number {
   return u;
 }
 
-export class UdpCoalescer {
-  /** Holds the pending super-frame once it has two datagrams (and its virtio-net header at the start). */
-  readonly buffer: Buffer;
-  private readonly out: CoalescedOutput;
-  /** Datagrams in the pending super-frame; 0: nothing pending. */
-  private count = 0;
-  /** Where the pending bytes are: the caller's buffer while only the first datagram is pending (not
-   *  copied: frames stay unchanged until the end of the burst, port.ts), then `buffer`. */
-  private pb: Buffer;
-  /** Pending frame in pb: start, end (of the bytes so far), IP header length. */
-  private start = 0;
-  private end = 0;
-  private ipLen = 0;
-  /** Payload bytes of the first datagram: the gso_size. */
-  private gsoSize = 0;
-  /** Pseudo-header sum without the length (addresses + protocol), unfolded; set when copied. */
-  private pseudo = 0;
-
-  constructor(out: CoalescedOutput) {
-    this.out = out;
-    this.buffer = Buffer.alloc(COALESCE_BUFFER_BYTES);
-    this.pb = this.buffer;
-  }
-
-  /** Datagrams waiting in the pending super-frame (0 if none). */
-  get pendingSegments(): number {
-    return this.count;
-  }
-
+export class UdpCoalescer extends PendingSuperFrame {
   /** Takes one frame whose UDP header mergeableUdp() found at `u`: merges it into the pending
    *  super-frame or starts a new one with it (after writing the pending one). A frame that starts a
    *  super-frame is referenced until the next add(), flush() or drop(); merged ones are copied. */
@@ -95,7 +65,7 @@ export class UdpCoalescer {
       if (this.pb !== this.buffer && !this.copyFirst()) {
         // the first datagram's checksum failed: it goes alone, this one starts over
         this.flush();
-        this.begin(buf, off, len, u, payload);
+        this.beginPending(buf, off, len, u, payload);
         return;
       }
       if (!this.append(buf, u, payload)) {
@@ -107,40 +77,13 @@ export class UdpCoalescer {
       return;
     }
     this.flush();
-    this.begin(buf, off, len, u, payload);
+    this.beginPending(buf, off, len, u, payload);
   }
 
   /** Writes the pending super-frame, if any (the end of a burst, or another kind of frame comes). */
   flush(): void {
-    const n = this.count;
-    if (n === 0) return;
-    this.count = 0;
-    const b = this.pb;
-    this.pb = this.buffer; // keep no reference to the caller's buffer
-    const p = this.start;
-    const len = this.end - p;
-    if (n === 1) {
-      this.out.writeFrame(b, p, len);
-      return;
-    }
-    const ip = p + ETH_HEADER_LEN;
-    const u = ip + this.ipLen;
-    const l4Len = setSuperFrameIpLength(b, ip, this.ipLen, this.end);
-    b[u + UDP_LEN_OFF] = l4Len >>> 8;
-    b[u + UDP_LEN_OFF + 1] = l4Len & 0xff;
-    const partial = inetFold(this.pseudo + l4Len);
-    b[u + UDP_CHECKSUM_OFF] = partial >>> 8;
-    b[u + UDP_CHECKSUM_OFF + 1] = partial & 0xff;
-    const hdrs = u + UDP_HEADER_LEN - p;
-    writeVnetHdr(b, VNET_HDR_OFF, VIRTIO_NET_HDR_F_NEEDS_CSUM, VIRTIO_NET_HDR_GSO_UDP_L4,
-      hdrs, this.gsoSize, ETH_HEADER_LEN + this.ipLen, UDP_CHECKSUM_OFF);
-    this.out.writeSuperFrame(b, VNET_HDR_OFF, b, p, len, n, n * hdrs + (len - hdrs));
-  }
-
-  /** Forgets the pending super-frame without writing it (the port closes). */
-  drop(): void {
-    this.count = 0;
-    this.pb = this.buffer;
+    const n = this.takePending();
+    if (n > 0) this.writePending(n, UDP_HEADER_LEN, VIRTIO_NET_HDR_GSO_UDP_L4, UDP_CHECKSUM_OFF, UDP_LEN_OFF);
   }
 
   /** True if the datagram at buf[off] (UDP header at u) continues the pending flow. */
@@ -167,34 +110,19 @@ export class UdpCoalescer {
     return true;
   }
 
-  /** Starts a pending super-frame with this datagram, by reference (nothing copied or verified yet). */
-  private begin(buf: Buffer, off: number, len: number, u: number, payload: number): void {
-    this.count = 1;
-    this.pb = buf;
-    this.start = off;
-    this.end = off + len;
-    this.ipLen = u - off - ETH_HEADER_LEN;
-    this.gsoSize = payload;
-  }
-
   /** A second datagram follows: copies the first into `buffer` and verifies its checksum. False if
    *  it fails (still pending by reference then, to be written alone). */
   private copyFirst(): boolean {
     const src = this.pb;
-    const b = this.buffer;
     const off = this.start;
     const hdrs = ETH_HEADER_LEN + this.ipLen + UDP_HEADER_LEN;
     const u = off + ETH_HEADER_LEN + this.ipLen;
     const payload = this.gsoSize;
-    const p = alignedFrameStart(src, off, hdrs, b);
+    const p = alignedFrameStart(src, off, hdrs, this.buffer);
     const pseudo = pseudoSumWithoutLength(src, off + ETH_HEADER_LEN, this.ipLen, IPPROTO_UDP);
-    const sum = inetCopySum(src, u + UDP_HEADER_LEN, b, p + hdrs, payload, inetSum(src, u, UDP_HEADER_LEN, pseudo + UDP_HEADER_LEN + payload));
+    const sum = inetCopySum(src, u + UDP_HEADER_LEN, this.buffer, p + hdrs, payload, inetSum(src, u, UDP_HEADER_LEN, pseudo + UDP_HEADER_LEN + payload));
     if (inetFold(sum) !== 0xffff) return false;
-    for (let i = 0; i < hdrs; i++) b[p + i] = src[off + i];
-    this.pb = b;
-    this.start = p;
-    this.end = p + hdrs + payload;
-    this.pseudo = pseudo;
+    this.adoptCopiedFirst(p, hdrs, pseudo);
     return true;
   }
 }

@@ -5,8 +5,7 @@
 // so JIT noise cannot fail it and one stray object per frame cannot pass it. Figures: bench/switch.ts.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { GCProfiler, getHeapStatistics, setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
+import { allocatedBytes, collectGarbage } from '../helpers/heap-alloc.js';
 import { HEADROOM, newCounters, REMOTE_NONE, type FrameSink, type Port } from '../../src/dataplane/port.js';
 import { macWrite } from '../../src/dataplane/mac.js';
 import { createSwitch } from '../../src/dataplane/switch.js';
@@ -25,25 +24,6 @@ class NullPort implements Port {
   }
   flush(): void {}
   close(): void {}
-}
-
-function gcFn(): () => void {
-  const g = (globalThis as { gc?: () => void }).gc;
-  if (g) return g;
-  setFlagsFromString('--expose-gc');
-  return runInNewContext('gc') as () => void;
-}
-
-/** Heap bytes allocated while fn runs, including what GCs reclaimed meanwhile. */
-function allocated(fn: () => void): number {
-  const prof = new GCProfiler();
-  const before = getHeapStatistics().used_heap_size;
-  prof.start();
-  fn();
-  const result = prof.stop();
-  let reclaimed = 0;
-  for (const s of result.statistics) reclaimed += s.beforeGC.heapStatistics.usedHeapSize - s.afterGC.heapStatistics.usedHeapSize;
-  return getHeapStatistics().used_heap_size - before + reclaimed;
 }
 
 function buildRig(observe: boolean) {
@@ -86,12 +66,11 @@ function buildRig(observe: boolean) {
 }
 
 function bytesPerFrame(observe: boolean) {
-  const gc = gcFn();
   const rig = buildRig(observe);
   rig.run(FRAMES); // warm up and optimise
   rig.run(FRAMES);
-  gc();
-  const perFrame = allocated(() => rig.run(FRAMES)) / FRAMES;
+  collectGarbage();
+  const perFrame = allocatedBytes(() => rig.run(FRAMES)) / FRAMES;
   return { perFrame, rig };
 }
 

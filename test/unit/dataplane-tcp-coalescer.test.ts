@@ -6,6 +6,7 @@
 // every rule that ends or prevents a merge; order kept; no allocation per frame.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { Recorder, type Written } from './coalescer-recorder.js';
 import { GCProfiler, getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { TcpCoalescer, COALESCE_BUFFER_BYTES, mergeableTcp, type CoalescedOutput } from '../../src/dataplane/tcp-coalescer.js';
@@ -18,24 +19,6 @@ import {
 
 const MSS = 1448;
 const TS: Flow = { tcpOptions: tsOptions() };
-
-interface Written {
-  kind: 'plain' | 'gso';
-  frame: Buffer;
-  hdr: Buffer | null;
-  segments: number;
-  bytes: number;
-}
-
-class Recorder implements CoalescedOutput {
-  out: Written[] = [];
-  writeFrame(buf: Buffer, off: number, len: number): void {
-    this.out.push({ kind: 'plain', frame: Buffer.from(buf.subarray(off, off + len)), hdr: null, segments: 1, bytes: len });
-  }
-  writeSuperFrame(hdr: Buffer, hdrOff: number, buf: Buffer, off: number, len: number, segments: number, segmentBytes: number): void {
-    this.out.push({ kind: 'gso', frame: Buffer.from(buf.subarray(off, off + len)), hdr: Buffer.from(hdr.subarray(hdrOff, hdrOff + 10)), segments, bytes: segmentBytes });
-  }
-}
 
 /** Feeds frames (each at an offset inside a bigger buffer, like a burst), then flushes. */
 function feed(frames: Buffer[], flush = true): { rec: Recorder; co: TcpCoalescer } {

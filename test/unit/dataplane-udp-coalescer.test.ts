@@ -6,30 +6,12 @@
 // merge; order kept; no allocation per frame.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { Recorder, type Written } from './coalescer-recorder.js';
 import { UdpCoalescer, UDP_GRO_MAX_SEGMENTS, mergeableUdp } from '../../src/dataplane/udp-coalescer.js';
-import type { CoalescedOutput } from '../../src/dataplane/coalesce-ip.js';
 import { VIRTIO_NET_HDR_F_NEEDS_CSUM, VIRTIO_NET_HDR_GSO_UDP_L4 } from '../../src/wire/virtio-net-hdr.js';
 import { payloadAt, pseudo, refChecksum, refFold } from './tcp-frames.js';
 import { UDP, datagram, stream } from './udp-frames.js';
 import { allocatedBytes, collectGarbage } from '../helpers/heap-alloc.js';
-
-interface Written {
-  kind: 'plain' | 'gso';
-  frame: Buffer;
-  hdr: Buffer | null;
-  segments: number;
-  bytes: number;
-}
-
-class Recorder implements CoalescedOutput {
-  out: Written[] = [];
-  writeFrame(buf: Buffer, off: number, len: number): void {
-    this.out.push({ kind: 'plain', frame: Buffer.from(buf.subarray(off, off + len)), hdr: null, segments: 1, bytes: len });
-  }
-  writeSuperFrame(hdr: Buffer, hdrOff: number, buf: Buffer, off: number, len: number, segments: number, segmentBytes: number): void {
-    this.out.push({ kind: 'gso', frame: Buffer.from(buf.subarray(off, off + len)), hdr: Buffer.from(hdr.subarray(hdrOff, hdrOff + 10)), segments, bytes: segmentBytes });
-  }
-}
 
 /** Feeds frames (each at an offset inside a bigger buffer, like a burst) the way the TAP port does:
  *  mergeable UDP to the coalescer, anything else written after flushing it. */
