@@ -57,6 +57,47 @@ export interface Seg {
   badChecksum?: boolean;
 }
 
+/** IP header fields of a test frame (defaults: TOS 0, TTL 64, id 0, DF set, flow label 0). */
+export interface IpFields {
+  v6?: boolean;
+  tos?: number;
+  ttl?: number;
+  id?: number;
+  df?: boolean;
+  flowLabel?: number;
+  dstMac?: number[];
+}
+
+/** Writes the Ethernet header (02:..:01 -> dstMac, default 02:..:02) and an IPv4 (valid header
+ *  checksum) or IPv6 header between SRC and DST for `proto` with `l4Len` transport bytes at f[0]. */
+export function writeEthIp(f: Buffer, o: IpFields, proto: number, l4Len: number): void {
+  f.set(o.dstMac ?? [0x02, 0, 0, 0, 0, 2], 0);
+  f.set([0x02, 0, 0, 0, 0, 1], 6);
+  f.writeUInt16BE(o.v6 ? 0x86dd : 0x0800, 12);
+  const ip = 14;
+  const tos = o.tos ?? 0;
+  if (o.v6) {
+    const fl = o.flowLabel ?? 0;
+    f.set([0x60 | (tos >>> 4), ((tos & 0x0f) << 4) | (fl >>> 16), (fl >>> 8) & 0xff, fl & 0xff], ip);
+    f.writeUInt16BE(l4Len, ip + 4);
+    f[ip + 6] = proto;
+    f[ip + 7] = o.ttl ?? 64;
+    f.set(SRC6, ip + 8);
+    f.set(DST6, ip + 24);
+  } else {
+    f[ip] = 0x45;
+    f[ip + 1] = tos;
+    f.writeUInt16BE(20 + l4Len, ip + 2);
+    f.writeUInt16BE(o.id ?? 0, ip + 4);
+    f.writeUInt16BE(o.df === false ? 0 : 0x4000, ip + 6);
+    f[ip + 8] = o.ttl ?? 64;
+    f[ip + 9] = proto;
+    f.set(SRC4, ip + 12);
+    f.set(DST4, ip + 16);
+    f.writeUInt16BE(refChecksum(f.subarray(ip, ip + 20)), ip + 10);
+  }
+}
+
 /** A complete Ethernet frame: 14 + 20/40 + 20 + options + payload bytes, checksums valid. */
 export function segment(flow: Flow, s: Seg): Buffer {
   const v6 = flow.v6 ?? false;
@@ -65,29 +106,8 @@ export function segment(flow: Flow, s: Seg): Buffer {
   const ipLen = v6 ? 40 : 20;
   const l4Len = tcpLen + s.payload.length;
   const f = Buffer.alloc(14 + ipLen + l4Len);
-  f.set(flow.dstMac ?? [0x02, 0, 0, 0, 0, 2], 0);
-  f.set([0x02, 0, 0, 0, 0, 1], 6);
-  f.writeUInt16BE(v6 ? 0x86dd : 0x0800, 12);
+  writeEthIp(f, { ...flow, id: s.id ?? 0x1000, flowLabel: 0xabcde }, 6, l4Len);
   const ip = 14;
-  if (v6) {
-    f.set([0x60 | ((flow.tos ?? 0) >>> 4), ((flow.tos ?? 0) & 0x0f) << 4 | 0x0a, 0xbc, 0xde], ip);
-    f.writeUInt16BE(l4Len, ip + 4);
-    f[ip + 6] = 6;
-    f[ip + 7] = flow.ttl ?? 64;
-    f.set(SRC6, ip + 8);
-    f.set(DST6, ip + 24);
-  } else {
-    f[ip] = 0x45;
-    f[ip + 1] = flow.tos ?? 0;
-    f.writeUInt16BE(20 + l4Len, ip + 2);
-    f.writeUInt16BE(s.id ?? 0x1000, ip + 4);
-    f.writeUInt16BE(flow.df === false ? 0 : 0x4000, ip + 6);
-    f[ip + 8] = flow.ttl ?? 64;
-    f[ip + 9] = 6;
-    f.set(SRC4, ip + 12);
-    f.set(DST4, ip + 16);
-    f.writeUInt16BE(refChecksum(f.subarray(ip, ip + 20)), ip + 10);
-  }
   const t = ip + ipLen;
   f.writeUInt16BE(flow.srcPort ?? 40000, t);
   f.writeUInt16BE(flow.dstPort ?? 5201, t + 2);
