@@ -1,5 +1,5 @@
 // Microbenchmark (benny) of software GSO and checksum completion for TAP offloads
-// (src/dataplane/tcp-segmenter.ts, src/wire/inet-checksum.ts): cutting a 64 KB TCPv4 super-frame into
+// (src/dataplane/gso-segmenter.ts, src/wire/inet-checksum.ts): cutting a 64 KB TCPv4 super-frame into
 // 46 segments of MSS 1448, completing the checksum of a 1448-byte TCP segment (NEEDS_CSUM), and the
 // word-at-a-time sum against checksum.ts's 2-bytes-per-step checksumAdd (which chose WORDS_MIN_LEN).
 // Prints ns/op and MB/s per case and saves benny's JSON to bench/results/segmenter.json.
@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { checksumAdd } from '../src/wire/index.js';
 import { inetSum, inetCopySum } from '../src/wire/inet-checksum.js';
 import { writeVnetHdr, VIRTIO_NET_HDR_F_NEEDS_CSUM, VIRTIO_NET_HDR_GSO_TCPV4, VIRTIO_NET_HDR_GSO_NONE } from '../src/wire/virtio-net-hdr.js';
-import { TcpSegmenter, completeChecksum } from '../src/dataplane/tcp-segmenter.js';
+import { GsoSegmenter, completeChecksum } from '../src/dataplane/gso-segmenter.js';
 import { HEADROOM } from '../src/dataplane/port.js';
 
 // Our choice: short runs keep the whole suite under a minute on 2 cores; margins are printed.
@@ -42,7 +42,7 @@ function frame(payload: number, gsoType: number): { buf: Buffer; hdrOff: number;
 
 const superFrame = frame(65535 - 20 - 32, VIRTIO_NET_HDR_GSO_TCPV4);
 const one = frame(MSS, VIRTIO_NET_HDR_GSO_NONE);
-const seg = new TcpSegmenter(64, HEADROOM + 9216, HEADROOM);
+const seg = new GsoSegmenter(64, HEADROOM + 9216, HEADROOM);
 const copyDst = Buffer.alloc(4096);
 const copyAligned = 4 + ((one.buf.byteOffset + one.off + 66 - copyDst.byteOffset) & 3);
 let sink = 0; // consumed by every case so nothing is optimised away

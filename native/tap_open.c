@@ -1,7 +1,8 @@
 /* Opening, persisting and closing a TAP device (IFF_TAP | IFF_NO_PI, non-blocking, close-on-exec).
  * With offload, the device also gets IFF_VNET_HDR, a 10-byte struct virtio_net_hdr (TUNSETVNETHDRSZ)
- * and TUNSETOFFLOAD CSUM|TSO4|TSO6|TSO_ECN, so the kernel hands us TCP super-frames of up to 64 KB;
- * without offload TUNSETOFFLOAD 0 clears what an earlier opener of a persistent TAP set.
+ * and TUNSETOFFLOAD CSUM|TSO4|TSO6|TSO_ECN|USO4|USO6, so the kernel hands us TCP super-frames of up
+ * to 64 KB and the UDP_SEGMENT sends of the container's sockets whole (a kernel older than 6.2, which
+ * has no USO, gets the same without USO4|USO6: its UDP stays MTU-sized); without offload TUNSETOFFLOAD 0 clears what an earlier opener of a persistent TAP set.
  * TUNSETIFF looks the name up in the opener's network namespace, so re-attaching a persistent TAP
  * that lives in a container's namespace is done on a short-lived dedicated pthread that setns()es
  * into that namespace, opens, and exits: the event-loop thread never changes namespace
@@ -27,9 +28,18 @@ static const char TUN_DEVICE[] = "/dev/net/tun";
 /* From include/uapi/linux/virtio_net.h: the header we ask for is exactly struct virtio_net_hdr. */
 _Static_assert(sizeof(struct virtio_net_hdr) == TSNET_VNET_HDR_LEN, "struct virtio_net_hdr is 10 bytes");
 
-/* Our choice: the offloads of an offload TAP (include/uapi/linux/if_tun.h). Checksum offload and TCP
- * segmentation for IPv4/IPv6 (with ECN); no UFO/USO: UDP stays MTU-sized. */
-#define TAP_OFFLOADS (TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_TSO_ECN)
+/* From include/uapi/linux/if_tun.h since Linux 6.2 (older userspace headers lack them). */
+#ifndef TUN_F_USO4
+#define TUN_F_USO4 0x20
+#endif
+#ifndef TUN_F_USO6
+#define TUN_F_USO6 0x40
+#endif
+/* Our choice: the offloads of an offload TAP (include/uapi/linux/if_tun.h). Checksum offload, TCP
+ * segmentation for IPv4/IPv6 (with ECN) and UDP segmentation (USO, a UDP_SEGMENT send as one frame);
+ * no UFO (IP fragments). TAP_OFFLOADS_NO_USO is the fallback for kernels that refuse USO. */
+#define TAP_OFFLOADS_NO_USO (TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_TSO_ECN)
+#define TAP_OFFLOADS (TAP_OFFLOADS_NO_USO | TUN_F_USO4 | TUN_F_USO6)
 
 /* Our choice: longest netns path we accept (/var/run/netns/NAME or /proc/PID/ns/net fit easily). */
 #define NETNS_PATH_MAX 4096
@@ -84,7 +94,9 @@ static void open_here(struct open_req *r) {
     close(fd);
     return;
   }
-  if (ioctl(fd, TUNSETOFFLOAD, (unsigned long)(r->offload ? TAP_OFFLOADS : 0)) < 0) {
+  /* a kernel without USO refuses the whole set with EINVAL */
+  if (ioctl(fd, TUNSETOFFLOAD, (unsigned long)(r->offload ? TAP_OFFLOADS : 0)) < 0 &&
+      !(r->offload && errno == EINVAL && ioctl(fd, TUNSETOFFLOAD, (unsigned long)TAP_OFFLOADS_NO_USO) == 0)) {
     fail(r, "ioctl(TUNSETOFFLOAD)");
     close(fd);
     return;

@@ -7,7 +7,7 @@
 // overwrites a frame it delivered. Bytes before `off` down to `off - HEADROOM` may be written by
 // an output that encapsulates in place (convention 2).
 //
-// `vnet` (optional, last) marks a TCP super-frame from a TAP with offloads: the offset in `buf` of
+// `vnet` (optional, last) marks a TCP or UDP super-frame from a TAP with offloads: the offset in `buf` of
 // its virtio-net header (src/wire/virtio-net-hdr.ts), -1 or absent for a plain frame. Only a port
 // that says `acceptsOffload` is given such a frame; for the others the switch cuts it into plain
 // segments first (software GSO), so a super-frame goes whole from one container's TAP to another's.
@@ -59,7 +59,7 @@ export interface Port {
   /** Sends one frame out of this port. Synchronous; a frame that cannot be sent is counted as a drop.
    *  `vnet` >= 0 only if acceptsOffload (see the header). */
   output(buf: Buffer, off: number, len: number, remote: number, vnet?: number): void;
-  /** Takes TCP super-frames with their virtio-net header as they are (a TAP with offloads). */
+  /** Takes TCP and UDP super-frames with their virtio-net header as they are (a TAP with offloads). */
   readonly acceptsOffload?: boolean;
   /** Ends a burst of output() calls (lets batched ports write everything at once). */
   flush?(): void;

@@ -11,7 +11,7 @@ import { conflict, notFound } from '../errors.js';
 import { Fdb, LEARN_ADDED, LEARN_MOVED, monotonicMs } from './fdb.js';
 import { MAC_GROUP_BIT, macValue } from './mac.js';
 import { countDrop, HEADROOM, newCounters, REMOTE_ALL, REMOTE_NONE, type FrameSink, type Port, type PortCounters } from './port.js';
-import { segmenterFor, type TcpSegmenter } from './tcp-segmenter.js';
+import { segmenterFor, type GsoSegmenter } from './gso-segmenter.js';
 import { vnetGsoSize } from '../wire/virtio-net-hdr.js';
 import type { FdbEntryView, FdbKind, FdbStats } from './fdb.js';
 
@@ -51,7 +51,7 @@ export interface SwitchCounters {
   learned: number;
   moved: number;
   dropped: Record<string, number>;
-  /** TCP super-frames (from a TAP with offloads) cut into segments for a port that takes plain frames */
+  /** TCP and UDP super-frames (from a TAP with offloads) cut into segments for a port that takes plain frames */
   segmented: number;
   /** the segments made from them */
   segments: number;
@@ -149,7 +149,7 @@ class LearningSwitch implements Switch {
   private segmentedSeq = -1;
   private segmentCount = 0;
   private segmentsOut = false;
-  private segmenter: TcpSegmenter | null = null;
+  private segmenter: GsoSegmenter | null = null;
 
   constructor(opts: SwitchOptions) {
     this.name = opts.name;
@@ -310,7 +310,7 @@ class LearningSwitch implements Switch {
       dropped['bad-offload'] = (dropped['bad-offload'] ?? 0) + 1;
       return;
     }
-    const seg = this.segmenter as TcpSegmenter;
+    const seg = this.segmenter as GsoSegmenter;
     const sbuf = seg.buffer;
     for (let k = 0; k < n; k++) {
       const slen = seg.lengths[k];

@@ -4,12 +4,13 @@
 // (convention 4). output() writes one frame; a full device queue is counted as 'tx-would-block'.
 // Used by the control plane for every container endpoint and by `tsnet switch`.
 //
-// On a TAP opened with offloads (TSO + checksum offload, device.offload) the container's kernel
-// hands over TCP super-frames of up to 64 KB and frames whose L4 checksum is left for us (virtio
-// header NEEDS_CSUM). A partial checksum is completed in place; a super-frame goes to the switch
-// whole, with the offset of its virtio header (port.ts `vnet`): the switch hands it as it is to
-// another offload TAP (acceptsOffload: written once with its header, no cutting, no merging) and
-// cuts it into MSS-sized segments (software GSO) for any other port. The other way, plain frames the
+// On a TAP opened with offloads (TSO, USO + checksum offload, device.offload) the container's kernel
+// hands over TCP super-frames of up to 64 KB, UDP super-frames (a socket's UDP_SEGMENT send, gso_type
+// UDP_L4) and frames whose L4 checksum is left for us (virtio header NEEDS_CSUM). A partial checksum
+// is completed in place; a super-frame goes to the switch whole, with the offset of its virtio header
+// (port.ts `vnet`): the switch hands it as it is to another offload TAP (acceptsOffload: written once
+// with its header, no cutting, no merging) and cuts it into MSS- or gso_size-sized segments
+// (software GSO, gso-segmenter.ts) for any other port. The other way, plain frames the
 // switch outputs to an offload TAP (MTU-sized segments from the tunnel) go through a TCP coalescer
 // (tcp-coalescer.ts, userspace GRO): consecutive segments of one flow in a burst become one
 // super-frame, written once with a GSO virtio header, and a UDP coalescer (udp-coalescer.ts) does
@@ -31,7 +32,7 @@ import {
 } from '../wire/virtio-net-hdr.js';
 import { countDrop, HEADROOM, newCounters, REMOTE_NONE, type FrameSink, type Port, type PortCounters } from './port.js';
 import { atIoTurnEnd, enterIoTurn, leaveIoTurn } from './io-turn.js';
-import { completeChecksum } from './tcp-segmenter.js';
+import { completeChecksum } from './gso-segmenter.js';
 import { TcpCoalescer, type CoalescedOutput } from './tcp-coalescer.js';
 import { UdpCoalescer, mergeableUdp } from './udp-coalescer.js';
 

@@ -3,7 +3,7 @@
 // segment each) are merged into one super-frame and written once behind a virtio-net header with
 // gso_type TCPV4/TCPV6 and NEEDS_CSUM, so the container's kernel runs its TCP receive path once per
 // ~64 KB instead of once per segment. Used by the TAP port (tap-port.ts) on offload devices; the
-// reverse of tcp-segmenter.ts. wireguard-go's tun GRO (tun/offload_linux.go) does the same.
+// reverse of gso-segmenter.ts. wireguard-go's tun GRO (tun/offload_linux.go) does the same.
 //
 // The merge rules are Linux's inet_gro_receive() / ipv6_gro_receive() / tcp_gro_receive()
 // (net/ipv4/af_inet.c, net/ipv6/ip6_offload.c, net/ipv4/tcp_offload.c), restricted to what a bulk

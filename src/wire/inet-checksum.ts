@@ -1,5 +1,5 @@
 // A fast Internet checksum sum (RFC 1071) for long ranges: TCP payloads of segments cut by
-// src/dataplane/tcp-segmenter.ts and checksums completed for NEEDS_CSUM frames from TAP offloads.
+// src/dataplane/gso-segmenter.ts and checksums completed for NEEDS_CSUM frames from TAP offloads.
 // checksum.ts (checksumAdd) adds one 16-bit word per step; this reads 32-bit words through a
 // Uint32Array view of the buffer's memory, one load per 4 bytes: 1480 bytes in 310-440 ns against
 // 650 ns for checksumAdd (bench/segmenter.ts; 4.5x in a tight loop without benny's overhead). inetCopySum() copies
@@ -72,7 +72,7 @@ export function inetSum(buf: Uint8Array, off: number, len: number, sum = 0): num
     }
     for (; w < stop; w++) s0 += words[w];
     // folded here, not by calling inetFold: a number above 2^31 passed to a call that is not
-    // inlined is boxed into a 16-byte heap object (test/unit/dataplane-tcp-segmenter.test.ts)
+    // inlined is boxed into a 16-byte heap object (test/unit/dataplane-gso-segmenter.test.ts)
     let x = folded + s0 + s1;
     while (x > 0xffff) x = (x % 0x10000) + Math.floor(x / 0x10000);
     folded = x;
@@ -134,7 +134,7 @@ export function inetCopySum(src: Uint8Array, srcOff: number, dst: Uint8Array, ds
         s0 += x;
       }
       // folded here, not by calling inetFold: a number above 2^31 passed to a call that is not
-      // inlined is boxed into a 16-byte heap object (test/unit/dataplane-tcp-segmenter.test.ts)
+      // inlined is boxed into a 16-byte heap object (test/unit/dataplane-gso-segmenter.test.ts)
       let x = folded + s0 + s1;
       while (x > 0xffff) x = (x % 0x10000) + Math.floor(x / 0x10000);
       folded = x;

@@ -2,7 +2,7 @@
 // every frame it reads and expects in front of every frame it is given. It says whether the frame still
 // needs its L4 checksum (NEEDS_CSUM: partial checksum at csum_start + csum_offset) and whether it is a
 // TCP/UDP super-frame to be cut into gso_size pieces (GSO). Used by the TAP port (native side reads it)
-// and by src/dataplane/tcp-segmenter.ts, which turns such frames into plain ones.
+// and by src/dataplane/gso-segmenter.ts, which turns such frames into plain ones.
 //
 // include/uapi/linux/virtio_net.h, struct virtio_net_hdr (10 bytes; virtio 1.x section 5.1.6):
 //

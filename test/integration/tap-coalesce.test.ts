@@ -3,7 +3,7 @@
 // pairings: both TAPs with offloads (super-frames go from one to the other whole: passed through),
 // a plain TAP sending to an offload TAP (the receiving port merges MTU-sized segments into
 // super-frames: tcp-coalescer.ts), and an offload TAP sending to a plain one (the switch cuts the
-// super-frames into segments: software GSO, tcp-segmenter.ts).
+// super-frames into segments: software GSO, gso-segmenter.ts).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { TapDevice } from '../../src/native/tap.js';

@@ -1,4 +1,4 @@
-// TCP super-frames in the switch (port.ts `vnet`, switch.ts sendSegments): a super-frame goes whole,
+// TCP and UDP super-frames in the switch (port.ts `vnet`, switch.ts sendSegments): a super-frame goes whole,
 // with its virtio-net header, to a port that accepts offloads, and is cut once into plain segments
 // (software GSO) for every other port, a flood included; a second super-frame in one burst flushes
 // the ports the first one's segments went to before the segmenter's buffer is reused.
@@ -8,6 +8,7 @@ import { createSwitch } from '../../src/dataplane/switch.js';
 import { createMemoryPort } from '../../src/dataplane/memory-port.js';
 import { newCounters, REMOTE_NONE, type FrameSink, type Port } from '../../src/dataplane/port.js';
 import { buildSuperFrame, TS_OPTS, ACK, PSH } from './tcp-frames.js';
+import { udpSuperFrame, udpSuperFrameDatagrams } from './udp-frames.js';
 
 const DST = '02:00:00:00:00:02'; // buildSuperFrame's destination
 const MSS = 1448;
@@ -65,6 +66,22 @@ test('to a port that takes plain frames it is cut into MSS segments whose payloa
   const payload = Buffer.concat(plain.sent.map((s) => s.frame.subarray(hdrs)));
   assert.equal(payload, b.payload);
   for (const s of plain.sent.slice(0, 10)) assert.is(s.frame.length, hdrs + MSS);
+});
+
+test('a UDP super-frame (UDP_L4) goes whole to an offload port and as its datagrams to a plain port', () => {
+  const { sw, from, tap, plain } = setup();
+  const spec = { payloadLen: 12 * 1200 + 5, gsoSize: 1200, id: 0x4321 };
+  const u = udpSuperFrame(spec); // to 02:..:02, not learnt: flooded to both
+  sw.input(from, u.buf, u.off, u.len, REMOTE_NONE, u.hdrOff);
+  sw.flush();
+  assert.is(tap.got.length, 1);
+  assert.is(tap.got[0]!.len, u.len);
+  assert.is(tap.got[0]!.vnet, u.hdrOff);
+  const want = udpSuperFrameDatagrams(spec);
+  assert.is(plain.sent.length, 13);
+  plain.sent.forEach((s, i) => assert.equal(s.frame, want[i], `datagram ${i}`));
+  assert.is(sw.counters.segmented, 1);
+  assert.is(sw.counters.segments, 13);
 });
 
 test('a flood gives the offload port the whole frame and the others one cut', () => {

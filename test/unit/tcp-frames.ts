@@ -139,7 +139,7 @@ export function run(flow: Flow, seq0: number, mss: number, count: number, id0 = 
   return out;
 }
 
-/** A TCP super-frame as a TAP with TSO delivers it (test/unit/dataplane-tcp-segmenter.test.ts, dataplane-switch-offload.test.ts). */
+/** A TCP super-frame as a TAP with TSO delivers it (test/unit/dataplane-gso-segmenter.test.ts, dataplane-switch-offload.test.ts). */
 export interface SuperFrameSpec {
   v6?: boolean;
   vlan?: boolean;

@@ -1,7 +1,8 @@
-// Software GSO for frames read from a TAP opened with IFF_VNET_HDR and TSO/checksum offloads: a TCP
+// Software GSO for frames read from a TAP opened with IFF_VNET_HDR and TSO/USO/checksum offloads: a TCP
 // super-frame (virtio gso_type TCPV4/TCPV6, up to 64 KB) is cut into plain, fully checksummed
-// Ethernet+IP+TCP frames of at most gso_size payload bytes, and a NEEDS_CSUM frame gets its L4 checksum
-// computed. Frames must be plain before they enter a VXLAN tunnel (complete checksums, <= MTU). Used by
+// Ethernet+IP+TCP frames of at most gso_size payload bytes, a UDP super-frame (gso_type UDP_L4, from
+// a socket using UDP_SEGMENT) into datagrams of gso_size payload bytes (the last one may be shorter),
+// and a NEEDS_CSUM frame gets its L4 checksum computed. Frames must be plain before they enter a VXLAN tunnel (complete checksums, <= MTU). Used by
 // the TAP port's receive path; the segments land in slots of one buffer allocated at construction,
 // each with `headroom` free bytes before it for in-place encapsulation (port.ts HEADROOM).
 //
@@ -11,17 +12,18 @@
 // bytes sent before, FIN and PSH only on the last segment, CWR only on the first, and the TCP checksum
 // computed in full (pseudo-header + header + payload; the super-frame's field holds only a partial sum).
 // hdr_len and csum_start from the virtio header are not trusted: the headers are parsed and every length
-// is checked against the buffer. Hot path: no allocation per call, never throws on a bad frame.
+// is checked against the buffer. UDP follows __udp_gso_segment(): the IP header as for TCP, each
+// datagram's UDP length set and its checksum computed in full (0 sent as 0xffff). Hot path: no allocation per call, never throws on a bad frame.
 import {
   ETHERTYPE_IPV4, ETHERTYPE_IPV6, ethHeaderLen, ethType,
   IPV4_MIN_HEADER_LEN, IPV4_TOTAL_LEN_OFF, IPV4_ID_OFF, IPV4_PROTO_OFF, IPV4_SRC_OFF,
-  IPPROTO_TCP, writeIpv4Checksum, pseudoHeaderSumIpv6,
+  IPPROTO_TCP, IPPROTO_UDP, writeIpv4Checksum, pseudoHeaderSumIpv6,
   IPV6_HEADER_LEN, IPV6_PAYLOAD_LEN_OFF, IPV6_NEXT_HEADER_OFF, IPV6_SRC_OFF, IPV6_DST_OFF, ipv4IsFragment,
 } from '../wire/index.js';
 import { inetSum, inetFold, inetCopySum } from '../wire/inet-checksum.js';
 import {
   VIRTIO_NET_HDR_LEN, VIRTIO_NET_HDR_F_NEEDS_CSUM, VIRTIO_NET_HDR_GSO_NONE, VIRTIO_NET_HDR_GSO_TCPV4,
-  VIRTIO_NET_HDR_GSO_TCPV6, VIRTIO_NET_HDR_GSO_ECN,
+  VIRTIO_NET_HDR_GSO_TCPV6, VIRTIO_NET_HDR_GSO_UDP_L4, VIRTIO_NET_HDR_GSO_ECN,
   vnetFlags, vnetGsoType, vnetGsoSize, vnetCsumStart, vnetCsumOffset,
 } from '../wire/virtio-net-hdr.js';
 import { internal } from '../errors.js';
@@ -29,6 +31,9 @@ import { TCP_SEQ_OFF, TCP_DATA_OFF_OFF, TCP_FLAGS_OFF, TCP_CHECKSUM_OFF, TCP_MIN
 
 // ---- from the spec (RFC 9293 section 3.1; RFC 791 section 3.1; RFC 3168 section 6.1 for CWR) ----
 const IPV4_MAX_HEADER_LEN = 60;
+const UDP_HEADER_LEN = 8;
+const UDP_LEN_OFF = 4;
+const UDP_CHECKSUM_OFF = 6;
 /** Longest header run a segment carries: Ethernet + 802.1Q tag + IPv4 with options + TCP with options. */
 export const SEGMENT_MAX_HEADERS = 14 + 4 + IPV4_MAX_HEADER_LEN + TCP_MAX_HEADER_LEN;
 
@@ -42,7 +47,7 @@ export const ALIGN_SLACK = 3;
 export const SEGMENT_BAD_HEADERS = -1;
 /** More segments than the segmenter has slots. */
 export const SEGMENT_TOO_MANY = -2;
-/** Valid but not handled: GSO UDP/UDP_L4 or an unknown gso_type, IPv6 extension headers, non-IP. */
+/** Valid but not handled: GSO UDP (UFO) or an unknown gso_type, IPv6 extension headers, non-IP. */
 export const SEGMENT_UNSUPPORTED = -3;
 /** One segment (or the plain frame) does not fit a slot. */
 export const SEGMENT_TOO_BIG = -4;
@@ -68,7 +73,7 @@ export function completeChecksum(buf: Uint8Array, off: number, len: number, csum
   return true;
 }
 
-export class TcpSegmenter {
+export class GsoSegmenter {
   /** The output slots: segment i is buffer[offsets[i], offsets[i] + lengths[i]). */
   readonly buffer: Buffer;
   /** Start of segment i, set by each call: slot i * segmentRoom + headroom + 0..ALIGN_SLACK; at least
@@ -85,7 +90,7 @@ export class TcpSegmenter {
   constructor(maxSegments: number, segmentRoom: number, headroom: number) {
     if (!Number.isInteger(maxSegments) || maxSegments < 1 || !Number.isInteger(headroom) || headroom < 0 ||
       !Number.isInteger(segmentRoom) || segmentRoom <= headroom + ALIGN_SLACK + SEGMENT_MAX_HEADERS) {
-      throw internal('ESEGMENTER_ARGS', `TcpSegmenter needs maxSegments >= 1 and segmentRoom > headroom + ${ALIGN_SLACK + SEGMENT_MAX_HEADERS}, got ${maxSegments}, ${segmentRoom}, ${headroom}.`);
+      throw internal('ESEGMENTER_ARGS', `GsoSegmenter needs maxSegments >= 1 and segmentRoom > headroom + ${ALIGN_SLACK + SEGMENT_MAX_HEADERS}, got ${maxSegments}, ${segmentRoom}, ${headroom}.`);
     }
     this.maxSegments = maxSegments;
     this.segmentRoom = segmentRoom;
@@ -106,11 +111,12 @@ export class TcpSegmenter {
     if (!isView(buf, off, len) || !isView(buf, hdrOff, VIRTIO_NET_HDR_LEN)) return SEGMENT_BAD_HEADERS;
     const gsoType = vnetGsoType(buf, hdrOff) & ~VIRTIO_NET_HDR_GSO_ECN;
     if (gsoType === VIRTIO_NET_HDR_GSO_NONE) return this.copyPlain(buf, off, len, hdrOff);
-    if (gsoType !== VIRTIO_NET_HDR_GSO_TCPV4 && gsoType !== VIRTIO_NET_HDR_GSO_TCPV6) return SEGMENT_UNSUPPORTED;
+    const udp = gsoType === VIRTIO_NET_HDR_GSO_UDP_L4;
+    if (gsoType !== VIRTIO_NET_HDR_GSO_TCPV4 && gsoType !== VIRTIO_NET_HDR_GSO_TCPV6 && !udp) return SEGMENT_UNSUPPORTED;
     const mss = vnetGsoSize(buf, hdrOff);
     if (mss === 0) return SEGMENT_BAD_HEADERS;
 
-    // ---- parse and check: Ethernet, IP, TCP ----
+    // ---- parse and check: Ethernet, IP, TCP or UDP ----
     const ethLen = ethHeaderLen(buf, off, len);
     if (ethLen < 0) return SEGMENT_BAD_HEADERS;
     const etherType = ethType(buf, off, len);
@@ -118,29 +124,37 @@ export class TcpSegmenter {
     const frameEnd = off + len;
     let ipHdrLen: number;
     let ipEnd: number;
-    const v4 = gsoType === VIRTIO_NET_HDR_GSO_TCPV4;
     if (etherType !== ETHERTYPE_IPV4 && etherType !== ETHERTYPE_IPV6) return SEGMENT_UNSUPPORTED;
+    // TCP says the IP version in gso_type; UDP_L4 is one type for both
+    const v4 = udp ? etherType === ETHERTYPE_IPV4 : gsoType === VIRTIO_NET_HDR_GSO_TCPV4;
+    const proto = udp ? IPPROTO_UDP : IPPROTO_TCP;
     if (v4) {
       if (etherType !== ETHERTYPE_IPV4 || frameEnd - l3 < IPV4_MIN_HEADER_LEN || (buf[l3] >>> 4) !== 4) return SEGMENT_BAD_HEADERS;
       ipHdrLen = (buf[l3] & 0x0f) << 2;
       const total = (buf[l3 + IPV4_TOTAL_LEN_OFF] << 8) | buf[l3 + IPV4_TOTAL_LEN_OFF + 1];
       if (ipHdrLen < IPV4_MIN_HEADER_LEN || total < ipHdrLen || l3 + total > frameEnd) return SEGMENT_BAD_HEADERS;
-      if (buf[l3 + IPV4_PROTO_OFF] !== IPPROTO_TCP) return SEGMENT_BAD_HEADERS;
+      if (buf[l3 + IPV4_PROTO_OFF] !== proto) return SEGMENT_BAD_HEADERS;
       if (ipv4IsFragment(buf, l3)) return SEGMENT_BAD_HEADERS;
       ipEnd = l3 + total;
     } else {
       if (etherType !== ETHERTYPE_IPV6 || frameEnd - l3 < IPV6_HEADER_LEN || (buf[l3] >>> 4) !== 6) return SEGMENT_BAD_HEADERS;
-      // only TCP right after the fixed header (no extension headers)
-      if (buf[l3 + IPV6_NEXT_HEADER_OFF] !== IPPROTO_TCP) return SEGMENT_UNSUPPORTED;
+      // only TCP or UDP right after the fixed header (no extension headers)
+      if (buf[l3 + IPV6_NEXT_HEADER_OFF] !== proto) return SEGMENT_UNSUPPORTED;
       ipHdrLen = IPV6_HEADER_LEN;
       ipEnd = l3 + IPV6_HEADER_LEN + ((buf[l3 + IPV6_PAYLOAD_LEN_OFF] << 8) | buf[l3 + IPV6_PAYLOAD_LEN_OFF + 1]);
       if (ipEnd > frameEnd) return SEGMENT_BAD_HEADERS;
     }
-    const tcp = l3 + ipHdrLen;
-    if (ipEnd - tcp < TCP_MIN_HEADER_LEN) return SEGMENT_BAD_HEADERS;
-    const tcpHdrLen = (buf[tcp + TCP_DATA_OFF_OFF] >>> 4) << 2;
-    if (tcpHdrLen < TCP_MIN_HEADER_LEN || tcp + tcpHdrLen > ipEnd) return SEGMENT_BAD_HEADERS;
-    const hdrs = tcp + tcpHdrLen - off; // Ethernet + IP + TCP header bytes copied into every segment
+    const tcp = l3 + ipHdrLen; // the L4 header, TCP or UDP
+    let tcpHdrLen: number;
+    if (udp) {
+      if (ipEnd - tcp < UDP_HEADER_LEN) return SEGMENT_BAD_HEADERS;
+      tcpHdrLen = UDP_HEADER_LEN;
+    } else {
+      if (ipEnd - tcp < TCP_MIN_HEADER_LEN) return SEGMENT_BAD_HEADERS;
+      tcpHdrLen = (buf[tcp + TCP_DATA_OFF_OFF] >>> 4) << 2;
+      if (tcpHdrLen < TCP_MIN_HEADER_LEN || tcp + tcpHdrLen > ipEnd) return SEGMENT_BAD_HEADERS;
+    }
+    const hdrs = tcp + tcpHdrLen - off; // Ethernet + IP + L4 header bytes copied into every segment
     const payload = ipEnd - (tcp + tcpHdrLen);
     const count = payload === 0 ? 1 : Math.ceil(payload / mss);
     if (count > this.maxSegments) return SEGMENT_TOO_MANY;
@@ -148,14 +162,14 @@ export class TcpSegmenter {
 
     // ---- per-frame constants ----
     // read and written byte by byte: a uint32 above 2^30 passed to or returned from a call is boxed
-    const seq0 = ((buf[tcp + TCP_SEQ_OFF] << 24) | (buf[tcp + TCP_SEQ_OFF + 1] << 16) | (buf[tcp + TCP_SEQ_OFF + 2] << 8) | buf[tcp + TCP_SEQ_OFF + 3]) >>> 0;
+    const seq0 = udp ? 0 : ((buf[tcp + TCP_SEQ_OFF] << 24) | (buf[tcp + TCP_SEQ_OFF + 1] << 16) | (buf[tcp + TCP_SEQ_OFF + 2] << 8) | buf[tcp + TCP_SEQ_OFF + 3]) >>> 0;
     const flags0 = buf[tcp + TCP_FLAGS_OFF];
     const id0 = v4 ? (buf[l3 + IPV4_ID_OFF] << 8) | buf[l3 + IPV4_ID_OFF + 1] : 0;
     // pseudo-header without its length (RFC 9293 section 3.1, RFC 8200 section 8.1); the IPv4 addresses
     // are summed as bytes (source and destination are adjacent): as numbers above 2^30 they would be boxed
     const pseudo = v4
-      ? inetSum(buf, l3 + IPV4_SRC_OFF, 8, IPPROTO_TCP)
-      : pseudoHeaderSumIpv6(buf, l3 + IPV6_SRC_OFF, l3 + IPV6_DST_OFF, IPPROTO_TCP, 0);
+      ? inetSum(buf, l3 + IPV4_SRC_OFF, 8, proto)
+      : pseudoHeaderSumIpv6(buf, l3 + IPV6_SRC_OFF, l3 + IPV6_DST_OFF, proto, 0);
     const out = this.buffer;
     const ipRel = ethLen; // IP header offset within a segment
     const tcpRel = ethLen + ipHdrLen;
@@ -193,6 +207,17 @@ export class TcpSegmenter {
         out[ip + IPV6_PAYLOAD_LEN_OFF] = l4Len >>> 8;
         out[ip + IPV6_PAYLOAD_LEN_OFF + 1] = l4Len & 0xff;
       }
+      if (udp) {
+        out[t + UDP_LEN_OFF] = l4Len >>> 8;
+        out[t + UDP_LEN_OFF + 1] = l4Len & 0xff;
+        out[t + UDP_CHECKSUM_OFF] = 0;
+        out[t + UDP_CHECKSUM_OFF + 1] = 0;
+        const u = ~inetFold(inetSum(out, t, UDP_HEADER_LEN, pseudo + l4Len + payloadSum)) & 0xffff || 0xffff;
+        out[t + UDP_CHECKSUM_OFF] = u >>> 8;
+        out[t + UDP_CHECKSUM_OFF + 1] = u & 0xff;
+        this.lengths[i] = hdrs + n;
+        continue;
+      }
       const seq = (seq0 + i * mss) >>> 0;
       out[t + TCP_SEQ_OFF] = seq >>> 24;
       out[t + TCP_SEQ_OFF + 1] = (seq >>> 16) & 0xff;
@@ -229,7 +254,7 @@ export class TcpSegmenter {
 }
 
 // ---- sizing (our choice) ----
-/** A TSO super-frame is one IP packet: at most this many payload bytes to cut (from the kernel). */
+/** A TSO or USO super-frame is one IP packet: at most this many payload bytes to cut (from the kernel). */
 const MAX_SUPER_PAYLOAD = 65535;
 /** The smallest MSS Linux sends (TCP_MIN_SND_MSS, include/net/tcp.h); a smaller gso_size gets slots
  *  for this one and is then refused by segment() (too many segments). */
@@ -238,7 +263,7 @@ const MIN_MSS = 48;
 /** `cur` if its slots hold segments of `mss` payload bytes, enough of them for 64 KB; else a new,
  *  larger segmenter (grown in both dimensions, so flows with different MSSs do not make callers
  *  reallocate in turn). Used by the switch, once per super-frame. */
-export function segmenterFor(cur: TcpSegmenter | null, mss: number, headroom: number): TcpSegmenter {
+export function segmenterFor(cur: GsoSegmenter | null, mss: number, headroom: number): GsoSegmenter {
   const m = Math.max(mss, MIN_MSS);
   let room = headroom + ALIGN_SLACK + SEGMENT_MAX_HEADERS + m;
   let slots = Math.ceil(MAX_SUPER_PAYLOAD / m);
@@ -248,5 +273,5 @@ export function segmenterFor(cur: TcpSegmenter | null, mss: number, headroom: nu
     slots = Math.max(slots, cur.maxSegments);
   }
   // rounded up so a slightly larger MSS later (a path MTU change) does not reallocate
-  return new TcpSegmenter(slots, (room + 63) & ~63, headroom);
+  return new GsoSegmenter(slots, (room + 63) & ~63, headroom);
 }

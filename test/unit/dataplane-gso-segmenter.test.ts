@@ -1,4 +1,4 @@
-// Software GSO and checksum completion (src/dataplane/tcp-segmenter.ts). TCP super-frames are built
+// Software GSO and checksum completion (src/dataplane/gso-segmenter.ts). TCP super-frames are built
 // here as a TAP with TSO would deliver them (virtio-net header, NEEDS_CSUM, the TCP checksum field
 // holding the pseudo-header sum only), cut, and every segment is checked field by field with this
 // file's own parser and a byte-by-byte reference checksum; the payloads must concatenate back to the
@@ -8,8 +8,8 @@ import * as assert from 'uvu/assert';
 import { GCProfiler, getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import {
-  TcpSegmenter, completeChecksum, ALIGN_SLACK, SEGMENT_BAD_HEADERS, SEGMENT_TOO_MANY, SEGMENT_UNSUPPORTED, SEGMENT_TOO_BIG,
-} from '../../src/dataplane/tcp-segmenter.js';
+  GsoSegmenter, completeChecksum, ALIGN_SLACK, SEGMENT_BAD_HEADERS, SEGMENT_TOO_MANY, SEGMENT_UNSUPPORTED, SEGMENT_TOO_BIG,
+} from '../../src/dataplane/gso-segmenter.js';
 import { HEADROOM } from '../../src/dataplane/port.js';
 import {
   VIRTIO_NET_HDR_LEN, VIRTIO_NET_HDR_F_NEEDS_CSUM, VIRTIO_NET_HDR_GSO_NONE, VIRTIO_NET_HDR_GSO_TCPV4,
@@ -23,7 +23,7 @@ const FIN = 0x01, PSH = 0x08, ACK = 0x10, CWR = 0x80, ECE = 0x40;
 const ROOM = HEADROOM + 9216;
 
 /** Checks every segment against the input frame; returns nothing, asserts. */
-function verify(seg: TcpSegmenter, n: number, b: Built, s: Spec): void {
+function verify(seg: GsoSegmenter, n: number, b: Built, s: Spec): void {
   const v6 = s.v6 ?? false;
   const hdrs = b.ethLen + b.ipLen + b.tcpLen;
   const inIp = b.off + b.ethLen, inTcp = inIp + b.ipLen;
@@ -74,7 +74,7 @@ function verify(seg: TcpSegmenter, n: number, b: Built, s: Spec): void {
   assert.ok(Buffer.concat(parts).equals(b.payload), 'payloads concatenate to the original');
 }
 
-function run(s: Spec, seg = new TcpSegmenter(64, ROOM, HEADROOM)): void {
+function run(s: Spec, seg = new GsoSegmenter(64, ROOM, HEADROOM)): void {
   const b = build(s);
   const n = seg.segment(b.buf, b.off, b.len, b.hdrOff);
   verify(seg, n, b, s);
@@ -125,7 +125,7 @@ test('tiny MSS: many segments, one byte each at the end', () => {
 });
 
 test('statuses: unsupported types, bad headers, too many, too big', () => {
-  const seg = new TcpSegmenter(8, HEADROOM + 1600, HEADROOM);
+  const seg = new GsoSegmenter(8, HEADROOM + 1600, HEADROOM);
   const st = (s: Spec, edit?: (b: Built) => void, len?: (b: Built) => number): number => {
     const b = build(s);
     edit?.(b);
@@ -134,7 +134,7 @@ test('statuses: unsupported types, bad headers, too many, too big', () => {
   const v4: Spec = { payloadLen: 4000, mss: 1448, flags: ACK };
   assert.is(st(v4), 3);
   assert.is(st({ ...v4, gsoType: VIRTIO_NET_HDR_GSO_UDP }), SEGMENT_UNSUPPORTED);
-  assert.is(st({ ...v4, gsoType: VIRTIO_NET_HDR_GSO_UDP_L4 }), SEGMENT_UNSUPPORTED);
+  assert.is(st({ ...v4, gsoType: VIRTIO_NET_HDR_GSO_UDP_L4 }), SEGMENT_BAD_HEADERS, 'UDP_L4 on a TCP packet');
   assert.is(st({ ...v4, gsoType: 2 }), SEGMENT_UNSUPPORTED);
   assert.is(st({ ...v4, v6: true, gsoType: VIRTIO_NET_HDR_GSO_TCPV4 }), SEGMENT_BAD_HEADERS, 'TCPV4 on an IPv6 frame');
   assert.is(st({ ...v4, gsoType: VIRTIO_NET_HDR_GSO_TCPV6 }), SEGMENT_BAD_HEADERS, 'TCPV6 on an IPv4 frame');
@@ -159,12 +159,12 @@ test('statuses: unsupported types, bad headers, too many, too big', () => {
   assert.is(seg.segment(b.buf, 1.5, 10, b.hdrOff), SEGMENT_BAD_HEADERS);
   assert.is(seg.segment(b.buf, b.off, b.len, b.buf.length - 9), SEGMENT_BAD_HEADERS);
   assert.is(seg.segment(b.buf, b.off, b.len, Number.NaN), SEGMENT_BAD_HEADERS);
-  assert.throws(() => new TcpSegmenter(0, ROOM, HEADROOM));
-  assert.throws(() => new TcpSegmenter(4, HEADROOM + 100, HEADROOM));
+  assert.throws(() => new GsoSegmenter(0, ROOM, HEADROOM));
+  assert.throws(() => new GsoSegmenter(4, HEADROOM + 100, HEADROOM));
 });
 
 test('a frame without GSO is copied to slot 0, its checksum completed when NEEDS_CSUM', () => {
-  const seg = new TcpSegmenter(4, HEADROOM + 2000, HEADROOM);
+  const seg = new GsoSegmenter(4, HEADROOM + 2000, HEADROOM);
   const b = build({ payloadLen: 1000, mss: 0, flags: ACK | PSH, tcpOptions: TS_OPTS, gsoType: VIRTIO_NET_HDR_GSO_NONE });
   assert.is(seg.segment(b.buf, b.off, b.len, b.hdrOff), 1);
   verify(seg, 1, b, { payloadLen: 1000, mss: 1448, flags: ACK | PSH, tcpOptions: TS_OPTS });
@@ -180,7 +180,7 @@ test('a frame without GSO is copied to slot 0, its checksum completed when NEEDS
 
 test(`fuzz: mutated super-frames give a negative status or valid segments, never throw (seed ${DEFAULT_SEED})`, () => {
   const r = rng(DEFAULT_SEED);
-  const seg = new TcpSegmenter(16, HEADROOM + 2048, HEADROOM);
+  const seg = new GsoSegmenter(16, HEADROOM + 2048, HEADROOM);
   const seeds: Spec[] = [
     { payloadLen: 5000, mss: 1448, flags: ACK | PSH | FIN | CWR, tcpOptions: TS_OPTS },
     { v6: true, payloadLen: 4099, mss: 1428, flags: ACK | PSH, tcpOptions: TS_OPTS },
@@ -288,7 +288,7 @@ test('completeChecksum: TCP and UDP over IPv4 and IPv6, a UDP zero becomes 0xfff
 });
 
 test('segment() and completeChecksum() allocate nothing per call', () => {
-  const seg = new TcpSegmenter(64, ROOM, HEADROOM);
+  const seg = new GsoSegmenter(64, ROOM, HEADROOM);
   // a sequence number above 2^30 would be boxed (16 bytes) if it crossed a call as a number
   const b = build({ payloadLen: 65535 - 20 - 32, mss: 1448, flags: ACK | PSH, tcpOptions: TS_OPTS, seq: 0xfffff000 });
   const c = build({ payloadLen: 1448, mss: 0, flags: ACK, gsoType: VIRTIO_NET_HDR_GSO_NONE });
