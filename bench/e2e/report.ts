@@ -37,6 +37,8 @@ function metricRows(measured: readonly PathSummary[]): string[][] {
   }
   rows.push(["ping's own CPU during ping56 (cores)", ...measured.map((p) => cell(p.pingCores)), '', '']);
   rows.push(['TCP throughput (Gbit/s)', ...measured.map((p) => cell(p.tcpGbps)), fmt(ISSUE_REFERENCE.tinc.tcpGbps), fmt(ISSUE_REFERENCE.kernel.tcpGbps)]);
+  rows.push(['UDP, UDP_SEGMENT sender, 1400 B, received (Gbit/s)', ...measured.map((p) => cell(p.udpGsoGbps)), '', '']);
+  rows.push(['UDP, UDP_SEGMENT sender, sent (Gbit/s)', ...measured.map((p) => cell(p.udpGsoSentGbps)), '', '']);
   rows.push(['UDP 64 B received (pps)', ...measured.map((p) => cell(p.pps)), fmt(ISSUE_REFERENCE.tinc.pps), fmt(ISSUE_REFERENCE.kernel.pps)]);
   rows.push(['UDP 64 B sent (pps)', ...measured.map((p) => cell(p.sentPps)), '', '']);
   rows.push(['UDP 64 B lost (%)', ...measured.map((p) => cell(p.lostPct)), '', '']);

@@ -2,6 +2,7 @@
 // the reference numbers from the issue and tsnet's goals against the best tinc measured.
 import type { PacketRate } from './measure-iperf.js';
 import type { Interruptions } from './measure-interruptions.js';
+import type { UdpGsoRun } from './measure-udp-gso.js';
 import type { LossStage } from './loss-stages.js';
 import type { PathId } from './paths/index.js';
 import type { LatencyStats } from './stats.js';
@@ -23,6 +24,8 @@ export interface RoundResult {
   latency: Record<LatencyKind, LatencyStats>;
   tcpGbps: number;
   packetRate: PacketRate;
+  /** UDP from a UDP_SEGMENT sender (measure-udp-gso.ts); absent in results from before it existed. */
+  udpGso?: UdpGsoRun;
   /** The CPU ping itself used during the ping56 run, in cores (iputils ping busy-waits below 10 ms). */
   pingCores?: number;
   /** tsnet paths: bursts met by a busy-poll look-ahead window during the ping56 run, per host. */
@@ -41,6 +44,9 @@ export interface PathSummary {
   /** Medians over rounds (absent unless measured). */
   latency?: Record<LatencyKind, LatencyStats>;
   tcpGbps?: number;
+  /** UDP_SEGMENT sender: Gbit/s received and sent (medians over rounds). */
+  udpGsoGbps?: number;
+  udpGsoSentGbps?: number;
   pps?: number;
   sentPps?: number;
   lostPct?: number;

@@ -10,6 +10,7 @@ import { writeCharts } from './charts.js';
 import { splitHostCpus, pinProcess, type HostCpus } from './host-cpus.js';
 import { load1, machineInfo } from './machine.js';
 import { startIperfServer, tcpThroughput, udpPacketRate } from './measure-iperf.js';
+import { udpGsoThroughput } from './measure-udp-gso.js';
 import { PING_INTERVAL_S, pingLatency, proberLatency, startUdpEcho, udpRrLatency, type LatencyRun } from './measure-latency.js';
 import { FIRST_ROUND_WARMUP_PINGS, USAGE, WARMUP_PINGS, parseOptions, type Options } from './options.js';
 import { ALL_PATHS, type BenchPath, type PathHandle } from './paths/index.js';
@@ -114,8 +115,9 @@ async function measureRound(a: ActivePath, round: number, o: Options): Promise<R
   }
   const tcpGbps = await tcpThroughput(t, o.seconds);
   const packetRate = await udpPacketRate(t, o.seconds, a.handle.switches);
+  const udpGso = await udpGsoThroughput(t, o.seconds);
   checkSwitches(a, 'during the round');
-  return { path: a.path.id, round, latency, tcpGbps, packetRate, ...(pingCores === undefined ? {} : { pingCores }), ...(lookAhead ? { lookAhead } : {}), ...(interruptions ? { interruptions } : {}) };
+  return { path: a.path.id, round, latency, tcpGbps, packetRate, udpGso, ...(pingCores === undefined ? {} : { pingCores }), ...(lookAhead ? { lookAhead } : {}), ...(interruptions ? { interruptions } : {}) };
 }
 
 /** Bursts the look-ahead met on each host between two readings of the switches' counters. */
@@ -159,6 +161,8 @@ function summarize(a: ActivePath): PathSummary {
     ...(a.failed ? { reason: `${a.failed} (after ${r.length} round(s); medians are over those)` } : {}),
     latency,
     tcpGbps: median(r.map((x) => x.tcpGbps)),
+    udpGsoGbps: median(r.map((x) => x.udpGso?.gbps ?? NaN)),
+    udpGsoSentGbps: median(r.map((x) => x.udpGso?.sentGbps ?? NaN)),
     pps: median(r.map((x) => x.packetRate.pps)),
     sentPps: median(r.map((x) => x.packetRate.sentPps)),
     lostPct: median(r.map((x) => x.packetRate.lostPct)),
@@ -181,7 +185,7 @@ async function main(): Promise<number> {
     return e.code === 'EBENCH_HELP' ? 0 : 2;
   }
   if (process.getuid?.() !== 0) throw forbidden('EBENCH_ROOT', 'the end-to-end benchmark creates network namespaces: run it as root.');
-  for (const tool of ['ip', 'ping', 'iperf3']) sh('sh', ['-c', `command -v ${tool} || { echo "${tool} is missing: apt-get install iproute2 iputils-ping iperf3" >&2; exit 1; }`]);
+  for (const tool of ['ip', 'ping', 'iperf3', 'python3']) sh('sh', ['-c', `command -v ${tool} || { echo "${tool} is missing: apt-get install iproute2 iputils-ping iperf3 python3" >&2; exit 1; }`]);
   installCleanupHandlers();
   mkdirSync(o.outDir, { recursive: true });
   const machine = machineInfo();
