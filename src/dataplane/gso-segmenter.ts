@@ -144,26 +144,26 @@ export class GsoSegmenter {
       ipEnd = l3 + IPV6_HEADER_LEN + ((buf[l3 + IPV6_PAYLOAD_LEN_OFF] << 8) | buf[l3 + IPV6_PAYLOAD_LEN_OFF + 1]);
       if (ipEnd > frameEnd) return SEGMENT_BAD_HEADERS;
     }
-    const tcp = l3 + ipHdrLen; // the L4 header, TCP or UDP
-    let tcpHdrLen: number;
+    const l4 = l3 + ipHdrLen; // the L4 header, TCP or UDP
+    let l4HdrLen: number;
     if (udp) {
-      if (ipEnd - tcp < UDP_HEADER_LEN) return SEGMENT_BAD_HEADERS;
-      tcpHdrLen = UDP_HEADER_LEN;
+      if (ipEnd - l4 < UDP_HEADER_LEN) return SEGMENT_BAD_HEADERS;
+      l4HdrLen = UDP_HEADER_LEN;
     } else {
-      if (ipEnd - tcp < TCP_MIN_HEADER_LEN) return SEGMENT_BAD_HEADERS;
-      tcpHdrLen = (buf[tcp + TCP_DATA_OFF_OFF] >>> 4) << 2;
-      if (tcpHdrLen < TCP_MIN_HEADER_LEN || tcp + tcpHdrLen > ipEnd) return SEGMENT_BAD_HEADERS;
+      if (ipEnd - l4 < TCP_MIN_HEADER_LEN) return SEGMENT_BAD_HEADERS;
+      l4HdrLen = (buf[l4 + TCP_DATA_OFF_OFF] >>> 4) << 2;
+      if (l4HdrLen < TCP_MIN_HEADER_LEN || l4 + l4HdrLen > ipEnd) return SEGMENT_BAD_HEADERS;
     }
-    const hdrs = tcp + tcpHdrLen - off; // Ethernet + IP + L4 header bytes copied into every segment
-    const payload = ipEnd - (tcp + tcpHdrLen);
+    const hdrs = l4 + l4HdrLen - off; // Ethernet + IP + L4 header bytes copied into every segment
+    const payload = ipEnd - (l4 + l4HdrLen);
     const count = payload === 0 ? 1 : Math.ceil(payload / mss);
     if (count > this.maxSegments) return SEGMENT_TOO_MANY;
     if (this.headroom + ALIGN_SLACK + hdrs + Math.min(mss, payload) > this.segmentRoom) return SEGMENT_TOO_BIG;
 
     // ---- per-frame constants ----
     // read and written byte by byte: a uint32 above 2^30 passed to or returned from a call is boxed
-    const seq0 = udp ? 0 : ((buf[tcp + TCP_SEQ_OFF] << 24) | (buf[tcp + TCP_SEQ_OFF + 1] << 16) | (buf[tcp + TCP_SEQ_OFF + 2] << 8) | buf[tcp + TCP_SEQ_OFF + 3]) >>> 0;
-    const flags0 = buf[tcp + TCP_FLAGS_OFF];
+    const seq0 = udp ? 0 : ((buf[l4 + TCP_SEQ_OFF] << 24) | (buf[l4 + TCP_SEQ_OFF + 1] << 16) | (buf[l4 + TCP_SEQ_OFF + 2] << 8) | buf[l4 + TCP_SEQ_OFF + 3]) >>> 0;
+    const flags0 = udp ? 0 : buf[l4 + TCP_FLAGS_OFF];
     const id0 = v4 ? (buf[l3 + IPV4_ID_OFF] << 8) | buf[l3 + IPV4_ID_OFF + 1] : 0;
     // pseudo-header without its length (RFC 9293 section 3.1, RFC 8200 section 8.1); the IPv4 addresses
     // are summed as bytes (source and destination are adjacent): as numbers above 2^30 they would be boxed
@@ -172,10 +172,10 @@ export class GsoSegmenter {
       : pseudoHeaderSumIpv6(buf, l3 + IPV6_SRC_OFF, l3 + IPV6_DST_OFF, proto, 0);
     const out = this.buffer;
     const ipRel = ethLen; // IP header offset within a segment
-    const tcpRel = ethLen + ipHdrLen;
+    const l4Rel = ethLen + ipHdrLen;
     const srcBase = buf.byteOffset;
     const outBase = out.byteOffset;
-    let src = tcp + tcpHdrLen;
+    let src = l4 + l4HdrLen;
     let first = 0;
 
     for (let i = 0; i < count; i++) {
@@ -193,8 +193,8 @@ export class GsoSegmenter {
       const payloadSum = inetCopySum(buf, src, out, o + hdrs, n);
       src += n;
       const ip = o + ipRel;
-      const t = o + tcpRel;
-      const l4Len = tcpHdrLen + n;
+      const t = o + l4Rel;
+      const l4Len = l4HdrLen + n;
       if (v4) {
         const total = ipHdrLen + l4Len;
         out[ip + IPV4_TOTAL_LEN_OFF] = total >>> 8;
@@ -229,8 +229,8 @@ export class GsoSegmenter {
       out[t + TCP_FLAGS_OFF] = f;
       out[t + TCP_CHECKSUM_OFF] = 0;
       out[t + TCP_CHECKSUM_OFF + 1] = 0;
-      // the payload starts tcpHdrLen (a multiple of 4) after the TCP header, so the sums chain
-      const c = ~inetFold(inetSum(out, t, tcpHdrLen, pseudo + l4Len + payloadSum)) & 0xffff;
+      // the payload starts l4HdrLen (a multiple of 4) after the TCP header, so the sums chain
+      const c = ~inetFold(inetSum(out, t, l4HdrLen, pseudo + l4Len + payloadSum)) & 0xffff;
       out[t + TCP_CHECKSUM_OFF] = c >>> 8;
       out[t + TCP_CHECKSUM_OFF + 1] = c & 0xff;
       this.lengths[i] = hdrs + n;
@@ -256,7 +256,7 @@ export class GsoSegmenter {
 // ---- sizing (our choice) ----
 /** A TSO or USO super-frame is one IP packet: at most this many payload bytes to cut (from the kernel). */
 const MAX_SUPER_PAYLOAD = 65535;
-/** The smallest MSS Linux sends (TCP_MIN_SND_MSS, include/net/tcp.h); a smaller gso_size gets slots
+/** The smallest MSS Linux sends (TCP_MIN_SND_MSS, include/net/l4.h); a smaller gso_size gets slots
  *  for this one and is then refused by segment() (too many segments). */
 const MIN_MSS = 48;
 
