@@ -15,15 +15,20 @@ import type { Switch } from '../dataplane/switch.js';
 // ---- our choice ----
 /** Bucket upper bounds in nanoseconds for the Prometheus histogram (0.25 us .. 1 ms per frame). */
 export const LATENCY_BUCKETS_NS = [250, 500, 1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000, 250_000, 1_000_000];
-/** Histogram range: 1 ns to 10 s, 3 significant figures. */
+/** Histogram range: 1 ns to 10 s, 2 significant figures (1%: finer than the 0.01 us the views show
+ *  for anything above 1 us). Reading a percentile walks the histogram's counts, ~3k of them at 2
+ *  figures against ~25k at 3, which made each stats or inspect request hold the daemon's thread
+ *  (and the frames behind it) ~60 us longer; the mean comes from sumNs (bench/daemon-api-load.ts,
+ *  bench/README.md "What the API costs the daemon's data plane"). */
 const HIST_LOWEST_NS = 1;
 const HIST_HIGHEST_NS = 10_000_000_000;
+const HIST_FIGURES = 2;
 
 /** Ports that feed the switch directly when nothing else is said (see LatencyMeters.sync). */
 const METERED_KINDS = new Set(['tap', 'pcap-iface', 'memory']);
 
 export class SwitchLatency {
-  readonly histogram: RecordableHistogram = createHistogram({ lowest: HIST_LOWEST_NS, highest: HIST_HIGHEST_NS, figures: 3 });
+  readonly histogram: RecordableHistogram = createHistogram({ lowest: HIST_LOWEST_NS, highest: HIST_HIGHEST_NS, figures: HIST_FIGURES });
   /** cumulative counts per LATENCY_BUCKETS_NS bound (+Inf is `bursts`) */
   readonly buckets = new Float64Array(LATENCY_BUCKETS_NS.length);
   bursts = 0;
@@ -49,7 +54,7 @@ export class SwitchLatency {
     return {
       bursts: this.bursts,
       frames: this.frames,
-      meanUs: us(h.mean),
+      meanUs: us(this.sumNs / this.bursts),
       p50Us: us(h.percentile(50)),
       p90Us: us(h.percentile(90)),
       p99Us: us(h.percentile(99)),

@@ -46,6 +46,19 @@ test('buckets are cumulative', () => {
   assert.is(lat.frames, 6);
 });
 
+test('summary: the exact mean of the samples, percentiles and max within 1%', () => {
+  const lat = new SwitchLatency();
+  for (const ns of [1_000, 2_000, 3_000, 4_000, 100_000]) lat.record(ns, 2);
+  const s = lat.summary();
+  assert.is(s.bursts, 5);
+  assert.is(s.frames, 10);
+  assert.is(s.meanUs, 22);
+  const near = (got: number, want: number) => assert.ok(Math.abs(got - want) <= want * 0.01, `${got} ~ ${want}`);
+  near(s.p50Us, 3);
+  near(s.p90Us, 100);
+  near(s.maxUs, 100);
+});
+
 test('Prometheus text: HELP/TYPE once per family, escaped labels, histogram series', () => {
   const m = new MetricsText();
   m.add('tsnet_x_total', 'counter', 'X things.', { network: 'a"b\\c\nd' }, 3);
