@@ -27,7 +27,7 @@
 import { asTsnetError, type TsnetError } from '../errors.js';
 import { TapReadBatch, type TapDevice, type TapReaderStats } from '../native/tap.js';
 import {
-  VIRTIO_NET_HDR_F_NEEDS_CSUM, VIRTIO_NET_HDR_GSO_ECN, VIRTIO_NET_HDR_GSO_NONE, VIRTIO_NET_HDR_LEN,
+  VIRTIO_NET_HDR_F_NEEDS_CSUM, VIRTIO_NET_HDR_GSO_ECN, VIRTIO_NET_HDR_GSO_NONE, VIRTIO_NET_HDR_GSO_UDP_L4, VIRTIO_NET_HDR_LEN,
   vnetCsumOffset, vnetCsumStart, vnetFlags, vnetGsoType,
 } from '../wire/virtio-net-hdr.js';
 import { countDrop, HEADROOM, newCounters, REMOTE_NONE, type FrameSink, type Port, type PortCounters } from './port.js';
@@ -47,8 +47,10 @@ export type TapDeviceLike = Pick<TapDevice, 'name' | 'startReading' | 'stopReadi
 
 /** Software offload counters of a TAP port with offloads (zero otherwise). */
 export interface TapOffloadStats {
-  /** TCP super-frames read from the device (passed to the switch whole) */
+  /** super-frames read from the device, TCP and UDP (passed to the switch whole) */
   superFrames: number;
+  /** of those, UDP super-frames (a container's UDP_SEGMENT send, gso_type UDP_L4, through USO) */
+  udpSuperFrames: number;
   /** super-frames written to the device as they came from another offload TAP */
   passedThrough: number;
   /** frames whose checksum we completed (NEEDS_CSUM without GSO) */
@@ -91,7 +93,7 @@ class TapPortImpl implements TapPort, CoalescedOutput {
   private readonly closeDevice: boolean;
   private writeErrorReported = false;
   readonly offloadStats: TapOffloadStats = {
-    superFrames: 0, passedThrough: 0, checksums: 0, coalescedFrames: 0, coalescedSegments: 0, udpCoalescedFrames: 0, udpCoalescedDatagrams: 0,
+    superFrames: 0, udpSuperFrames: 0, passedThrough: 0, checksums: 0, coalescedFrames: 0, coalescedSegments: 0, udpCoalescedFrames: 0, udpCoalescedDatagrams: 0,
   };
   /** Offload TAPs only: merges the TCP segments of a burst output to this port... */
   private readonly coalescer: TcpCoalescer | null;
@@ -163,8 +165,10 @@ class TapPortImpl implements TapPort, CoalescedOutput {
       const off = batch.offset(i);
       const len = lengths[i];
       const hdr = off - VIRTIO_NET_HDR_LEN;
-      if ((vnetGsoType(buf, hdr) & ~VIRTIO_NET_HDR_GSO_ECN) !== VIRTIO_NET_HDR_GSO_NONE) {
+      const gsoType = vnetGsoType(buf, hdr) & ~VIRTIO_NET_HDR_GSO_ECN;
+      if (gsoType !== VIRTIO_NET_HDR_GSO_NONE) {
         o.superFrames++;
+        if (gsoType === VIRTIO_NET_HDR_GSO_UDP_L4) o.udpSuperFrames++;
         c.rxFrames++;
         c.rxBytes += len;
         sink.input(this, buf, off, len, REMOTE_NONE, hdr); // whole: the switch cuts it where needed

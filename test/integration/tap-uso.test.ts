@@ -95,7 +95,7 @@ async function transfer(offloadB: boolean, v6 = false) {
   assert.is(r.bad, 0, 'each with its own bytes, in order');
   assert.equal(r.got, lengths, 'each with its own length');
   // ARP and the like are plain; each UDP_SEGMENT send came as one super-frame
-  assert.ok(a.offloadStats.superFrames >= SENDS, `A's TAP gave the sends as super-frames (${where})`);
+  assert.ok(a.offloadStats.udpSuperFrames >= SENDS, `A's TAP gave the sends as UDP super-frames (${where})`);
   return { a, b, sw };
 }
 
