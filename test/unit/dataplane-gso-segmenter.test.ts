@@ -5,8 +5,6 @@
 // original. Malformed inputs (seeded mutations, truncations) must give negative statuses, never throw.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { GCProfiler, getHeapStatistics, setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import {
   GsoSegmenter, completeChecksum, ALIGN_SLACK, SEGMENT_BAD_HEADERS, SEGMENT_TOO_MANY, SEGMENT_UNSUPPORTED, SEGMENT_TOO_BIG,
 } from '../../src/dataplane/gso-segmenter.js';
@@ -17,6 +15,7 @@ import {
 } from '../../src/wire/virtio-net-hdr.js';
 import { udpChecksumOkInIp } from '../../src/wire/index.js';
 import { rng, mutate, DEFAULT_SEED } from '../helpers/fault-rng.js';
+import { allocatedBytes, collectGarbage } from '../helpers/heap-alloc.js';
 import { buildSuperFrame as build, pseudo, refChecksum, refFold, TS_OPTS, SRC4, DST4, SRC6, DST6, type SuperFrameSpec as Spec, type SuperFrame as Built } from './tcp-frames.js';
 
 const FIN = 0x01, PSH = 0x08, ACK = 0x10, CWR = 0x80, ECE = 0x40;
@@ -302,25 +301,11 @@ test('segment() and completeChecksum() allocate nothing per call', () => {
   };
   loop(3000); // warm up: optimised code, word views made
   // collect the earlier tests' garbage first, or the GCs below would count it as ours
-  const g = (globalThis as { gc?: () => void }).gc;
-  if (g) g();
-  else {
-    setFlagsFromString('--expose-gc');
-    (runInNewContext('gc') as () => void)();
-  }
+  collectGarbage();
   // the least of three rounds: a real per-call allocation shows in every round, while a GC that
   // happens to free bytecode or earlier garbage mid-round inflates only one (seen: 2-10 bytes per call)
   let perCall = Infinity;
-  for (let round = 0; round < 3; round++) {
-    const prof = new GCProfiler();
-    const before = getHeapStatistics().used_heap_size;
-    prof.start();
-    loop(8000);
-    const st = prof.stop();
-    let reclaimed = 0;
-    for (const x of st.statistics) reclaimed += x.beforeGC.heapStatistics.usedHeapSize - x.afterGC.heapStatistics.usedHeapSize;
-    perCall = Math.min(perCall, (getHeapStatistics().used_heap_size - before + reclaimed) / 8000);
-  }
+  for (let round = 0; round < 3; round++) perCall = Math.min(perCall, allocatedBytes(() => loop(8000)) / 8000);
   // one stray object per call would be >= 16 bytes (a boxed number)
   assert.ok(perCall < 8, `${perCall.toFixed(1)} bytes per call`);
 });
