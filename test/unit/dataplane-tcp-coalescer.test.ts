@@ -7,8 +7,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Recorder, type Written } from './coalescer-recorder.js';
-import { GCProfiler, getHeapStatistics, setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
+import { allocatedBytes, collectGarbage } from '../helpers/heap-alloc.js';
 import { TcpCoalescer, COALESCE_BUFFER_BYTES, mergeableTcp, type CoalescedOutput } from '../../src/dataplane/tcp-coalescer.js';
 import {
   VIRTIO_NET_HDR_F_NEEDS_CSUM, VIRTIO_NET_HDR_GSO_TCPV4, VIRTIO_NET_HDR_GSO_TCPV6,
@@ -342,25 +341,11 @@ test('add() and flush() allocate nothing per frame', () => {
     }
   };
   loop(300);
-  const g = (globalThis as { gc?: () => void }).gc;
-  if (g) g();
-  else {
-    setFlagsFromString('--expose-gc');
-    (runInNewContext('gc') as () => void)();
-  }
+  collectGarbage();
   const rounds = 400;
   const frames = rounds * (segs.length + 1);
   let perFrame = Infinity;
-  for (let round = 0; round < 3; round++) {
-    const prof = new GCProfiler();
-    const before = getHeapStatistics().used_heap_size;
-    prof.start();
-    loop(rounds);
-    const st = prof.stop();
-    let reclaimed = 0;
-    for (const x of st.statistics) reclaimed += x.beforeGC.heapStatistics.usedHeapSize - x.afterGC.heapStatistics.usedHeapSize;
-    perFrame = Math.min(perFrame, (getHeapStatistics().used_heap_size - before + reclaimed) / frames);
-  }
+  for (let round = 0; round < 3; round++) perFrame = Math.min(perFrame, allocatedBytes(() => loop(rounds)) / frames);
   assert.ok(sink.n > 0);
   if (process.env.TSNET_DEBUG) console.log(`coalescer: ${perFrame.toFixed(2)} bytes per frame`);
   assert.ok(perFrame < 4, `${perFrame.toFixed(2)} bytes per frame`);
