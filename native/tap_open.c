@@ -2,7 +2,8 @@
  * With offload, the device also gets IFF_VNET_HDR, a 10-byte struct virtio_net_hdr (TUNSETVNETHDRSZ)
  * and TUNSETOFFLOAD CSUM|TSO4|TSO6|TSO_ECN|USO4|USO6, so the kernel hands us TCP super-frames of up
  * to 64 KB and the UDP_SEGMENT sends of the container's sockets whole (a kernel older than 6.2, which
- * has no USO, gets the same without USO4|USO6: its UDP stays MTU-sized); without offload TUNSETOFFLOAD 0 clears what an earlier opener of a persistent TAP set.
+ * has no USO, gets the same without USO4|USO6: its UDP stays MTU-sized); without offload
+ * TUNSETOFFLOAD 0 clears what an earlier opener of a persistent TAP set.
  * TUNSETIFF looks the name up in the opener's network namespace, so re-attaching a persistent TAP
  * that lives in a container's namespace is done on a short-lived dedicated pthread that setns()es
  * into that namespace, opens, and exits: the event-loop thread never changes namespace

@@ -2,9 +2,11 @@
 // super-frame (virtio gso_type TCPV4/TCPV6, up to 64 KB) is cut into plain, fully checksummed
 // Ethernet+IP+TCP frames of at most gso_size payload bytes, a UDP super-frame (gso_type UDP_L4, from
 // a socket using UDP_SEGMENT) into datagrams of gso_size payload bytes (the last one may be shorter),
-// and a NEEDS_CSUM frame gets its L4 checksum computed. Frames must be plain before they enter a VXLAN tunnel (complete checksums, <= MTU). Used by
-// the TAP port's receive path; the segments land in slots of one buffer allocated at construction,
-// each with `headroom` free bytes before it for in-place encapsulation (port.ts HEADROOM).
+// and a NEEDS_CSUM frame gets its L4 checksum computed. Frames must be plain before they enter a
+// VXLAN tunnel (complete checksums, <= MTU). Used by the switch (cuts for ports that take plain frames)
+// and the TAP port (completeChecksum);
+// the segments land in slots of one buffer allocated at construction, each with `headroom` free
+// bytes before it for in-place encapsulation (port.ts HEADROOM).
 //
 // What a segment looks like follows Linux's tcp_gso_segment() / inet_gso_segment() / ipv6_gso_segment():
 // headers copied (Ethernet with at most one 802.1Q tag, IP, TCP with its options), IPv4 total length,
@@ -13,7 +15,8 @@
 // computed in full (pseudo-header + header + payload; the super-frame's field holds only a partial sum).
 // hdr_len and csum_start from the virtio header are not trusted: the headers are parsed and every length
 // is checked against the buffer. UDP follows __udp_gso_segment(): the IP header as for TCP, each
-// datagram's UDP length set and its checksum computed in full (0 sent as 0xffff). Hot path: no allocation per call, never throws on a bad frame.
+// datagram's UDP length set and its checksum computed in full (0 sent as 0xffff). Hot path: no
+// allocation per call, never throws on a bad frame.
 import {
   ETHERTYPE_IPV4, ETHERTYPE_IPV6, ethHeaderLen, ethType,
   IPV4_MIN_HEADER_LEN, IPV4_TOTAL_LEN_OFF, IPV4_ID_OFF, IPV4_PROTO_OFF, IPV4_SRC_OFF,
@@ -256,8 +259,9 @@ export class GsoSegmenter {
 // ---- sizing (our choice) ----
 /** A TSO or USO super-frame is one IP packet: at most this many payload bytes to cut (from the kernel). */
 const MAX_SUPER_PAYLOAD = 65535;
-/** The smallest MSS Linux sends (TCP_MIN_SND_MSS, include/net/l4.h); a smaller gso_size gets slots
- *  for this one and is then refused by segment() (too many segments). */
+/** The smallest MSS Linux sends (TCP_MIN_SND_MSS, include/net/tcp.h); a smaller gso_size gets slots
+ *  for this one: enough for a UDP send (Linux cuts one into at most 128 datagrams, any gso_size),
+ *  too few for a TCP super-frame, which segment() then refuses (too many segments). */
 const MIN_MSS = 48;
 
 /** `cur` if its slots hold segments of `mss` payload bytes, enough of them for 64 KB; else a new,
