@@ -14,6 +14,7 @@ import { cleanupAll, makeNetns, onCleanup } from '../test/helpers/netns.js';
 import { CLI, startTestDaemon } from '../test/helpers/daemon.js';
 import { until } from '../test/helpers/until.js';
 import { percentileSorted } from './e2e/stats.js';
+import { distFile } from './e2e/where.js';
 
 // Our choice: bench/e2e's ping counts, and the `tsnet` shebang's V8 flags (src/cli/main.ts).
 const COUNT = Number(process.env.COUNT ?? 2000);
@@ -24,12 +25,11 @@ const NODE_FLAGS = ['--no-memory-reducer'];
 /** How long the load runs before the pings start. */
 const LOAD_LEAD_MS = 500;
 const API_PATHS = ['/v1/networks/lab', '/v1/networks/lab/stats', '/v1/containers'];
-const DIST_BENCH = new URL('.', import.meta.url).pathname;
 
 type Condition = 'idle' | 'daemon API' | 'stand-in';
 
 function startNode(script: string, args: string[]): ChildProcess {
-  const p = spawn(process.execPath, [join(DIST_BENCH, script), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const p = spawn(process.execPath, [distFile('bench', script), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   onCleanup(() => p.kill('SIGKILL'));
   return p;
 }

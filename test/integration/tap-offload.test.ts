@@ -24,24 +24,13 @@ import {
   VNET_GSO_TYPE_OFF,
 } from '../../src/wire/virtio-net-hdr.js';
 import { TsnetError } from '../../src/errors.js';
-import { cleanupAll, inNs, ip, makeNetns, onCleanup, trySh, uniqueName } from '../helpers/netns.js';
+import { cleanupAll, ip, makeNetns, onCleanup, trySh, uniqueName } from '../helpers/netns.js';
 import { until } from '../helpers/until.js';
+import { features } from '../helpers/ethtool.js';
 import { plumbTap, runInNs, tcpTransfer } from '../helpers/tcp-transfer.js';
 
 const ETH_MAX = 1514; // an MTU-sized frame: anything longer came from TSO
 const BYTES = 8 * 1024 * 1024;
-
-/** Offloads of an interface as ethtool -k reports them, e.g. {'tcp-segmentation-offload': 'on'}. */
-function features(ns: string, dev: string): Record<string, string> {
-  const r = inNs(ns, 'ethtool', ['-k', dev]);
-  if (r.status !== 0) throw new Error(`ethtool -k ${dev} failed: ${r.stderr}`);
-  const out: Record<string, string> = {};
-  for (const line of r.stdout.split('\n')) {
-    const m = /^\s*([\w-]+): (on|off)/.exec(line);
-    if (m) out[m[1]] = m[2];
-  }
-  return out;
-}
 
 function expectTsnetError(fn: () => unknown, code: string): void {
   try {

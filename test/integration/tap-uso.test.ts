@@ -15,6 +15,7 @@ import type { TsnetError } from '../../src/errors.js';
 import { cleanupAll, inNs, ip, makeNetns, onCleanup, uniqueName } from '../helpers/netns.js';
 import { plumbTap, runInNs } from '../helpers/tcp-transfer.js';
 import { until } from '../helpers/until.js';
+import { features } from '../helpers/ethtool.js';
 
 const SENDS = 12;
 const PER_SEND = 9; // datagrams per UDP_SEGMENT send
@@ -41,12 +42,6 @@ for x in range(sends):
     s.sendto(b''.join(pat(x*per+j,size if j<per-1 else last) for j in range(per)),(addr,port))
     time.sleep(0.02)`;
 
-/** Offloads of eth0 in ns as ethtool -k names them. */
-function feature(ns: string, name: string): string | undefined {
-  const r = inNs(ns, 'ethtool', ['-k', 'eth0']);
-  return new RegExp(`^\\s*${name}: (on|off)`, 'm').exec(r.stdout)?.[1];
-}
-
 /** Turns IPv6 back on for eth0 in ns (plumbTap turns it off) and adds addr without DAD. */
 function addIpv6(ns: string, addr: string): void {
   const r = inNs(ns, 'sysctl', ['-qw', 'net.ipv6.conf.eth0.disable_ipv6=0']);
@@ -68,7 +63,7 @@ async function transfer(offloadB: boolean, v6 = false) {
     addIpv6(nsB, 'fd82::2/64');
   }
   const dst = v6 ? 'fd82::2' : '10.82.0.2';
-  assert.is(feature(nsA, 'tx-udp-segmentation'), 'on', "USO on A's TAP");
+  assert.is(features(nsA, 'eth0')['tx-udp-segmentation'], 'on', "USO on A's TAP");
   let portError: TsnetError | null = null;
   const onError = (e: TsnetError) => (portError = e);
   const sw = createSwitch({ name: 'uso' });
