@@ -55,7 +55,8 @@ Runs one network's switch in the foreground: TAP ports in the named namespaces, 
   --vni N        VXLAN network identifier (default: derived from the network name)
   --peer         a member VTEP; repeat for each host (port defaults to ${VXLAN_PORT})
   --join H:PORT  find the network and its peers through a cluster member instead (no daemon needed);
-                 with --advertise IP[:PORT] (this host's address) and --cluster-listen IP:PORT
+                 with --advertise IP[:PORT] (this host's address) and --cluster-listen IP:PORT;
+                 not for encrypted networks (use a daemon)
   --listen       local VTEP address and port (default 0.0.0.0:${VXLAN_PORT})
   --attach       a namespace to plug in as eth0, optionally with an IPv4 address
   --mtu N        container MTU (default: underlay MTU towards the peers minus ${VXLAN_OVERHEAD_IPV4}, ${VXLAN_OVERHEAD_IPV6} over IPv6)

@@ -4,11 +4,16 @@
 // used), joins it, keeps the tunnel port's peers equal to the network's live members and its
 // static FDB/proxy-ARP entries equal to the other hosts' endpoints, and publishes each --attach'ed
 // namespace as an endpoint (name = namespace name, the MAC and IPv4 of its eth0), claiming the name
-// and checking the address against every host's endpoints first. Used by switch-command.ts.
-import { createDiscoveryNode, type DiscoveryNode, type EndpointRecord, type NetworkDefinition } from '../discovery/index.js';
+// and checking the address against every host's endpoints first. The discovery node runs on its own
+// worker thread, as the daemon's does (daemon/cluster-thread.ts): on the switch's thread its work
+// held forwarding up for 5-30 ms at a time (bench/daemon-overlay-ping.ts --switch). Used by
+// switch-command.ts.
 import { badRequest, conflict, notFound } from '../errors.js';
 import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
+import type { Cluster, ClusterEndpoint, GlobalNetworkDef } from '../control/cluster.js';
+import { encryptionOption } from '../control/options.js';
+import { startClusterThread } from '../daemon/cluster-thread.js';
 import { macFor, type AttachSpec } from './switch-attach.js';
 
 // ---- our choice ----
@@ -50,7 +55,7 @@ export interface SwitchDiscoveryOptions {
 }
 
 export interface SwitchDiscovery {
-  readonly network: NetworkDefinition;
+  readonly network: GlobalNetworkDef;
   readonly vtep: string;
   /** Applies the members and remote endpoints to the tunnel, and follows their changes. */
   follow(tun: DiscoveryTunnel): void;
@@ -81,10 +86,10 @@ function inSubnet(ip: string, subnet: string): boolean {
 /** A stable endpoint id (64 hex) for an attached namespace on this switch's VTEP. */
 const endpointIdOf = (networkId: string, vtep: string, name: string) => createHash('sha256').update(`${networkId}/${vtep}/${name}`).digest('hex');
 
-async function findNetwork(node: DiscoveryNode, name: string): Promise<NetworkDefinition> {
+async function findNetwork(cluster: Cluster, name: string): Promise<GlobalNetworkDef> {
   const deadline = Date.now() + FIND_NETWORK_TIMEOUT_MS;
   for (;;) {
-    const def = await node.findNetwork(name).catch(() => null);
+    const def = await cluster.findNetwork(name).catch(() => null);
     if (def) return def;
     if (Date.now() > deadline) {
       throw notFound('ENETWORK_NOT_FOUND', `no global network named ${name} was found in the cluster; create it on a daemon with \`tsnet network create ${name}\`, or check --join.`);
@@ -98,31 +103,34 @@ export async function startSwitchDiscovery(opts: SwitchDiscoveryOptions): Promis
   if (opts.join.length === 0) throw badRequest('EBAD_FLAG', '--join needs at least one cluster member, like --join 10.210.0.1:7946.');
   if (!opts.advertise) throw badRequest('EBAD_FLAG', '--join needs --advertise IP: the address other hosts reach this switch at.');
   const adv = splitHostPort(opts.advertise, DEFAULT_CLUSTER_PORT, '--advertise');
-  const vtep = `${adv.host}:${opts.vtepPort}`;
-  const node = await createDiscoveryNode({
-    listen: [opts.clusterListen ?? `0.0.0.0:${adv.port}`],
+  const cluster = await startClusterThread({
+    listen: opts.clusterListen ?? `0.0.0.0:${adv.port}`,
     advertise: `${adv.host}:${adv.port}`,
+    vxlanPort: opts.vtepPort,
     join: opts.join,
-    vtep,
     hostname: `${hostname()}/switch`,
-    logger: { debug: () => undefined, info: (m) => opts.log(m), warn: (m) => opts.log(m) },
+    log: opts.log,
   });
-  await node.start();
-  let network: NetworkDefinition;
+  const vtep = cluster.vtep;
+  let network: GlobalNetworkDef;
   try {
-    network = await findNetwork(node, opts.network);
+    network = await findNetwork(cluster, opts.network);
     if (opts.vni !== undefined && opts.vni !== network.vni) {
       throw badRequest('EBAD_FLAG', `network ${network.name} has VNI ${network.vni} in the cluster, not ${opts.vni}; drop --vni.`);
     }
-    await node.joinNetwork(network.id);
+    if (encryptionOption(network.options)) {
+      throw badRequest('EENCRYPTED_NETWORK', `network ${network.name} is encrypted, and tsnet switch does not seal frames; connect to it through a tsnet daemon.`);
+    }
+    await cluster.joinNetwork(network.id);
   } catch (err) {
-    await node.stop();
+    await cluster.stop();
     throw err;
   }
-  opts.log(`joined global network ${network.name} (${network.subnet}, VNI ${network.vni}) as host ${node.peerId}`);
+  opts.log(`joined global network ${network.name} (${network.subnet}, VNI ${network.vni}) as host ${cluster.hostId}`);
   const published: AttachedEndpoint[] = [];
-  const unsubscribe: Array<() => void> = [];
-  const remoteOf = (r: EndpointRecord) => r.hostId !== node.peerId;
+  // the cluster's events cannot be unsubscribed: they stop reaching the tunnel once stop() begins
+  let following = true;
+  const remoteOf = (r: ClusterEndpoint) => r.hostId !== cluster.hostId;
 
   const d: SwitchDiscovery = {
     network,
@@ -132,7 +140,7 @@ export async function startSwitchDiscovery(opts: SwitchDiscoveryOptions): Promis
       await d.publish(attaches.filter((s) => s.cidr !== null).map((s) => ({ name: s.netns, ipv4: s.cidr!.split('/')[0]!, mac: macFor(s.cidr) })));
     },
     follow(tun) {
-      const apply = (r: EndpointRecord, kind: 'upsert' | 'delete') => {
+      const apply = (r: ClusterEndpoint, kind: 'upsert' | 'delete') => {
         try {
           if (kind === 'upsert') {
             const v = splitHostPort(r.vtep, opts.vtepPort, 'VTEP');
@@ -157,10 +165,10 @@ export async function startSwitchDiscovery(opts: SwitchDiscoveryOptions): Promis
           opts.log(`member VTEP ${v}: ${(err as Error).message}`);
         }
       };
-      unsubscribe.push(node.onMember((nid, h, kind) => nid === network.id && member(h.vtep, kind)));
-      unsubscribe.push(node.onEndpoint((nid, r, kind) => nid === network.id && remoteOf(r) && apply(r, kind)));
-      for (const h of node.membersOf(network.id)) member(h.vtep, 'up');
-      for (const r of node.endpoints(network.id)) if (remoteOf(r)) apply(r, 'upsert');
+      cluster.onMember((nid, v, kind) => following && nid === network.id && member(v, kind));
+      cluster.onEndpoint((nid, r, kind) => following && nid === network.id && remoteOf(r) && apply(r, kind));
+      for (const v of cluster.memberVteps(network.id)) member(v, 'up');
+      for (const r of cluster.endpoints(network.id)) if (remoteOf(r)) apply(r, 'upsert');
     },
     async publish(eps) {
       for (const ep of eps) {
@@ -168,22 +176,22 @@ export async function startSwitchDiscovery(opts: SwitchDiscoveryOptions): Promis
           throw badRequest('EBAD_ATTACH', `${ep.name}'s address ${ep.ipv4} is outside network ${network.name}'s subnet ${network.subnet}; pick one inside it.`);
         }
         if (ep.ipv4 === network.gateway) throw conflict('EADDR_IN_USE', `${ep.ipv4} is the gateway of network ${network.name}; pick another address.`);
-        const other = node.addressInUse(network.id, ep.ipv4);
-        if (other && other.hostId !== node.peerId) throw conflict('EADDR_IN_USE', `address ${ep.ipv4} is already used by ${other.name} on another host; pick another.`);
-        await node.claimName(network.id, ep.name, endpointIdOf(network.id, vtep, ep.name));
-        await node.publishEndpoint({ networkId: network.id, endpointId: endpointIdOf(network.id, vtep, ep.name), name: ep.name, aliases: [], ipv4: ep.ipv4, mac: ep.mac, vtep });
+        const other = cluster.addressInUse(network.id, ep.ipv4);
+        if (other) throw conflict('EADDR_IN_USE', `address ${ep.ipv4} is already used by ${other.name} on another host; pick another.`);
+        await cluster.claimName(network.id, ep.name, endpointIdOf(network.id, vtep, ep.name));
+        await cluster.publishEndpoint({ networkId: network.id, endpointId: endpointIdOf(network.id, vtep, ep.name), name: ep.name, aliases: [], ipv4: ep.ipv4, mac: ep.mac });
         published.push(ep);
         opts.log(`published ${ep.name} ${ep.ipv4} ${ep.mac} on ${network.name}`);
       }
     },
     async stop() {
-      for (const u of unsubscribe) u();
+      following = false;
       for (const ep of published) {
-        await node.removeEndpoint(network.id, endpointIdOf(network.id, vtep, ep.name)).catch(() => undefined);
-        await node.releaseName(network.id, ep.name).catch(() => undefined);
+        await cluster.removeEndpoint(network.id, endpointIdOf(network.id, vtep, ep.name)).catch(() => undefined);
+        await cluster.releaseName(network.id, ep.name).catch(() => undefined);
       }
-      await node.leaveNetwork(network.id).catch(() => undefined);
-      await node.stop();
+      await cluster.leaveNetwork(network.id).catch(() => undefined);
+      await cluster.stop();
     },
   };
   return d;

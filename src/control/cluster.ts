@@ -42,6 +42,8 @@ export interface Cluster {
   /** Publishes a definition; resolves with the cluster's winner for that name (may be another). */
   publishNetwork(def: GlobalNetworkDef): Promise<GlobalNetworkDef>;
   listNetworks(): GlobalNetworkDef[];
+  /** A live global network by name or id: the catalogue, else a DHT lookup; null when none. */
+  findNetwork(nameOrId: string): Promise<GlobalNetworkDef | null>;
   removeNetwork(id: string): Promise<void>;
   joinNetwork(id: string): Promise<void>;
   leaveNetwork(id: string): Promise<void>;

@@ -16,7 +16,10 @@ export interface ClusterOptions {
   advertise: string;
   vxlanPort: number;
   join: string[];
-  keyFile: string;
+  /** the host's libp2p identity, created if missing; absent: a new identity each start */
+  keyFile?: string;
+  /** how other hosts list this one (default: the OS hostname) */
+  hostname?: string;
   /** --cluster-key: the libp2p private-network key (src/discovery/pnet.ts readClusterKey) */
   clusterKey?: Uint8Array;
   log: (msg: string) => void;
@@ -33,7 +36,7 @@ export async function startCluster(opts: ClusterOptions): Promise<ClusterWithKey
     advertise: /:\d+$/.test(opts.advertise) ? opts.advertise : `${advertiseHost}:${listenPort}`,
     join: opts.join,
     vtep,
-    hostname: osHostname(),
+    hostname: opts.hostname ?? osHostname(),
     keyFile: opts.keyFile,
     clusterKey: opts.clusterKey,
     logger: { debug: () => undefined, info: (m) => opts.log(m), warn: (m) => opts.log(m) },
@@ -58,6 +61,10 @@ export async function startCluster(opts: ClusterOptions): Promise<ClusterWithKey
     publishNetwork: async (def) =>
       toDef(await node.publishNetwork({ ...def, driver: 'overlay', createdBy: hostId })),
     listNetworks: () => node.listNetworks().map(toDef),
+    findNetwork: async (nameOrId) => {
+      const def = await node.findNetwork(nameOrId);
+      return def ? toDef(def) : null;
+    },
     removeNetwork: (id) => node.removeNetwork(id),
     joinNetwork: (id) => node.joinNetwork(id),
     leaveNetwork: (id) => node.leaveNetwork(id),

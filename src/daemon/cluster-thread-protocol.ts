@@ -21,7 +21,7 @@ export interface ClusterMirror {
 
 /** The asynchronous calls the main thread makes: Cluster methods, and `keys.*` ones with that prefix. */
 export type ClusterCall =
-  | 'publishNetwork' | 'removeNetwork' | 'joinNetwork' | 'leaveNetwork' | 'publishEndpoint' | 'removeEndpoint'
+  | 'publishNetwork' | 'findNetwork' | 'removeNetwork' | 'joinNetwork' | 'leaveNetwork' | 'publishEndpoint' | 'removeEndpoint'
   | 'claimName' | 'releaseName' | 'claimBlock' | 'keys.want' | 'keys.forget' | 'keys.rotate';
 
 export type ToWorker =

@@ -1,9 +1,10 @@
-// The daemon's Cluster with discovery on its own worker thread (cluster-worker.ts). In one event
-// loop, libp2p's steady-state work (liveness pings, anti-entropy, kad-dht lookups, peer-store
-// updates; 5-30 ms at a time) held up forwarding: overlay ping between two daemons' containers had
-// p99 2-4 ms and p99.9 11-42 ms (2026-12-06, 2000 pings at 2 ms after 4000 warm-up). Asynchronous
-// calls go to the worker; synchronous reads come from the mirror it keeps current
-// (cluster-thread-protocol.ts); events arrive after the mirror they depend on.
+// A Cluster with discovery on its own worker thread (cluster-worker.ts), for the daemon and for
+// `tsnet switch --join` (cli/switch-discovery.ts). In one event loop, libp2p's steady-state work
+// (liveness pings, anti-entropy, kad-dht lookups, peer-store updates; 5-30 ms at a time) held up
+// forwarding: overlay ping between two daemons' containers had p99 2-4 ms and p99.9 11-42 ms
+// (2026-12-06, 2000 pings at 2 ms after 4000 warm-up). Asynchronous calls go to the worker;
+// synchronous reads come from the mirror it keeps current (cluster-thread-protocol.ts); events
+// arrive after the mirror they depend on.
 import { Worker } from 'node:worker_threads';
 import type { ClusterEndpoint, ClusterHost, GlobalNetworkDef } from '../control/cluster.js';
 import type { ClusterKeys, ClusterWithKeys } from '../control/encryption.js';
@@ -93,6 +94,7 @@ export async function startClusterThread(opts: ClusterOptions): Promise<ClusterW
     keys,
     publishNetwork: (def) => call<GlobalNetworkDef>('publishNetwork', def),
     listNetworks: () => mirror.networks,
+    findNetwork: (nameOrId) => call<GlobalNetworkDef | null>('findNetwork', nameOrId),
     removeNetwork: (id) => call('removeNetwork', id),
     joinNetwork: (id) => call('joinNetwork', id),
     leaveNetwork: (id) => call('leaveNetwork', id),

@@ -1,4 +1,4 @@
-// The daemon's discovery thread: runs the libp2p cluster (cluster-adapter.ts) on a worker thread so
+// The discovery thread of the daemon and of `tsnet switch --join`: runs the libp2p cluster (cluster-adapter.ts) on a worker thread so
 // its work (noise, yamux, kad-dht queries, peer-store updates, garbage) never holds up the data
 // plane on the main thread. Answers the main thread's calls, forwards events and keeps the main
 // thread's mirror of the synchronous reads current (cluster-thread-protocol.ts).
@@ -45,9 +45,10 @@ function sendMirror(c: ClusterWithKeys, force = false): void {
 }
 
 /** The network a call is about: its first argument, or the id in a definition or endpoint record
- *  (name claims are scoped by network id or 'cluster', and carry no per-network reads). */
+ *  (name claims are scoped by network id or 'cluster', and carry no per-network reads; findNetwork
+ *  takes a name). */
 function networkIdOf(method: ClusterCall, first: unknown): string | undefined {
-  if (method === 'claimName' || method === 'releaseName') return undefined;
+  if (method === 'claimName' || method === 'releaseName' || method === 'findNetwork') return undefined;
   if (typeof first === 'string') return first;
   const o = first as { networkId?: string; id?: string } | undefined;
   return o?.networkId ?? o?.id;

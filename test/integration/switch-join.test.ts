@@ -102,6 +102,20 @@ t('the name is unique: a daemon container cannot take it', () => {
   assert.match(r.stderr, new RegExp(swNs));
 });
 
+t('an encrypted global network is refused with one sentence and exit code 2 (the switch does not seal)', async () => {
+  hosts[0]!.ok('network', 'create', '-o', 'encrypted', 'sealed');
+  const ns = makeNetns('swjs');
+  const log = swLog.replace(/switch\.log$/, 'sealed.log');
+  const p = background(['nsenter', `--net=/run/netns/${h3}`, process.execPath, SWITCH_MAIN, '--network', 'sealed', '--join', `${first}:7946`,
+    '--advertise', h3Address, '--cluster-listen', `${h3Address}:7947`, '--attach', `${ns}=${swIp}/24`], log);
+  const code = await new Promise<number | null>((r) => p.once('exit', (c) => r(c)));
+  const out = readFileSync(log, 'utf8');
+  assert.is(code, 2, out);
+  assert.match(out, /network sealed is encrypted, and tsnet switch does not seal frames; connect to it through a tsnet daemon\./);
+  assert.is(inNs(ns, 'ip', ['link', 'show', 'eth0']).status, 1, 'nothing was attached');
+  hosts[0]!.ok('network', 'rm', 'sealed');
+});
+
 t('the switch stops cleanly and its endpoint disappears from the cluster', async () => {
   const exited = new Promise<number | null>((r) => sw!.once('exit', (code) => r(code)));
   sw!.kill('SIGTERM');
