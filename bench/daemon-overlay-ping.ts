@@ -7,7 +7,7 @@
 // daemon's other work (discovery, API, controller) costs the data plane. With --switch, host 2 runs
 // `tsnet switch --join` (no daemon: discovery and the data plane in one process) with a namespace
 // attached, and the pings go from that namespace. Run as root after `npm run build`:
-//   node dist/bench/daemon-overlay-ping.js [--switch]     (env COUNT, WARM, ROUNDS)
+//   node dist/bench/daemon-overlay-ping.js [--switch]     (env COUNT, WARM, ROUNDS, EXTRA_NODE_FLAGS)
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,7 +26,8 @@ const COUNT = Number(process.env.COUNT ?? 2000);
 const WARM = Number(process.env.WARM ?? 4000);
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
 const PING_INTERVAL_S = '0.002';
-const NODE_FLAGS = ['--no-memory-reducer'];
+/** env EXTRA_NODE_FLAGS: more flags for the daemons and the switch, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" */
+const NODE_FLAGS = ['--no-memory-reducer', ...(process.env.EXTRA_NODE_FLAGS?.split(/\s+/).filter(Boolean) ?? [])];
 const SWITCH_SIDE = process.argv.includes('--switch');
 const SWITCH_MAIN = distFile('src', 'cli', 'switch-main.js');
 
