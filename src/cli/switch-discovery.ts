@@ -109,6 +109,7 @@ export async function startSwitchDiscovery(opts: SwitchDiscoveryOptions): Promis
     vxlanPort: opts.vtepPort,
     join: opts.join,
     hostname: `${hostname()}/switch`,
+    listenFlag: '--cluster-listen',
     log: opts.log,
   });
   const vtep = cluster.vtep;

@@ -20,6 +20,8 @@ export interface ClusterOptions {
   keyFile?: string;
   /** how other hosts list this one (default: the OS hostname) */
   hostname?: string;
+  /** the command-line flag that sets `listen`, named when it cannot be used (default --listen) */
+  listenFlag?: string;
   /** --cluster-key: the libp2p private-network key (src/discovery/pnet.ts readClusterKey) */
   clusterKey?: Uint8Array;
   log: (msg: string) => void;
@@ -45,7 +47,7 @@ export async function startCluster(opts: ClusterOptions): Promise<ClusterWithKey
     // libp2p reports a listen failure as a paragraph with stack traces; the cause is its last 'Error:'
     const why = /Error: (listen \w+[^\n]*)/.exec(err.message)?.[1];
     if (!why) throw err;
-    throw unavailable('ECLUSTER_LISTEN', `cannot listen for the cluster on ${opts.listen} (${why}); give --listen an address of this host and a free port.`);
+    throw unavailable('ECLUSTER_LISTEN', `cannot listen for the cluster on ${opts.listen} (${why}); give ${opts.listenFlag ?? '--listen'} an address of this host and a free port.`);
   });
   const logger = { debug: () => undefined, info: (m: string) => opts.log(m), warn: (m: string) => opts.log(m) };
   const keys = createNetworkKeyService({ node, log: logger });

@@ -102,6 +102,16 @@ t('the name is unique: a daemon container cannot take it', () => {
   assert.match(r.stderr, new RegExp(swNs));
 });
 
+t('a --cluster-listen address in use: exit code 6 and one sentence naming the flag', async () => {
+  const log = swLog.replace(/switch\.log$/, 'busy.log');
+  const p = background(['nsenter', `--net=/run/netns/${h3}`, process.execPath, SWITCH_MAIN, '--network', 'multi', '--join', `${first}:7946`,
+    '--advertise', h3Address, '--cluster-listen', `${h3Address}:7946`], log);
+  const code = await new Promise<number | null>((r) => p.once('exit', (c) => r(c)));
+  const out = readFileSync(log, 'utf8');
+  assert.is(code, 6, out);
+  assert.match(out, new RegExp(`cannot listen for the cluster on ${h3Address.replace(/\./g, '\\.')}:7946 \\(listen EADDRINUSE[^)]*\\); give --cluster-listen an address of this host and a free port\\.`));
+});
+
 t('an encrypted global network is refused with one sentence and exit code 2 (the switch does not seal)', async () => {
   hosts[0]!.ok('network', 'create', '-o', 'encrypted', 'sealed');
   const ns = makeNetns('swjs');
