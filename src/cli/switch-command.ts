@@ -23,6 +23,7 @@ import { TapDevice } from '../native/tap.js';
 import { bool, BUSY_POLL_AHEAD_FLAG_MAX_US, BUSY_POLL_FLAG_MAX_US, intFlag, list, parseArgs, str, type FlagSpecs } from './args.js';
 import { macFor, moveIntoNetns, parseAttach, underlayMtuTo, type AttachSpec } from './switch-attach.js';
 import { startSwitchDiscovery, type SwitchDiscovery } from './switch-discovery.js';
+import { readClusterKey } from '../discovery/pnet.js';
 
 // ---- our choice ----
 /** Largest default inner MTU: a jumbo frame that still fits a TAP read slot (TAP_MAX_FRAME 9216). */
@@ -38,6 +39,7 @@ const FLAGS: FlagSpecs = {
   join: { type: 'string', multiple: true },
   advertise: { type: 'string' },
   'cluster-listen': { type: 'string' },
+  'cluster-key': { type: 'string' },
   listen: { type: 'string' },
   attach: { type: 'string', multiple: true },
   mtu: { type: 'string' },
@@ -55,7 +57,8 @@ Runs one network's switch in the foreground: TAP ports in the named namespaces, 
   --vni N        VXLAN network identifier (default: derived from the network name)
   --peer         a member VTEP; repeat for each host (port defaults to ${VXLAN_PORT})
   --join H:PORT  find the network and its peers through a cluster member instead (no daemon needed);
-                 with --advertise IP[:PORT] (this host's address) and --cluster-listen IP:PORT;
+                 with --advertise IP[:PORT] (this host's address) and --cluster-listen IP:PORT,
+                 and --cluster-key FILE for a private cluster (the daemons' key file);
                  not for encrypted networks (use a daemon)
   --listen       local VTEP address and port (default 0.0.0.0:${VXLAN_PORT})
   --attach       a namespace to plug in as eth0, optionally with an IPv4 address
@@ -100,8 +103,10 @@ export async function runSwitchCommand(argv: string[]): Promise<number> {
   const busyPollUs = intFlag(a, 'busy-poll', 0, BUSY_POLL_FLAG_MAX_US);
   const busyPollAheadUs = intFlag(a, 'busy-poll-ahead', 0, BUSY_POLL_AHEAD_FLAG_MAX_US);
   const joinTo = list(a, 'join');
+  const clusterKeyFile = str(a, 'cluster-key');
+  if (clusterKeyFile && joinTo.length === 0) throw badRequest('EBAD_FLAG', '--cluster-key needs --join: it protects the connections to the cluster.');
   const disc: SwitchDiscovery | undefined = joinTo.length
-    ? await startSwitchDiscovery({ network, join: joinTo, advertise: str(a, 'advertise'), clusterListen: str(a, 'cluster-listen'), vni: intFlag(a, 'vni', 0, 0xffffff), vtepPort: parseHostPort(str(a, 'listen') ?? '0.0.0.0', VXLAN_PORT, '--listen').port, log })
+    ? await startSwitchDiscovery({ network, join: joinTo, advertise: str(a, 'advertise'), clusterListen: str(a, 'cluster-listen'), clusterKey: clusterKeyFile ? readClusterKey(clusterKeyFile) : undefined, vni: intFlag(a, 'vni', 0, 0xffffff), vtepPort: parseHostPort(str(a, 'listen') ?? '0.0.0.0', VXLAN_PORT, '--listen').port, log })
     : undefined;
   const vni = disc?.network.vni ?? intFlag(a, 'vni', 0, 0xffffff) ?? vniForName(network);
   const listen = parseHostPort(str(a, 'listen') ?? '0.0.0.0', VXLAN_PORT, '--listen');

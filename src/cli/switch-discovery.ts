@@ -49,6 +49,8 @@ export interface SwitchDiscoveryOptions {
   vni?: number;
   /** TCP 'IP:PORT' the discovery node listens on (default 0.0.0.0:<advertise port>) */
   clusterListen?: string;
+  /** --cluster-key: the private cluster's key (discovery/pnet.ts readClusterKey) */
+  clusterKey?: Uint8Array;
   /** this switch's VTEP UDP port */
   vtepPort: number;
   log: (line: string) => void;
@@ -110,6 +112,7 @@ export async function startSwitchDiscovery(opts: SwitchDiscoveryOptions): Promis
     join: opts.join,
     hostname: `${hostname()}/switch`,
     listenFlag: '--cluster-listen',
+    clusterKey: opts.clusterKey,
     log: opts.log,
   });
   const vtep = cluster.vtep;

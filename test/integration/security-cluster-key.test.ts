@@ -2,17 +2,21 @@
 // with a different key that tries to join them. The outsider never becomes a cluster member (info
 // shows no peers, the members see only each other), never learns the global networks, and the
 // VXLAN packets it sends to a member's VTEP for a network's VNI are dropped as 'not-member' and
-// counted (tsnet peers NETWORK shows the tunnel drops). Everything is removed by cleanupAll.
+// counted (tsnet peers NETWORK shows the tunnel drops). A `tsnet switch --join` on a fourth host
+// with the key finds the network and reaches a member's container. Everything is removed by
+// cleanupAll.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { cleanupAll, onCleanup, trySh } from '../helpers/netns.js';
+import { join, resolve } from 'node:path';
+import { background, cleanupAll, inNs, makeNetns, onCleanup, trySh } from '../helpers/netns.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { makeUnderlay, type Underlay } from '../helpers/underlay.js';
 import { generateClusterKey } from '../../src/discovery/pnet.js';
 import { until } from '../helpers/until.js';
+
+const SWITCH_MAIN = resolve('dist/src/cli/switch-main.js');
 
 const t = suite('private cluster');
 let members: TestDaemon[] = [];
@@ -29,7 +33,7 @@ const knownHosts = (d: TestDaemon) => (d.ok('info').match(/\((up|down),/g) ?? []
 t.before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'tsnet-ck-'));
   onCleanup(() => rmSync(dir, { recursive: true, force: true }));
-  ul = makeUnderlay(3);
+  ul = makeUnderlay(4);
   const good = join(dir, 'good.key');
   const wrong = join(dir, 'wrong.key');
   writeFileSync(good, generateClusterKey());
@@ -79,6 +83,33 @@ t('its VXLAN packets for the network are dropped as not-member and counted', asy
     return (v.totals?.drops['not-member'] ?? 0) >= was + 5 ? v : undefined;
   });
   assert.is(after.totals!.drops['not-member'], was + 5);
+});
+
+t('tsnet switch --join with the cluster key joins the private network and reaches a member', async () => {
+  const [net] = JSON.parse(members[0]!.ok('network', 'inspect', 'priv')) as Array<{ IPAM: { Config: Array<{ Subnet: string }> } }>;
+  const swIp = net!.IPAM.Config[0]!.Subnet.replace(/\.0\/24$/, '.250');
+  const [m1] = JSON.parse(members[0]!.ok('inspect', 'm1')) as Array<{ NetworkSettings: { Networks: Record<string, { IPAddress: string }> } }>;
+  const target = m1!.NetworkSettings.Networks.priv!.IPAddress;
+  const h4 = ul.hosts[3]!;
+  const ns = makeNetns('ckj');
+  const log = join(dir, 'switch.log');
+  const sw = background(['nsenter', `--net=/run/netns/${h4.ns}`, process.execPath, SWITCH_MAIN, '--network', 'priv', '--join', `${ul.hosts[0]!.address}:7946`,
+    '--advertise', h4.address, '--cluster-listen', `${h4.address}:7946`, '--cluster-key', join(dir, 'good.key'), '--attach', `${ns}=${swIp}/24`], log);
+  const readLog = () => (existsSync(log) ? readFileSync(log, 'utf8') : '');
+  await until('the switch to be ready', () => {
+    if (sw.exitCode !== null) throw new Error(`the switch exited with ${sw.exitCode}:\n${readLog()}`);
+    return /^ready$/m.test(readLog());
+  }, 45_000);
+  await until(`${ns} -> m1 (${target})`, () => inNs(ns, 'ping', ['-c', '1', '-W', '2', target]).status === 0);
+  const exited = new Promise<number | null>((r) => sw.once('exit', (c) => r(c)));
+  sw.kill('SIGTERM');
+  assert.is(await exited, 0, readLog());
+});
+
+t('--cluster-key without --join is refused with one sentence', () => {
+  const r = trySh(process.execPath, [SWITCH_MAIN, '--network', 'priv', '--cluster-key', join(dir, 'good.key')]);
+  assert.is(r.status, 2);
+  assert.match(r.stderr, /--cluster-key needs --join: it protects the connections to the cluster\./);
 });
 
 t.run();
