@@ -3,7 +3,8 @@
 // global network `multi` is created by daemon 1; the switch finds its VNI and subnet through the DHT,
 // learns the members' VTEPs and endpoints, and publishes its attached namespace. Checks: the
 // namespace pings containers on both daemons by IP, the daemons' containers resolve and ping the
-// namespace by name, and the switch's endpoint and name disappear when it stops.
+// namespace by name, a switch killed with -9 and restarted at once comes back under its name, and
+// the switch's endpoint and name disappear when it stops.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { ChildProcess } from 'node:child_process';
@@ -24,6 +25,7 @@ let swNs = '';
 let swIp = '';
 let sw: ChildProcess | undefined;
 let swLog = '';
+let logDir = '';
 
 async function until<T>(what: string, fn: () => T | undefined | false, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -51,6 +53,7 @@ t.before(async () => {
   swNs = makeNetns('swj');
   const dir = mkdtempSync(join(tmpdir(), 'tsnet-swjoin-'));
   onCleanup(() => rmSync(dir, { recursive: true, force: true }));
+  logDir = dir;
   swLog = join(dir, 'switch.log');
 });
 t.after(() => cleanupAll());
@@ -96,6 +99,22 @@ t('containers on the daemons resolve and ping the namespace by name', async () =
   }
 });
 
+t('killed with -9 and started again at once, the switch rejoins under its name and address', async () => {
+  const killed = new Promise((r) => sw!.once('exit', r));
+  sw!.kill('SIGKILL');
+  await killed;
+  // a new identity: the old host is down as soon as the daemons' redial fails, and its endpoint
+  // record (same name, address and MAC) goes with it, so neither the claim nor the address check stops this one
+  swLog = join(logDir, 'switch-again.log');
+  sw = background(['nsenter', `--net=/run/netns/${h3}`, process.execPath, SWITCH_MAIN, '--network', 'multi', '--join', `${first}:7946`,
+    '--advertise', h3Address, '--cluster-listen', `${h3Address}:7946`, '--attach', `${swNs}=${swIp}/24`], swLog);
+  await until('the restarted switch to be ready', () => {
+    if (sw!.exitCode !== null) throw new Error(`the restarted switch exited with ${sw!.exitCode}:\n${readLog()}`);
+    return /^ready$/m.test(readLog());
+  });
+  await until(`demo1 -> ${swNs} by name again`, () => hosts[0]!.inContainer('demo1', 'ping', ['-c', '1', '-W', '2', swNs]).status === 0);
+});
+
 t('the name is unique: a daemon container cannot take it', () => {
   const r = hosts[1]!.cli('run', '-d', '--name', swNs, '--net', 'multi', '--', 'sleep', '600');
   assert.is.not(r.status, 0);
@@ -103,7 +122,7 @@ t('the name is unique: a daemon container cannot take it', () => {
 });
 
 t('a --cluster-listen address in use: exit code 6 and one sentence naming the flag', async () => {
-  const log = swLog.replace(/switch\.log$/, 'busy.log');
+  const log = join(logDir, 'busy.log');
   const p = background(['nsenter', `--net=/run/netns/${h3}`, process.execPath, SWITCH_MAIN, '--network', 'multi', '--join', `${first}:7946`,
     '--advertise', h3Address, '--cluster-listen', `${h3Address}:7946`], log);
   const code = await new Promise<number | null>((r) => p.once('exit', (c) => r(c)));
@@ -115,7 +134,7 @@ t('a --cluster-listen address in use: exit code 6 and one sentence naming the fl
 t('an encrypted global network is refused with one sentence and exit code 2 (the switch does not seal)', async () => {
   hosts[0]!.ok('network', 'create', '-o', 'encrypted', 'sealed');
   const ns = makeNetns('swjs');
-  const log = swLog.replace(/switch\.log$/, 'sealed.log');
+  const log = join(logDir, 'sealed.log');
   const p = background(['nsenter', `--net=/run/netns/${h3}`, process.execPath, SWITCH_MAIN, '--network', 'sealed', '--join', `${first}:7946`,
     '--advertise', h3Address, '--cluster-listen', `${h3Address}:7947`, '--attach', `${ns}=${swIp}/24`], log);
   const code = await new Promise<number | null>((r) => p.once('exit', (c) => r(c)));
