@@ -2,7 +2,8 @@
  * With offload, the device also gets IFF_VNET_HDR, a 10-byte struct virtio_net_hdr (TUNSETVNETHDRSZ)
  * and TUNSETOFFLOAD CSUM|TSO4|TSO6|TSO_ECN|USO4|USO6, so the kernel hands us TCP super-frames of up
  * to 64 KB and the UDP_SEGMENT sends of the container's sockets whole (a kernel older than 6.2, which
- * has no USO, gets the same without USO4|USO6: its UDP stays MTU-sized); without offload
+ * has no USO, gets the same without USO4|USO6: its UDP stays MTU-sized, and open() says uso: false,
+ * since such a kernel also refuses UDP_L4 super-frames written to the TAP); without offload
  * TUNSETOFFLOAD 0 clears what an earlier opener of a persistent TAP set.
  * TUNSETIFF looks the name up in the opener's network namespace, so re-attaching a persistent TAP
  * that lives in a container's namespace is done on a short-lived dedicated pthread that setns()es
@@ -50,6 +51,7 @@ struct open_req {
   int persist;           /* -1 leave as is, 0 clear, 1 set */
   int must_exist;        /* fail with ENODEV instead of creating a new device */
   int offload;           /* IFF_VNET_HDR + TAP_OFFLOADS; 0 clears the offloads */
+  int uso;               /* result: the kernel took USO4|USO6 (Linux >= 6.2) */
   char netns[NETNS_PATH_MAX]; /* "" = the caller's namespace */
   /* results */
   int fd;
@@ -96,8 +98,9 @@ static void open_here(struct open_req *r) {
     return;
   }
   /* a kernel without USO refuses the whole set with EINVAL */
-  if (ioctl(fd, TUNSETOFFLOAD, (unsigned long)(r->offload ? TAP_OFFLOADS : 0)) < 0 &&
-      !(r->offload && errno == EINVAL && ioctl(fd, TUNSETOFFLOAD, (unsigned long)TAP_OFFLOADS_NO_USO) == 0)) {
+  if (ioctl(fd, TUNSETOFFLOAD, (unsigned long)(r->offload ? TAP_OFFLOADS : 0)) == 0) {
+    r->uso = r->offload;
+  } else if (!(r->offload && errno == EINVAL && ioctl(fd, TUNSETOFFLOAD, (unsigned long)TAP_OFFLOADS_NO_USO) == 0)) {
     fail(r, "ioctl(TUNSETOFFLOAD)");
     close(fd);
     return;
@@ -147,7 +150,7 @@ static int get_string(napi_env env, napi_value v, char *buf, size_t cap) {
   return 0;
 }
 
-/* open(name, persist: -1|0|1, netnsPath, mustExist, offload) -> {fd, name} | {errno, syscall} */
+/* open(name, persist: -1|0|1, netnsPath, mustExist, offload) -> {fd, name, uso} | {errno, syscall} */
 static napi_value js_open(napi_env env, napi_callback_info info) {
   napi_value argv[5];
   if (tsnet_args(env, info, 5, argv, "tsnet_native: open(name, persist, netnsPath, mustExist, offload)") < 0) return NULL;
@@ -177,12 +180,14 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   }
   if (r.fd < 0) return tsnet_failure(env, r.err, r.syscall);
 
-  napi_value obj, fd, name;
+  napi_value obj, fd, name, uso;
   NAPI_CALL(env, napi_create_object(env, &obj));
   NAPI_CALL(env, napi_create_int32(env, r.fd, &fd));
   NAPI_CALL(env, napi_create_string_utf8(env, r.actual, NAPI_AUTO_LENGTH, &name));
+  NAPI_CALL(env, napi_get_boolean(env, r.uso != 0, &uso));
   NAPI_CALL(env, napi_set_named_property(env, obj, "fd", fd));
   NAPI_CALL(env, napi_set_named_property(env, obj, "name", name));
+  NAPI_CALL(env, napi_set_named_property(env, obj, "uso", uso));
   return obj;
 }
 

@@ -7,7 +7,7 @@ import { refreshSandboxState } from './sandboxes.js';
 import { encryptionView } from './encryption.js';
 import { latencySummaryOf } from '../observe/latency-meter.js';
 import { attachedIfacesOf } from './attached-ifaces.js';
-import { offloadStatsOf, readerStatsOf, type TapOffloadStats } from '../dataplane/tap-port.js';
+import { offloadStatsOf, readerStatsOf, type TapOffloadView } from '../dataplane/tap-port.js';
 import type { TapReaderStats } from '../native/tap.js';
 import type { Port } from '../dataplane/port.js';
 
@@ -15,7 +15,7 @@ export function networkSummary(n: NetworkRecord): NetworkSummary {
   return { Id: n.id, Name: n.name, Driver: n.driver, Scope: n.scope };
 }
 
-function offloadView(p: Port): { Offload?: TapOffloadStats } {
+function offloadView(p: Port): { Offload?: TapOffloadView } {
   const o = offloadStatsOf(p);
   return o === null ? {} : { Offload: o };
 }
@@ -37,7 +37,8 @@ export function switchStats(core: ControllerCore, n: NetworkRecord): Record<stri
     Switch: { ...sw.counters, dropped: { ...sw.counters.dropped } },
     Fdb: sw.fdbStats,
     Encryption: encryptionView(ports.overlay?.tunnel),
-    /** Offload: a TAP port's offload counters (super-frames read, passed through whole, merged; checksums completed);
+    /** Offload: a TAP port's offload counters (super-frames read, passed through whole, merged; checksums completed)
+     *  and udpSegmentation (the kernel took USO: false before Linux 6.2);
      *  Reader: its reader's wakeups, batches, frames, drops and readNowFrames (read back in the turn that wrote) */
     Ports: sw.ports().map((p) => ({ Name: p.name, Kind: p.kind, Counters: sw.portCounters(p), ...offloadView(p), ...readerView(p) })),
     /** per-frame processing time (mean of each burst), microseconds; null when not measured */

@@ -43,7 +43,7 @@ const WRITE_FAILED = -1;
 type WriteResult = typeof WRITE_OK | typeof WRITE_WOULD_BLOCK | typeof WRITE_FAILED;
 
 /** The part of TapDevice a TapPort uses (a TapDevice always fits). */
-export type TapDeviceLike = Pick<TapDevice, 'name' | 'startReading' | 'stopReading' | 'readNow' | 'readerStats' | 'write' | 'writeGso' | 'close' | 'closed' | 'offload'>;
+export type TapDeviceLike = Pick<TapDevice, 'name' | 'startReading' | 'stopReading' | 'readNow' | 'readerStats' | 'write' | 'writeGso' | 'close' | 'closed' | 'offload' | 'uso'>;
 
 /** Software offload counters of a TAP port with offloads (zero otherwise). */
 export interface TapOffloadStats {
@@ -64,6 +64,11 @@ export interface TapOffloadStats {
   /** datagrams merged into them */
   udpCoalescedDatagrams: number;
 }
+
+/** What `inspect` and `tsnet switch` show of an offload TAP port: its counters, and whether the kernel
+ *  took USO (udpSegmentation false on Linux < 6.2: a container's UDP_SEGMENT sends reach us cut into
+ *  datagrams, and datagrams go into the container one by one, not merged). */
+export type TapOffloadView = TapOffloadStats & { udpSegmentation: boolean };
 
 export interface TapPortOptions {
   /** Port name (default: the device's interface name at open time). */
@@ -99,8 +104,9 @@ class TapPortImpl implements TapPort, CoalescedOutput {
   private readonly coalescer: TcpCoalescer | null;
   /** ...and its UDP datagrams (writing through udpOutput, which counts them apart). */
   private readonly udpCoalescer: UdpCoalescer | null;
-  /** Off after a UDP super-frame could not be written. */
-  private udpCoalescing = true;
+  /** Only where the kernel took USO (a kernel without it refuses UDP_L4 writes, device.uso); off
+   *  after a UDP super-frame could not be written all the same. */
+  private udpCoalescing: boolean;
   /** A read-back is due at the end of this turn (see the header). */
   private readBackArmed = false;
   private readonly readBack = (): void => {
@@ -115,6 +121,7 @@ class TapPortImpl implements TapPort, CoalescedOutput {
     this.batch = opts.batch ?? TapReadBatch.forDevice(device, HEADROOM);
     this.coalescer = device.offload ? new TcpCoalescer(this) : null;
     this.udpCoalescer = device.offload ? new UdpCoalescer(this.udpOutput) : null;
+    this.udpCoalescing = device.uso;
     device.startReading(this.batch, (count: number) => this.onBatch(count), (err: TsnetError) => this.onError(err));
   }
 
@@ -312,8 +319,8 @@ class TapPortImpl implements TapPort, CoalescedOutput {
 }
 
 /** The software offload counters of a port if it is a TAP port with offloads, else null (views). */
-export function offloadStatsOf(port: Port): TapOffloadStats | null {
-  return port instanceof TapPortImpl && port.device.offload ? { ...port.offloadStats } : null;
+export function offloadStatsOf(port: Port): TapOffloadView | null {
+  return port instanceof TapPortImpl && port.device.offload ? { udpSegmentation: port.device.uso, ...port.offloadStats } : null;
 }
 
 /** A TAP port's reader counters (wakeups, batches, frames, drops, and readNowFrames: frames read

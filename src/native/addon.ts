@@ -31,7 +31,7 @@ export type NativeReaderHandle = object & { readonly __tsnetReader?: never };
 export interface TsnetNative {
   /** persist: -1 leave as is, 0 clear, 1 set. name '' lets the kernel choose (tap0, tap1...).
    *  offload: IFF_VNET_HDR + 10-byte header + TUNSETOFFLOAD CSUM|TSO4|TSO6|TSO_ECN; false clears the offloads. */
-  open(name: string, persist: number, netnsPath: string | null, mustExist: boolean, offload: boolean): { fd: number; name: string } | NativeFailure;
+  open(name: string, persist: number, netnsPath: string | null, mustExist: boolean, offload: boolean): { fd: number; name: string; uso: boolean } | NativeFailure;
   setPersist(fd: number, persist: boolean): NativeFailure | undefined;
   ifName(fd: number): string | NativeFailure;
   close(fd: number): NativeFailure | undefined;

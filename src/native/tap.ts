@@ -158,7 +158,7 @@ export class TapDevice {
     const offload = opts.offload === true;
     const r = native.open(name, persist, opts.netnsPath ?? null, opts.attach === true, offload);
     if (isNativeFailure(r)) throw tapError(r, { op: 'open', name: name || undefined, netnsPath: opts.netnsPath });
-    return new TapDevice(native, r.fd, r.name, opts.netnsPath, offload);
+    return new TapDevice(native, r.fd, r.name, opts.netnsPath, offload, r.uso);
   }
 
   /** The interface name when it was opened (see currentName() after a rename). */
@@ -168,6 +168,9 @@ export class TapDevice {
   readonly netnsPath: string | undefined;
   /** Opened with offloads: every read and write carries a VNET_HDR_LEN-byte virtio_net_hdr. */
   readonly offload: boolean;
+  /** The kernel also took USO (Linux >= 6.2): reads may be UDP super-frames (gso_type UDP_L4), and so
+   *  may writes. false on an older kernel, whose TAP refuses a written UDP_L4 frame (EINVAL). */
+  readonly uso: boolean;
   /** errno name of the last write failure other than "would block" (e.g. 'EIO' while the
    *  interface is down), null if none. */
   lastWriteError: string | null = null;
@@ -177,12 +180,13 @@ export class TapDevice {
   #reader: NativeReaderHandle | null = null;
   #lastStats: TapReaderStats | null = null;
 
-  private constructor(native: TsnetNative, fd: number, name: string, netnsPath: string | undefined, offload: boolean) {
+  private constructor(native: TsnetNative, fd: number, name: string, netnsPath: string | undefined, offload: boolean, uso: boolean) {
     this.#native = native;
     this.fd = fd;
     this.name = name;
     this.netnsPath = netnsPath;
     this.offload = offload;
+    this.uso = uso;
   }
 
   get closed(): boolean {

@@ -45,8 +45,9 @@ function waitFor(cond: () => boolean, timeoutMs: number, what: string): Promise<
   });
 }
 
-/** nodeArgs: flags for node before the CLI (the bench passes the `tsnet` shebang's --no-memory-reducer). */
-export async function startTestDaemon(opts: { hostNs?: string; extraArgs?: string[]; nodeArgs?: string[] } = {}): Promise<TestDaemon> {
+/** nodeArgs: flags for node before the CLI (the bench passes the `tsnet` shebang's --no-memory-reducer);
+ *  wrapper: a command that runs node (e.g. as-kernel-without-uso.py). */
+export async function startTestDaemon(opts: { hostNs?: string; extraArgs?: string[]; nodeArgs?: string[]; wrapper?: string[] } = {}): Promise<TestDaemon> {
   const hostNs = opts.hostNs ?? makeNetns('th');
   const dir = mkdtempSync(join(tmpdir(), 'tsnet-test-'));
   const socket = join(dir, 'tsnet.sock');
@@ -80,7 +81,7 @@ export async function startTestDaemon(opts: { hostNs?: string; extraArgs?: strin
       await exited;
     },
     async start() {
-      const p = spawn('nsenter', [`--net=/run/netns/${hostNs}`, process.execPath, ...(opts.nodeArgs ?? []), CLI, 'daemon', '--state-dir', stateDir, '--socket', socket, '--netns-prefix', prefix, ...(opts.extraArgs ?? [])], {
+      const p = spawn('nsenter', [`--net=/run/netns/${hostNs}`, ...(opts.wrapper ?? []), process.execPath, ...(opts.nodeArgs ?? []), CLI, 'daemon', '--state-dir', stateDir, '--socket', socket, '--netns-prefix', prefix, ...(opts.extraArgs ?? [])], {
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       p.stdout!.on('data', (b: Buffer) => log.push(b.toString()));

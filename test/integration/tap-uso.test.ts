@@ -7,40 +7,14 @@
 // Over IPv6 too: B's kernel checks the UDP checksums the switch computed (IPv6 has no way around them).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawn } from 'node:child_process';
 import { TapDevice } from '../../src/native/tap.js';
 import { createSwitch } from '../../src/dataplane/switch.js';
 import { createTapPort } from '../../src/dataplane/tap-port.js';
 import type { TsnetError } from '../../src/errors.js';
 import { cleanupAll, inNs, ip, makeNetns, onCleanup, uniqueName } from '../helpers/netns.js';
-import { plumbTap, runInNs } from '../helpers/tcp-transfer.js';
-import { until } from '../helpers/until.js';
+import { plumbTap } from '../helpers/tcp-transfer.js';
+import { COUNT, SENDS, udpSegmentTransfer } from '../helpers/udp-segment-transfer.js';
 import { features } from '../helpers/ethtool.js';
-
-const SENDS = 12;
-const PER_SEND = 9; // datagrams per UDP_SEGMENT send
-const SIZE = 1000; // gso_size
-const LAST_SIZE = 321; // each send's last datagram
-const COUNT = SENDS * PER_SEND;
-const PORT = 5400;
-
-// Datagram i (the j-th of send x, i = x * PER_SEND + j): byte k = (i * 31 + k) & 0xff.
-const RECEIVER = `const pat=(i,n)=>{const b=Buffer.alloc(n);for(let k=0;k<n;k++)b[k]=(i*31+k)&0xff;return b;};
-const [count,per,size,last,port,addr]=process.argv.slice(1).map((x,i)=>i<5?+x:x);
-const d=require('dgram').createSocket({type:addr.includes(':')?'udp6':'udp4',recvBufferSize:4<<20});const got=[];let bad=0,t;
-const done=()=>{console.log(JSON.stringify({got,bad}));d.close();};
-d.on('message',m=>{const i=got.length;const n=i%per===per-1?last:size;if(!m.equals(pat(i,n)))bad++;got.push(m.length);clearTimeout(t);
-if(got.length===count)done();else t=setTimeout(done,3000);});d.bind(port,addr,()=>console.log('ready'));`;
-// Sender: one sendto per PER_SEND datagrams, the kernel cuts at SIZE (UDP_SEGMENT); 20 ms apart so
-// that the receiver keeps up whatever its socket buffer.
-const SENDER = `import socket,sys,time
-sends,per,size,last,port=map(int,sys.argv[1:6]); addr=sys.argv[6]
-pat=lambda i,n: bytes(((i*31+k)&0xff) for k in range(n))
-s=socket.socket(socket.AF_INET6 if ':' in addr else socket.AF_INET,socket.SOCK_DGRAM)
-s.setsockopt(socket.IPPROTO_UDP,103,size)  # UDP_SEGMENT (include/uapi/linux/udp.h)
-for x in range(sends):
-    s.sendto(b''.join(pat(x*per+j,size if j<per-1 else last) for j in range(per)),(addr,port))
-    time.sleep(0.02)`;
 
 /** Turns IPv6 back on for eth0 in ns (plumbTap turns it off) and adds addr without DAD. */
 function addIpv6(ns: string, addr: string): void {
@@ -74,21 +48,12 @@ async function transfer(offloadB: boolean, v6 = false) {
   sw.addPort(a);
   sw.addPort(b);
 
-  const args = [String(COUNT), String(PER_SEND), String(SIZE), String(LAST_SIZE), String(PORT), dst];
-  const receiver = spawn('ip', ['netns', 'exec', nsB, process.execPath, '-e', RECEIVER, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  onCleanup(() => receiver.kill());
-  let out = '';
-  receiver.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  await until('the receiver to bind', () => out.includes('ready'), 30_000, 25);
-  await runInNs(nsA, ['python3', '-c', SENDER, String(SENDS), String(PER_SEND), String(SIZE), String(LAST_SIZE), String(PORT), dst]);
-  const line = await until('the receiver to finish', () => /\{.*\}/.exec(out)?.[0], 30_000, 25);
-  const r = JSON.parse(line) as { got: number[]; bad: number };
-  const lengths = Array.from({ length: COUNT }, (_, i) => (i % PER_SEND === PER_SEND - 1 ? LAST_SIZE : SIZE));
+  const r = await udpSegmentTransfer(nsA, nsB, dst);
   const where = `A ${JSON.stringify(a.offloadStats)}, B ${JSON.stringify(b.offloadStats)}, switch segmented ${sw.counters.segmented}`;
   assert.is(portError, null, 'no port error');
   assert.is(r.got.length, COUNT, `every datagram arrived (${where})`);
   assert.is(r.bad, 0, 'each with its own bytes, in order');
-  assert.equal(r.got, lengths, 'each with its own length');
+  assert.equal(r.got, r.expected, 'each with its own length');
   // ARP and the like are plain; each UDP_SEGMENT send came as one super-frame
   assert.ok(a.offloadStats.udpSuperFrames >= SENDS, `A's TAP gave the sends as UDP super-frames (${where})`);
   return { a, b, sw };

@@ -37,7 +37,8 @@ class StandInTap implements TapDeviceLike {
   readerStats() {
     return { wakeups: 0, batches: 0, frames: 0, drops: 0, readNowFrames: this.readNowCalls };
   }
-  constructor(readonly offload = false) {}
+  /** uso: the "kernel" took USO along with the other offloads (Linux >= 6.2) */
+  constructor(readonly offload = false, readonly uso = offload) {}
   /** As the native reader: nothing inside its own callback or when not reading. */
   readNow(): number {
     this.readNowCalls++;
@@ -283,6 +284,23 @@ test('offload TAP: a kernel that refuses UDP_L4 super-frames gets datagrams one 
   for (const f of d) port2.output(f, 0, f.length, REMOTE_NONE);
   port2.flush!();
   assert.is(dev2.order, 'g');
+});
+
+test('offload TAP on a kernel without USO: UDP datagrams written one by one from the start, TCP still merged', () => {
+  const dev = new StandInTap(true, false);
+  dev.refuseUdpL4 = true; // as Linux < 6.2 does; never reached
+  const errors: TsnetError[] = [];
+  const port = createTapPort(dev, { onError: (e) => errors.push(e) });
+  const d = stream(4, 64);
+  const segs = run(TS, 1000, 1448, 2);
+  for (const f of [d[0], d[1], segs[0], segs[1], d[2], d[3]]) port.output(f, 0, f.length, REMOTE_NONE);
+  port.flush!();
+  assert.is(dev.order, 'wwgww', 'datagrams plain, the TCP segments one super-frame, in order');
+  assert.equal(errors, [], 'nothing refused');
+  assert.is(port.counters.drops['tx-error'] ?? 0, 0);
+  assert.is(port.offloadStats.udpCoalescedFrames, 0);
+  assert.is(port.offloadStats.coalescedFrames, 1);
+  assert.is(port.counters.txFrames, 6);
 });
 
 test('plain TAP: output writes every frame at once, flush() writes nothing', () => {
