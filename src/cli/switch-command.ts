@@ -105,11 +105,14 @@ export async function runSwitchCommand(argv: string[]): Promise<number> {
   const joinTo = list(a, 'join');
   const clusterKeyFile = str(a, 'cluster-key');
   if (clusterKeyFile && joinTo.length === 0) throw badRequest('EBAD_FLAG', '--cluster-key needs --join: it protects the connections to the cluster.');
+  // the VTEP listens on the family of the address given to others (an IPv6 underlay: '::')
+  const advertise = str(a, 'advertise');
+  const anyAddress = advertise && joinTo.length && isIpv6Address(parseHostPort(advertise, VXLAN_PORT, '--advertise').address) ? '::' : '0.0.0.0';
+  const listen = parseHostPort(str(a, 'listen') ?? anyAddress, VXLAN_PORT, '--listen');
   const disc: SwitchDiscovery | undefined = joinTo.length
-    ? await startSwitchDiscovery({ network, join: joinTo, advertise: str(a, 'advertise'), clusterListen: str(a, 'cluster-listen'), clusterKey: clusterKeyFile ? readClusterKey(clusterKeyFile) : undefined, vni: intFlag(a, 'vni', 0, 0xffffff), vtepPort: parseHostPort(str(a, 'listen') ?? '0.0.0.0', VXLAN_PORT, '--listen').port, log })
+    ? await startSwitchDiscovery({ network, join: joinTo, advertise, clusterListen: str(a, 'cluster-listen'), clusterKey: clusterKeyFile ? readClusterKey(clusterKeyFile) : undefined, vni: intFlag(a, 'vni', 0, 0xffffff), vtepPort: listen.port, log })
     : undefined;
   const vni = disc?.network.vni ?? intFlag(a, 'vni', 0, 0xffffff) ?? vniForName(network);
-  const listen = parseHostPort(str(a, 'listen') ?? '0.0.0.0', VXLAN_PORT, '--listen');
   const peers = list(a, 'peer').map((p) => parseHostPort(p, VXLAN_PORT, '--peer'));
   const attaches: AttachSpec[] = list(a, 'attach').map(parseAttach);
   const verbose = bool(a, 'verbose');

@@ -11,14 +11,13 @@
 import { badRequest, conflict, notFound } from '../errors.js';
 import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { Cluster, ClusterEndpoint, GlobalNetworkDef } from '../control/cluster.js';
+import { DEFAULT_CLUSTER_PORT, type Cluster, type ClusterEndpoint, type GlobalNetworkDef } from '../control/cluster.js';
+import { formatHostPort, isIpv6Address, parseHostPort } from '../control/host-port.js';
 import { encryptionOption } from '../control/options.js';
 import { startClusterThread } from '../daemon/cluster-thread.js';
 import { macFor, type AttachSpec } from './switch-attach.js';
 
 // ---- our choice ----
-/** TCP port of the discovery node when --advertise gives none (the daemon's default too). */
-export const DEFAULT_CLUSTER_PORT = 7946;
 /** How long to look for the network in the cluster before giving up (catalogue gossip + DHT get). */
 const FIND_NETWORK_TIMEOUT_MS = 20_000;
 const FIND_NETWORK_RETRY_MS = 250;
@@ -69,13 +68,6 @@ export interface SwitchDiscovery {
   stop(): Promise<void>;
 }
 
-function splitHostPort(text: string, defPort: number, what: string): { host: string; port: number } {
-  const m = /^\[?([0-9a-fA-F.:]+?)\]?(?::(\d+))?$/.exec(text.trim());
-  const port = m?.[2] ? Number(m[2]) : defPort;
-  if (!m || port < 1 || port > 65535) throw badRequest('EBAD_FLAG', `${what} "${text}" is not IP or IP:PORT, like 10.210.0.3 or 10.210.0.3:7946.`);
-  return { host: m[1]!, port };
-}
-
 const ipToInt = (ip: string) => ip.split('.').reduce((a, o) => a * 256 + Number(o), 0);
 
 function inSubnet(ip: string, subnet: string): boolean {
@@ -104,10 +96,10 @@ async function findNetwork(cluster: Cluster, name: string): Promise<GlobalNetwor
 export async function startSwitchDiscovery(opts: SwitchDiscoveryOptions): Promise<SwitchDiscovery> {
   if (opts.join.length === 0) throw badRequest('EBAD_FLAG', '--join needs at least one cluster member, like --join 10.210.0.1:7946.');
   if (!opts.advertise) throw badRequest('EBAD_FLAG', '--join needs --advertise IP: the address other hosts reach this switch at.');
-  const adv = splitHostPort(opts.advertise, DEFAULT_CLUSTER_PORT, '--advertise');
+  const adv = parseHostPort(opts.advertise, DEFAULT_CLUSTER_PORT, { what: '--advertise', code: 'EBAD_FLAG' });
   const cluster = await startClusterThread({
-    listen: opts.clusterListen ?? `0.0.0.0:${adv.port}`,
-    advertise: `${adv.host}:${adv.port}`,
+    listen: opts.clusterListen ?? formatHostPort(isIpv6Address(adv.address) ? '::' : '0.0.0.0', adv.port),
+    advertise: formatHostPort(adv.address, adv.port),
     vxlanPort: opts.vtepPort,
     join: opts.join,
     hostname: `${hostname()}/switch`,
@@ -147,8 +139,8 @@ export async function startSwitchDiscovery(opts: SwitchDiscoveryOptions): Promis
       const apply = (r: ClusterEndpoint, kind: 'upsert' | 'delete') => {
         try {
           if (kind === 'upsert') {
-            const v = splitHostPort(r.vtep, opts.vtepPort, 'VTEP');
-            tun.addRemoteEndpoint(r.mac, r.ipv4.split('/')[0]!, v.host, v.port);
+            const v = parseHostPort(r.vtep, opts.vtepPort, { what: 'VTEP' });
+            tun.addRemoteEndpoint(r.mac, r.ipv4.split('/')[0]!, v.address, v.port);
             opts.log(`endpoint ${r.name} ${r.ipv4} ${r.mac} at VTEP ${r.vtep}`);
           } else {
             tun.removeRemoteEndpoint(r.mac);
@@ -160,9 +152,9 @@ export async function startSwitchDiscovery(opts: SwitchDiscoveryOptions): Promis
       };
       const member = (v: string, kind: 'up' | 'down') => {
         try {
-          const p = splitHostPort(v, opts.vtepPort, 'VTEP');
-          if (kind === 'up') tun.addPeer(p.host, p.port);
-          else tun.removePeer(p.host);
+          const p = parseHostPort(v, opts.vtepPort, { what: 'VTEP' });
+          if (kind === 'up') tun.addPeer(p.address, p.port);
+          else tun.removePeer(p.address);
           opts.log(`member VTEP ${v} ${kind}`);
         } catch (err) {
           // a member this switch cannot reach (another address family) must not stop the others

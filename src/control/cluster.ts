@@ -2,6 +2,9 @@
 // daemon implements it over src/discovery (libp2p kad-dht); control never imports discovery, so
 // the layers stay one-directional and the controller runs unchanged on a single host (no cluster).
 
+/** TCP port of a cluster node when --listen or --advertise gives none (our choice; serf/docker used 7946). */
+export const DEFAULT_CLUSTER_PORT = 7946;
+
 export interface GlobalNetworkDef {
   id: string;
   name: string;

@@ -9,7 +9,7 @@ import type { ClusterEndpoint, GlobalNetworkDef } from './cluster.js';
 import { allocate, createPool, release, type IpamPool } from './ipam.js';
 import { hostIfNameFor } from './ids.js';
 import type { EndpointRecord, NetworkRecord, SandboxRecord } from './model.js';
-import { addNetwork, destroyNetworkPorts } from './networks.js';
+import { addNetwork, clusterOverIpv6, destroyNetworkPorts } from './networks.js';
 import { defaultOverlayMtu, mtuOption } from './options.js';
 import { addPeer, addRemoteEndpoint, logFailure, removePeer, removeRemoteEndpoint } from './overlay.js';
 
@@ -39,7 +39,7 @@ async function materialise(core: ControllerCore, def: GlobalNetworkDef): Promise
     ipam: { subnet: pool.subnet, gateway: pool.gateway, auxAddresses: {}, userSubnet: false },
     pool,
     options: { ...def.options },
-    mtu: mtuOption(def.options) ?? defaultOverlayMtu(def.options),
+    mtu: mtuOption(def.options) ?? defaultOverlayMtu(def.options, clusterOverIpv6(core)),
     hostIfName: hostIfNameFor(def.id),
     vni: def.vni,
     createdAt: new Date(def.createdAt).toISOString(),

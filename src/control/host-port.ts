@@ -14,6 +14,8 @@ export interface HostPortOptions {
   minPort?: number;
 }
 
+/** Address and port of `text`, the port defaulting to defaultPort (4789 for a VTEP, 7946 for a cluster
+ *  node), which the error's examples use too. */
 export function parseHostPort(text: string, defaultPort = VXLAN_PORT, opts: HostPortOptions = {}): { address: string; port: number } {
   const s = text.trim();
   const bracketed = /^\[([^\]]*)\](?::(\d+))?$/.exec(s);
@@ -34,7 +36,7 @@ export function parseHostPort(text: string, defaultPort = VXLAN_PORT, opts: Host
   const port = portText === undefined ? defaultPort : Number(portText);
   if (!valid || !Number.isInteger(port) || port < (opts.minPort ?? 1) || port > 65535) {
     throw badRequest(opts.code ?? 'EBAD_PEER',
-      `${opts.what ?? 'peer'} "${text}" is not IP or IP:PORT, like 10.200.0.2, 10.200.0.2:4789, fd00::2 or [fd00::2]:4789.`);
+      `${opts.what ?? 'peer'} "${text}" is not IP or IP:PORT, like 10.200.0.2, 10.200.0.2:${defaultPort}, fd00::2 or [fd00::2]:${defaultPort}.`);
   }
   return { address, port };
 }

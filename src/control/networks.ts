@@ -62,6 +62,14 @@ function chooseVni(core: ControllerCore, id: string, wanted: number | undefined,
   return v;
 }
 
+/** Whether this host's cluster VTEP (the address the other members send VXLAN to) is IPv6: then every
+ *  member's is (a VTEP talks to its own family only), and a global network's default MTU leaves room
+ *  for the 40-byte IPv6 header on every host alike. */
+export function clusterOverIpv6(core: ControllerCore): boolean {
+  const vtep = core.deps.cluster?.vtep;
+  return vtep !== undefined && isIpv6Address(parseHostPort(vtep).address);
+}
+
 export async function createNetwork(core: ControllerCore, req: NetworkCreateRequest): Promise<NetworkRecord> {
   const name = typeof req.name === 'string' ? req.name : '';
   if (!NAME_RE.test(name)) throw badRequest('EBAD_NAME', `invalid network name "${name}": use letters, digits, '_', '.', '-' and start with a letter or digit.`);
@@ -69,7 +77,7 @@ export async function createNetwork(core: ControllerCore, req: NetworkCreateRequ
   const global = wantsGlobal(core, req);
   const driver = global ? 'overlay' : driverName(req.driver, 'bridge');
   const options = { ...(req.options ?? {}) };
-  const overIpv6 = () => (req.peers ?? []).some((p) => isIpv6Address(parseHostPort(p).address));
+  const overIpv6 = () => (global ? clusterOverIpv6(core) : (req.peers ?? []).some((p) => isIpv6Address(parseHostPort(p).address)));
   const mtu = mtuOption(options) ?? (driver === 'overlay' ? defaultOverlayMtu(options, overIpv6()) : DEFAULT_BRIDGE_MTU);
   agingOption(options);
   maxMacsOption(options);

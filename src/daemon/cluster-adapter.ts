@@ -5,9 +5,10 @@
 import { hostname as osHostname } from 'node:os';
 import { createDiscoveryNode, type DiscoveryNode, type NetworkDefinition } from '../discovery/index.js';
 import { createNetworkKeyService } from '../discovery/keys.js';
-import type { ClusterEndpoint, ClusterHost, GlobalNetworkDef } from '../control/cluster.js';
+import { DEFAULT_CLUSTER_PORT, type ClusterEndpoint, type ClusterHost, type GlobalNetworkDef } from '../control/cluster.js';
 import type { ClusterWithKeys } from '../control/encryption.js';
 import { unavailable } from '../errors.js';
+import { formatHostPort, parseHostPort } from '../control/host-port.js';
 
 export interface ClusterOptions {
   /** 'ip:port' the libp2p node listens on (TCP) */
@@ -30,12 +31,13 @@ export interface ClusterOptions {
 const toDef = (d: NetworkDefinition): GlobalNetworkDef => ({ id: d.id, name: d.name, subnet: d.subnet, gateway: d.gateway, vni: d.vni, options: { ...d.options }, createdAt: d.createdAt });
 
 export async function startCluster(opts: ClusterOptions): Promise<ClusterWithKeys> {
-  const advertiseHost = opts.advertise.replace(/:\d+$/, '');
-  const listenPort = opts.listen.match(/:(\d+)$/)?.[1] ?? '7946';
-  const vtep = `${advertiseHost}:${opts.vxlanPort}`;
+  // "IP", "IP:PORT", a bare IPv6 address or "[IPv6]:PORT"; without a port, the one it listens on
+  const listenPort = Number(/:(\d+)$/.exec(opts.listen)?.[1] ?? DEFAULT_CLUSTER_PORT);
+  const adv = parseHostPort(opts.advertise, listenPort, { what: '--advertise', code: 'EBAD_FLAG' });
+  const vtep = formatHostPort(adv.address, opts.vxlanPort);
   const node: DiscoveryNode = await createDiscoveryNode({
     listen: [opts.listen],
-    advertise: /:\d+$/.test(opts.advertise) ? opts.advertise : `${advertiseHost}:${listenPort}`,
+    advertise: formatHostPort(adv.address, adv.port),
     join: opts.join,
     vtep,
     hostname: opts.hostname ?? osHostname(),

@@ -2,9 +2,8 @@
 // in the foreground until SIGINT/SIGTERM. Needs root (TAP devices, namespaces).
 import { BUSY_POLL_AHEAD_FLAG_MAX_US, BUSY_POLL_FLAG_MAX_US, intFlag, parseArgs, str, list, needPositionals } from '../cli/args.js';
 import { badRequest, forbidden } from '../errors.js';
-
-/** TCP port of the libp2p node when --listen gives none (our choice; serf/docker used 7946). */
-const DEFAULT_CLUSTER_PORT = 7946;
+import { DEFAULT_CLUSTER_PORT } from '../control/cluster.js';
+import { formatHostPort, isIpv6Address, parseHostPort } from '../control/host-port.js';
 import { startDaemon } from './daemon.js';
 import { DEFAULT_BUSY_POLL_AHEAD_US, DEFAULT_BUSY_POLL_US } from '../dataplane/vtep.js';
 import { readClusterKey } from '../discovery/pnet.js';
@@ -53,15 +52,16 @@ export async function daemonCommand(argv: string[], socketFromCli: string): Prom
   const clusterKeyFile = str(a, 'cluster-key');
   if (clusterKeyFile && !advertise) throw badRequest('EBAD_FLAG', '--cluster-key needs --advertise ADDR: it protects the cluster connections.');
   const clusterKey = clusterKeyFile ? readClusterKey(clusterKeyFile) : undefined;
-  if (advertise && !/^[0-9a-fA-F.:[\]]+$/.test(advertise)) throw badRequest('EBAD_FLAG', `--advertise takes an IP address (optionally IP:PORT), not "${advertise}".`);
+  // an IPv6 underlay: the cluster node and the VTEP listen on IPv6 unless told otherwise
+  const v6 = advertise !== undefined && isIpv6Address(parseHostPort(advertise, DEFAULT_CLUSTER_PORT, { what: '--advertise', code: 'EBAD_FLAG' }).address);
   const daemon = await startDaemon({
     vxlanPort,
-    vxlanBind: str(a, 'vxlan-bind'),
+    vxlanBind: str(a, 'vxlan-bind') ?? (v6 ? '::' : undefined),
     busyPollUs: intFlag(a, 'busy-poll', 0, BUSY_POLL_FLAG_MAX_US),
     busyPollAheadUs: intFlag(a, 'busy-poll-ahead', 0, BUSY_POLL_AHEAD_FLAG_MAX_US),
     metricsListen: str(a, 'metrics'),
     dashboardListen: str(a, 'dashboard'),
-    cluster: advertise ? { advertise, listen: str(a, 'listen') ?? `0.0.0.0:${DEFAULT_CLUSTER_PORT}`, join, clusterKey } : undefined,
+    cluster: advertise ? { advertise, listen: str(a, 'listen') ?? formatHostPort(v6 ? '::' : '0.0.0.0', DEFAULT_CLUSTER_PORT), join, clusterKey } : undefined,
     stateDir: str(a, 'state-dir') ?? DEFAULT_STATE_DIR,
     socketPath: str(a, 'socket') ?? socketFromCli,
     netnsPrefix: str(a, 'netns-prefix') ?? '',
