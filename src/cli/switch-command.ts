@@ -16,6 +16,7 @@ import type { Port } from '../dataplane/port.js';
 import { createVtep, DEFAULT_BUSY_POLL_AHEAD_US, DEFAULT_BUSY_POLL_US, VXLAN_PORT, type VtepEvent } from '../dataplane/vtep.js';
 import { createVxlanPort, DEFAULT_UNDERLAY_MTU, VXLAN_OVERHEAD_IPV4, VXLAN_OVERHEAD_IPV6 } from '../dataplane/vxlan-port.js';
 import { formatHostPort, isIpv6Address, parseHostPort as parseVtepAddress } from '../control/host-port.js';
+import { mtuOption } from '../control/options.js';
 import { createOverlayIngress } from '../dataplane/overlay-ingress.js';
 import { macToString } from '../dataplane/mac.js';
 import { readMac } from '../wire/index.js';
@@ -62,7 +63,8 @@ Runs one network's switch in the foreground: TAP ports in the named namespaces, 
                  not for encrypted networks (use a daemon)
   --listen       local VTEP address and port (default 0.0.0.0:${VXLAN_PORT})
   --attach       a namespace to plug in as eth0, optionally with an IPv4 address
-  --mtu N        container MTU (default: underlay MTU towards the peers minus ${VXLAN_OVERHEAD_IPV4}, ${VXLAN_OVERHEAD_IPV6} over IPv6)
+  --mtu N        container MTU (default: a joined network's -o mtu, else the underlay MTU towards the
+                 peers minus ${VXLAN_OVERHEAD_IPV4}, ${VXLAN_OVERHEAD_IPV6} over IPv6)
   --no-mss-clamp leave the TCP MSS of SYNs alone (to watch a too-small path black-hole TCP)
   --busy-poll US keep polling this long after each packet instead of sleeping (default ${DEFAULT_BUSY_POLL_US};
                  0 = off; longer than the gap between packets trades a CPU for latency, see README)
@@ -123,7 +125,8 @@ export async function runSwitchCommand(argv: string[]): Promise<number> {
   if (underlay === Infinity) underlay = DEFAULT_UNDERLAY_MTU;
   const overIpv6 = isIpv6Address(listen.address) || peers.some((p) => isIpv6Address(p.address));
   const pathMtu = Math.min(MAX_DEFAULT_MTU, underlay - (overIpv6 ? VXLAN_OVERHEAD_IPV6 : VXLAN_OVERHEAD_IPV4));
-  const mtu = intFlag(a, 'mtu', 576, MAX_DEFAULT_MTU) ?? pathMtu;
+  // a joined network's own MTU (-o mtu at its creation) holds for the namespaces attached here too
+  const mtu = intFlag(a, 'mtu', 576, MAX_DEFAULT_MTU) ?? (disc ? mtuOption(disc.network.options) : undefined) ?? pathMtu;
 
   const vtep = createVtep({ address: listen.address, port: listen.port, busyPollUs, busyPollAheadUs });
   await vtep.start();

@@ -145,6 +145,26 @@ t('an encrypted global network is refused with one sentence and exit code 2 (the
   hosts[0]!.ok('network', 'rm', 'sealed');
 });
 
+t('a network created with -o mtu=1400: the namespace the switch attaches gets MTU 1400 too', async () => {
+  hosts[0]!.ok('network', 'create', '-o', 'mtu=1400', 'narrow');
+  const [net] = JSON.parse(hosts[0]!.ok('network', 'inspect', 'narrow')) as Array<{ IPAM: { Config: Array<{ Subnet: string }> } }>;
+  const ip = net!.IPAM.Config[0]!.Subnet.replace(/\.0\/24$/, '.250');
+  const ns = makeNetns('swjm');
+  const log = join(logDir, 'narrow.log');
+  const p = background(['nsenter', `--net=/run/netns/${h3}`, process.execPath, SWITCH_MAIN, '--network', 'narrow', '--join', `${first}:7946`,
+    '--advertise', `${h3Address}:7948`, '--cluster-listen', `${h3Address}:7948`, '--listen', '0.0.0.0:4790', '--attach', `${ns}=${ip}/24`], log);
+  await until('the second switch to be ready', () => {
+    if (p.exitCode !== null) throw new Error(`it exited with ${p.exitCode}:\n${readFileSync(log, 'utf8')}`);
+    return /^ready$/m.test(readFileSync(log, 'utf8'));
+  });
+  const link = JSON.parse(inNs(ns, 'ip', ['-j', 'link', 'show', 'eth0']).stdout) as Array<{ mtu: number }>;
+  assert.is(link[0]!.mtu, 1400);
+  const exited = new Promise((r) => p.once('exit', r));
+  p.kill('SIGTERM');
+  await exited;
+  hosts[0]!.ok('network', 'rm', 'narrow');
+});
+
 t('the switch stops cleanly and its endpoint disappears from the cluster', async () => {
   const exited = new Promise<number | null>((r) => sw!.once('exit', (code) => r(code)));
   sw!.kill('SIGTERM');
