@@ -15,7 +15,7 @@ export function toMultiaddr(addr: string): Multiaddr {
     }
   }
   const m = /^\[([^\]]+)\]:(\d+)$/.exec(a) ?? /^([^:]+):(\d+)$/.exec(a);
-  if (!m) throw badRequest('EBADADDR', `"${addr}" is not an address; use ip:port, host:port or a multiaddr.`);
+  if (!m) throw badRequest('EBADADDR', `"${addr}" is not an address; use IP:PORT, [IPv6]:PORT, HOST:PORT or a multiaddr, like 10.210.0.1:7946 or [fd00::1]:7946.`);
   const host = m[1];
   const port = Number(m[2]);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw badRequest('EBADADDR', `port in "${addr}" must be 0-65535.`);
