@@ -61,7 +61,7 @@ Runs one network's switch in the foreground: TAP ports in the named namespaces, 
                  with --advertise IP[:PORT] (this host's address) and --cluster-listen IP:PORT,
                  and --cluster-key FILE for a private cluster (the daemons' key file);
                  not for encrypted networks (use a daemon)
-  --listen       local VTEP address and port (default 0.0.0.0:${VXLAN_PORT})
+  --listen       local VTEP address and port (default 0.0.0.0:${VXLAN_PORT}; [::]:${VXLAN_PORT} for IPv6 peers)
   --attach       a namespace to plug in as eth0, optionally with an IPv4 address
   --mtu N        container MTU (default: a joined network's -o mtu, else the underlay MTU towards the
                  peers minus ${VXLAN_OVERHEAD_IPV4}, ${VXLAN_OVERHEAD_IPV6} over IPv6)
@@ -107,15 +107,17 @@ export async function runSwitchCommand(argv: string[]): Promise<number> {
   const joinTo = list(a, 'join');
   const clusterKeyFile = str(a, 'cluster-key');
   if (clusterKeyFile && joinTo.length === 0) throw badRequest('EBAD_FLAG', '--cluster-key needs --join: it protects the connections to the cluster.');
-  // the VTEP listens on the family of the address given to others (an IPv6 underlay: '::')
+  const peers = list(a, 'peer').map((p) => parseHostPort(p, VXLAN_PORT, '--peer'));
+  // without --listen the VTEP listens on the underlay's family, that of the peers or of the address
+  // given to the cluster (an IPv6 underlay: '::')
   const advertise = str(a, 'advertise');
-  const anyAddress = advertise && joinTo.length && isIpv6Address(parseHostPort(advertise, VXLAN_PORT, '--advertise').address) ? '::' : '0.0.0.0';
-  const listen = parseHostPort(str(a, 'listen') ?? anyAddress, VXLAN_PORT, '--listen');
+  const ipv6Underlay = peers.some((p) => isIpv6Address(p.address)) ||
+    (advertise !== undefined && joinTo.length > 0 && isIpv6Address(parseHostPort(advertise, VXLAN_PORT, '--advertise').address));
+  const listen = parseHostPort(str(a, 'listen') ?? (ipv6Underlay ? '::' : '0.0.0.0'), VXLAN_PORT, '--listen');
   const disc: SwitchDiscovery | undefined = joinTo.length
     ? await startSwitchDiscovery({ network, join: joinTo, advertise, clusterListen: str(a, 'cluster-listen'), clusterKey: clusterKeyFile ? readClusterKey(clusterKeyFile) : undefined, vni: intFlag(a, 'vni', 0, 0xffffff), vtepPort: listen.port, log })
     : undefined;
   const vni = disc?.network.vni ?? intFlag(a, 'vni', 0, 0xffffff) ?? vniForName(network);
-  const peers = list(a, 'peer').map((p) => parseHostPort(p, VXLAN_PORT, '--peer'));
   const attaches: AttachSpec[] = list(a, 'attach').map(parseAttach);
   const verbose = bool(a, 'verbose');
 

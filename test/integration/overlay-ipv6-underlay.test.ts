@@ -1,6 +1,7 @@
 // tsnet's VXLAN over an IPv6 underlay: two "hosts" joined by a veth with fd00:77::1/64 and
 // fd00:77::2/64, `tsnet switch` on each (dist/src/cli/switch-main.js) with a TAP in its container,
-// one peer given bare (`--peer fd00:77::2`) and one bracketed with a port. Checks the containers'
+// one peer given bare (`--peer fd00:77::2`) and one bracketed with a port; B has no --listen, so its
+// VTEP listens on [::] for its IPv6 peer. Checks the containers'
 // MTU (the underlay's 1500 minus 70: outer IPv6 40 + UDP 8 + VXLAN 8 + inner Ethernet 14), that
 // pings of exactly that size with DF set cross in both directions, and that the underlay carries
 // them as IPv6/UDP to port 4789 (tcpdump), nothing over IPv4.
@@ -40,9 +41,10 @@ test('containers reach each other over an IPv6 underlay, at the full inner MTU',
     background(['ip', 'netns', 'exec', hA, process.execPath, SWITCH_MAIN, '--network', 'v6', '--vni', '77',
       '--listen', `[${A6}]:4789`, '--peer', B6, '--attach', `${cA}=${CA_IP}/24`], logA);
     background(['ip', 'netns', 'exec', hB, process.execPath, SWITCH_MAIN, '--network', 'v6', '--vni', '77',
-      '--listen', `[${B6}]`, '--peer', `[${A6}]:4789`, '--attach', `${cB}=${CB_IP}/24`], logB);
+      '--peer', `[${A6}]:4789`, '--attach', `${cB}=${CB_IP}/24`], logB);
     await until('both switches ready', () => [logA, logB].every((f) => /^ready$/m.test(readFileSync(f, 'utf8'))), 20_000, 100);
     assert.match(readFileSync(logA, 'utf8'), /VTEP \[fd00:77::1\]:4789, mtu 1430, path mtu 1430, peers \[fd00:77::2\]:4789/);
+    assert.match(readFileSync(logB, 'utf8'), /VTEP \[::\]:4789, mtu 1430/, 'with an IPv6 peer and no --listen, B listens on [::]');
 
     for (const c of [cA, cB]) {
       const [eth0] = JSON.parse(inNs(c, 'ip', ['-j', 'link', 'show', 'eth0']).stdout) as Array<{ mtu: number }>;
