@@ -57,7 +57,7 @@ export const SWITCH_USAGE = `Usage: tsnet switch --network NAME [--vni N] [--pee
 Runs one network's switch in the foreground: TAP ports in the named namespaces, VXLAN to the peers.
   --vni N        VXLAN network identifier (default: derived from the network name)
   --peer         a member VTEP; repeat for each host (port defaults to ${VXLAN_PORT})
-  --join H:PORT  find the network and its peers through a cluster member instead (no daemon needed);
+  --join H[:PORT] find the network and its peers through a cluster member instead (no daemon needed);
                  with --advertise IP[:PORT] (this host's address) and --cluster-listen IP:PORT,
                  and --cluster-key FILE for a private cluster (the daemons' key file);
                  not for encrypted networks (use a daemon)

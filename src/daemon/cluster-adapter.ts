@@ -30,6 +30,17 @@ export interface ClusterOptions {
 
 const toDef = (d: NetworkDefinition): GlobalNetworkDef => ({ id: d.id, name: d.name, subnet: d.subnet, gateway: d.gateway, vni: d.vni, options: { ...d.options }, createdAt: d.createdAt });
 
+/** A --join member given as a bare IP ("10.210.0.1", "fd00::1") gets the default cluster port, as
+ *  --advertise does; IP:PORT, [IPv6]:PORT, HOST:PORT and multiaddrs pass as they are. */
+function withClusterPort(member: string): string {
+  try {
+    const { address, port } = parseHostPort(member, DEFAULT_CLUSTER_PORT);
+    return formatHostPort(address, port);
+  } catch {
+    return member; // a host name or a multiaddr: the discovery node parses it
+  }
+}
+
 export async function startCluster(opts: ClusterOptions): Promise<ClusterWithKeys> {
   // "IP", "IP:PORT", a bare IPv6 address or "[IPv6]:PORT"; without a port, the one it listens on
   const listenPort = Number(/:(\d+)$/.exec(opts.listen)?.[1] ?? DEFAULT_CLUSTER_PORT);
@@ -38,7 +49,7 @@ export async function startCluster(opts: ClusterOptions): Promise<ClusterWithKey
   const node: DiscoveryNode = await createDiscoveryNode({
     listen: [opts.listen],
     advertise: formatHostPort(adv.address, adv.port),
-    join: opts.join,
+    join: opts.join.map(withClusterPort),
     vtep,
     hostname: opts.hostname ?? osHostname(),
     keyFile: opts.keyFile,

@@ -23,7 +23,7 @@ const DAEMON_USAGE = `Usage: tsnet daemon [--state-dir DIR] [--socket PATH] [--n
                          is due (default ${DEFAULT_BUSY_POLL_AHEAD_US}; 0 = off)
   --advertise IP[:PORT]  join a cluster: the address other hosts reach this one at (like --cluster-advertise)
   --listen IP:PORT       where the cluster node listens (TCP, default 0.0.0.0:7946)
-  --join HOST:PORT       a member of the cluster to join (any member; repeat for more); no consul or etcd
+  --join HOST[:PORT]     a member of the cluster to join (any member; repeat for more); no consul or etcd
   --cluster-key FILE     private cluster: only hosts with this key file can connect (libp2p pnet swarm.key)
   --docker-plugin        also serve Docker's network and IPAM plugin API on /run/docker/plugins/tsnet.sock
   --docker-plugin-socket PATH   the plugin socket (implies --docker-plugin)

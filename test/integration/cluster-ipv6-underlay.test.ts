@@ -1,7 +1,7 @@
 // A cluster over an IPv6-only underlay: two daemons whose hosts have only fd00:210::N/64 (no IPv4):
 // host 1 with every address given (`--advertise ADDR --listen [ADDR]:7946 --vxlan-bind ADDR`), host 2
-// and a `tsnet switch --join` on a third host with only `--advertise ADDR --join [fd00:210::1]:7946`,
-// so their cluster node and VTEP listen on [::] by default. A global network created on host 1 appears on host 2, containers on the two
+// with only `--advertise ADDR --join fd00:210::1` (the default port) and a `tsnet switch --join
+// [fd00:210::1]:7946` on a third host, so their cluster node and VTEP listen on [::] by default. A global network created on host 1 appears on host 2, containers on the two
 // hosts ping each other by name, the switch's namespace pings them both, and the underlay carried
 // VXLAN over IPv6 only.
 import { suite } from 'uvu';
@@ -24,9 +24,9 @@ t.before(async () => {
   ul = makeUnderlay(3, { ipv6: true });
   const first = ul.hosts[0]!.address;
   const [h1, h2] = ul.hosts;
-  // host 1 names every address; host 2 gives only --advertise, so its node and VTEP listen on [::]
+  // host 1 names every address; host 2 gives only --advertise and a bare --join address
   hosts.push(await startTestDaemon({ hostNs: h1!.ns, extraArgs: ['--advertise', first, '--listen', `[${first}]:${PORT}`, '--vxlan-bind', first] }));
-  hosts.push(await startTestDaemon({ hostNs: h2!.ns, extraArgs: ['--advertise', h2!.address, '--join', `[${first}]:${PORT}`] }));
+  hosts.push(await startTestDaemon({ hostNs: h2!.ns, extraArgs: ['--advertise', h2!.address, '--join', first] }));
   for (const d of hosts) await until('each host to see the other', () => (d.ok('info').match(/\(up,/g) ?? []).length === 1);
 });
 t.after(() => cleanupAll());
