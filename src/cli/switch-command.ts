@@ -15,7 +15,7 @@ import { createTapPort, offloadStatsOf, readerStatsOf, type TapPort } from '../d
 import type { Port } from '../dataplane/port.js';
 import { createVtep, DEFAULT_BUSY_POLL_AHEAD_US, DEFAULT_BUSY_POLL_US, VXLAN_PORT, type VtepEvent } from '../dataplane/vtep.js';
 import { createVxlanPort, DEFAULT_UNDERLAY_MTU, VXLAN_OVERHEAD_IPV4, VXLAN_OVERHEAD_IPV6 } from '../dataplane/vxlan-port.js';
-import { formatHostPort, isIpv6Address, parseHostPort as parseVtepAddress } from '../control/host-port.js';
+import { anyAddress, formatHostPort, isIpv6Address, parseHostPort as parseVtepAddress } from '../control/host-port.js';
 import { mtuOption } from '../control/options.js';
 import { createOverlayIngress } from '../dataplane/overlay-ingress.js';
 import { macToString } from '../dataplane/mac.js';
@@ -113,7 +113,7 @@ export async function runSwitchCommand(argv: string[]): Promise<number> {
   const advertise = str(a, 'advertise');
   const ipv6Underlay = peers.some((p) => isIpv6Address(p.address)) ||
     (advertise !== undefined && joinTo.length > 0 && isIpv6Address(parseHostPort(advertise, VXLAN_PORT, '--advertise').address));
-  const listen = parseHostPort(str(a, 'listen') ?? (ipv6Underlay ? '::' : '0.0.0.0'), VXLAN_PORT, '--listen');
+  const listen = parseHostPort(str(a, 'listen') ?? anyAddress(ipv6Underlay), VXLAN_PORT, '--listen');
   const disc: SwitchDiscovery | undefined = joinTo.length
     ? await startSwitchDiscovery({ network, join: joinTo, advertise, clusterListen: str(a, 'cluster-listen'), clusterKey: clusterKeyFile ? readClusterKey(clusterKeyFile) : undefined, vni: intFlag(a, 'vni', 0, 0xffffff), vtepPort: listen.port, log })
     : undefined;

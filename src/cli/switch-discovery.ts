@@ -12,7 +12,7 @@ import { badRequest, conflict, notFound } from '../errors.js';
 import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import { DEFAULT_CLUSTER_PORT, type Cluster, type ClusterEndpoint, type GlobalNetworkDef } from '../control/cluster.js';
-import { formatHostPort, isIpv6Address, parseHostPort } from '../control/host-port.js';
+import { anyAddress, formatHostPort, isIpv6Address, parseHostPort } from '../control/host-port.js';
 import { encryptionOption } from '../control/options.js';
 import { startClusterThread } from '../daemon/cluster-thread.js';
 import { macFor, type AttachSpec } from './switch-attach.js';
@@ -98,7 +98,7 @@ export async function startSwitchDiscovery(opts: SwitchDiscoveryOptions): Promis
   if (!opts.advertise) throw badRequest('EBAD_FLAG', '--join needs --advertise IP: the address other hosts reach this switch at.');
   const adv = parseHostPort(opts.advertise, DEFAULT_CLUSTER_PORT, { what: '--advertise', code: 'EBAD_FLAG' });
   const cluster = await startClusterThread({
-    listen: opts.clusterListen ?? formatHostPort(isIpv6Address(adv.address) ? '::' : '0.0.0.0', adv.port),
+    listen: opts.clusterListen ?? formatHostPort(anyAddress(isIpv6Address(adv.address)), adv.port),
     advertise: formatHostPort(adv.address, adv.port),
     vxlanPort: opts.vtepPort,
     join: opts.join,

@@ -50,3 +50,9 @@ export function isIpv6Address(address: string): boolean {
 export function formatHostPort(address: string, port: number): string {
   return isIpv6Address(address) ? `[${address}]:${port}` : `${address}:${port}`;
 }
+
+/** The any-address of an underlay family, what a socket binds when no address is given: '::' for an
+ *  IPv6 underlay (daemon and switch VTEPs, cluster nodes), '0.0.0.0' otherwise. */
+export function anyAddress(ipv6: boolean): string {
+  return ipv6 ? '::' : '0.0.0.0';
+}

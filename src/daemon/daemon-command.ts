@@ -3,7 +3,7 @@
 import { BUSY_POLL_AHEAD_FLAG_MAX_US, BUSY_POLL_FLAG_MAX_US, intFlag, parseArgs, str, list, needPositionals } from '../cli/args.js';
 import { badRequest, forbidden } from '../errors.js';
 import { DEFAULT_CLUSTER_PORT } from '../control/cluster.js';
-import { formatHostPort, isIpv6Address, parseHostPort } from '../control/host-port.js';
+import { anyAddress, formatHostPort, isIpv6Address, parseHostPort } from '../control/host-port.js';
 import { startDaemon } from './daemon.js';
 import { DEFAULT_BUSY_POLL_AHEAD_US, DEFAULT_BUSY_POLL_US } from '../dataplane/vtep.js';
 import { readClusterKey } from '../discovery/pnet.js';
@@ -56,12 +56,12 @@ export async function daemonCommand(argv: string[], socketFromCli: string): Prom
   const v6 = advertise !== undefined && isIpv6Address(parseHostPort(advertise, DEFAULT_CLUSTER_PORT, { what: '--advertise', code: 'EBAD_FLAG' }).address);
   const daemon = await startDaemon({
     vxlanPort,
-    vxlanBind: str(a, 'vxlan-bind') ?? (v6 ? '::' : undefined),
+    vxlanBind: str(a, 'vxlan-bind') ?? (v6 ? anyAddress(true) : undefined),
     busyPollUs: intFlag(a, 'busy-poll', 0, BUSY_POLL_FLAG_MAX_US),
     busyPollAheadUs: intFlag(a, 'busy-poll-ahead', 0, BUSY_POLL_AHEAD_FLAG_MAX_US),
     metricsListen: str(a, 'metrics'),
     dashboardListen: str(a, 'dashboard'),
-    cluster: advertise ? { advertise, listen: str(a, 'listen') ?? formatHostPort(v6 ? '::' : '0.0.0.0', DEFAULT_CLUSTER_PORT), join, clusterKey } : undefined,
+    cluster: advertise ? { advertise, listen: str(a, 'listen') ?? formatHostPort(anyAddress(v6), DEFAULT_CLUSTER_PORT), join, clusterKey } : undefined,
     stateDir: str(a, 'state-dir') ?? DEFAULT_STATE_DIR,
     socketPath: str(a, 'socket') ?? socketFromCli,
     netnsPrefix: str(a, 'netns-prefix') ?? '',
