@@ -4,7 +4,7 @@
 // routes.ts with `addDockerRoutes(router, ctl)`.
 import type { NetworkController } from '../control/controller.js';
 import type { ControllerCore } from '../control/controller-core.js';
-import { createDockerEndpoint, deleteDockerEndpoint, dockerEndpointInfo, dockerSummary, joinDockerEndpoint, leaveDockerEndpoint } from '../control/docker-endpoints.js';
+import { createDockerEndpoint, deleteDockerEndpoint, dockerEndpointInfo, dockerHostsEntries, dockerSummary, joinDockerEndpoint, leaveDockerEndpoint } from '../control/docker-endpoints.js';
 import { releaseAddress, releasePool, requestAddress, requestPool } from '../control/docker-ipam.js';
 import { setDockerEndpointName } from '../control/docker-cluster.js';
 import { createDockerNetwork, deleteDockerNetwork } from '../control/docker-networks.js';
@@ -50,6 +50,7 @@ export function addDockerRoutes(router: Router, ctl: NetworkController): Router 
     const aliases = Array.isArray(req.Aliases) ? req.Aliases.filter((a): a is string => typeof a === 'string') : [];
     return locked(() => setDockerEndpointName(core, params.id!, req.Name, aliases)).then(() => ({}));
   });
+  router.add('GET', '/v1/docker/endpoints/:id/hosts', ({ params }) => dockerHostsEntries(core, params.id!));
   router.add('POST', '/v1/docker/endpoints/:id/leave', ({ params }) => locked(() => leaveDockerEndpoint(core, params.id!)).then(() => ({})));
   return router;
 }

@@ -94,11 +94,12 @@ export function dockerNameEntries(core: ControllerCore): Array<{ networkId: stri
     .map((e) => ({ networkId: e.networkId, sandboxId: null, name: e.name!, aliases: e.aliases ?? [], ipv4: e.ipv4 }));
 }
 
-/** The tsnet networks of the Docker container whose endpoint has `clientIp`, or undefined. */
-export function dockerClientNetworks(core: ControllerCore, clientIp: string): Set<string> | undefined {
+/** The tsnet networks and addresses of the Docker container whose endpoint has `clientIp`, or undefined. */
+export function dockerClientNetworks(core: ControllerCore, clientIp: string): { networks: Set<string>; addresses: Set<string> } | undefined {
   if (!hasDockerState(core)) return undefined;
   const eps = dockerState(core).endpoints;
   const client = eps.find((e) => e.ipv4 === clientIp && e.sandboxKey);
   if (!client) return undefined;
-  return new Set(eps.filter((e) => e.sandboxKey === client.sandboxKey).map((e) => e.networkId));
+  const mine = eps.filter((e) => e.sandboxKey === client.sandboxKey);
+  return { networks: new Set(mine.map((e) => e.networkId)), addresses: new Set(mine.map((e) => e.ipv4)) };
 }

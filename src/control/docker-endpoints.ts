@@ -19,6 +19,7 @@ import type { NetworkRecord } from './model.js';
 import { configureLink, deleteLink, listLinks } from './netns.js';
 import { checkDockerAddress, publishDockerEndpoint, unpublishDockerEndpoint } from './docker-cluster.js';
 import { portSecurityOption } from './options.js';
+import { hostsEntriesFor } from './names.js';
 
 // --- our choice ---
 /** Prefix of the TAPs made for Docker endpoints (tsd + 12 hex of the endpoint id = 15 bytes). */
@@ -146,6 +147,14 @@ export function dockerEndpointInfo(core: ControllerCore, endpointId: string): { 
       ...(ep.name ? { 'tsnet.name': ep.name } : {}),
     },
   };
+}
+
+/** The /etc/hosts lines the plugin keeps in the endpoint's container (GET .../hosts): every name the
+ *  container could ask tsnet's name server for, on any host; none until the endpoint is joined. */
+export function dockerHostsEntries(core: ControllerCore, endpointId: string): { Entries: Array<{ Address: string; Names: string[] }> } {
+  const ep = findDockerEndpoint(core, endpointId);
+  if (!ep.sandboxKey) return { Entries: [] };
+  return { Entries: hostsEntriesFor(core, ep.ipv4).map((e) => ({ Address: e.address, Names: e.names })) };
 }
 
 /** The interface with `mac` in the namespace at `sandboxKey`, or undefined. */

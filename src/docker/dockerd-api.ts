@@ -1,7 +1,7 @@
 // A minimal reader of dockerd's Engine API over its unix socket, for the one thing Docker's plugin
 // protocol never tells a network driver: which container an endpoint belongs to (its name and
 // network aliases). `GET /containers/json?all=1` lists each container's networks with their
-// EndpointID; `GET /containers/{id}/json` gives the aliases. Which socket: the one given
+// EndpointID; `GET /containers/{id}/json` gives the aliases and the host path of its /etc/hosts. Which socket: the one given
 // (--docker-socket), else the socket beside the exec root holding the Join's SandboxKey
 // (/var/run/docker/netns/X -> /var/run/docker.sock; a private dockerd with --exec-root ROOT/exec and
 // -H unix://ROOT/docker.sock the same way), else /var/run/docker.sock. Used by endpoint-names.ts.
@@ -21,6 +21,8 @@ export interface ContainerOfEndpoint {
   id: string;
   name: string;
   aliases: string[];
+  /** the container's /etc/hosts as dockerd keeps it on the host (bind-mounted into the container) */
+  hostsPath?: string;
 }
 
 interface ContainerSummary {
@@ -31,6 +33,7 @@ interface ContainerSummary {
 
 interface ContainerInspect {
   Name?: string;
+  HostsPath?: string;
   NetworkSettings?: { Networks?: Record<string, { EndpointID?: string; Aliases?: string[] | null }> };
 }
 
@@ -75,5 +78,5 @@ export async function containerOfEndpoint(socketPath: string, endpointId: string
   const net = Object.values(full.NetworkSettings?.Networks ?? {}).find((n) => n.EndpointID === endpointId);
   const name = (full.Name ?? c.Names?.[0] ?? '').replace(/^\//, '');
   if (!name) return undefined;
-  return { id: c.Id, name, aliases: (net?.Aliases ?? []).filter((a) => a !== name) };
+  return { id: c.Id, name, aliases: (net?.Aliases ?? []).filter((a) => a !== name), ...(full.HostsPath ? { hostsPath: full.HostsPath } : {}) };
 }

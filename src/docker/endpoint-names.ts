@@ -2,11 +2,13 @@
 // no name, and dockerd shows the endpoint on its container only once the start has gone further, so
 // after a successful Join this polls dockerd's API (dockerd-api.ts) until the endpoint appears, then
 // reports the name and aliases to the tsnet daemon (POST /v1/docker/endpoints/:id/name), which
-// publishes them with the endpoint on global networks (cross-host names). Never delays or fails the
-// Join itself. Built by plugin-server.ts.
+// publishes them with the endpoint on global networks (cross-host names), and hands the container's
+// hosts file to the keeper (hosts-file.ts). Never delays or fails the Join itself. Built by
+// plugin-server.ts.
 import type { ApiClient } from '../api/client.js';
 import { DOCKER_API } from '../control/docker-protocol.js';
 import { containerOfEndpoint, dockerSocketFor } from './dockerd-api.js';
+import type { HostsFileKeeper } from './hosts-file.js';
 
 // --- our choice ---
 /** How long to look for the endpoint's container (a `docker run` that takes longer is unusual). */
@@ -20,7 +22,7 @@ export interface EndpointNamer {
   stop(): void;
 }
 
-export function createEndpointNamer(opts: { api: ApiClient; dockerSocket?: string; log: (msg: string) => void }): EndpointNamer {
+export function createEndpointNamer(opts: { api: ApiClient; dockerSocket?: string; hosts?: HostsFileKeeper; log: (msg: string) => void }): EndpointNamer {
   const pending = new Map<string, NodeJS.Timeout>();
   let stopped = false;
   const learn = async (endpointId: string, sandboxKey: string, deadline: number): Promise<void> => {
@@ -31,6 +33,7 @@ export function createEndpointNamer(opts: { api: ApiClient; dockerSocket?: strin
     try {
       const c = await containerOfEndpoint(socket, endpointId);
       if (c) {
+        if (c.hostsPath) opts.hosts?.keep(endpointId, c.hostsPath);
         await opts.api.post(DOCKER_API.name(endpointId), { Name: c.name, Aliases: c.aliases });
         return;
       }

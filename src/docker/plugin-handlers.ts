@@ -3,7 +3,8 @@
 // to do for) or by exactly one daemon API call through the typed client (convention 5: the plugin is
 // a thin translator; the work happens in src/control/docker-*.ts). After a successful Join the
 // server's onJoined hook starts learning the container's name from dockerd (endpoint-names.ts), which
-// Docker's protocol never carries. Used by plugin-server.ts.
+// Docker's protocol never carries; onLeft stops keeping its hosts file (hosts-file.ts). Used by
+// plugin-server.ts.
 import type { ApiClient } from '../api/client.js';
 import {
   DOCKER_API,
@@ -38,6 +39,8 @@ export interface PluginOptions {
   scope?: Scope;
   /** called after each successful Join (the plugin then learns the container's name from dockerd) */
   onJoined?: (endpointId: string, sandboxKey: string) => void;
+  /** called after each successful Leave and DeleteEndpoint */
+  onLeft?: (endpointId: string) => void;
 }
 
 const need = <T>(body: unknown, verb: string, fields: string[]) => parseDockerBody<T>(body, verb, fields);
@@ -47,6 +50,11 @@ export function pluginVerbs(api: ApiClient, opts: PluginOptions = {}): Map<strin
   const scope = opts.scope ?? 'local';
   const net = (handle: (body: unknown) => Promise<unknown>): PluginVerb => ({ errorField: 'Err', handle });
   const ipam = (handle: (body: unknown) => Promise<unknown>): PluginVerb => ({ errorField: 'Error', handle });
+  const left = (endpointId: string, call: (id: string) => Promise<unknown>) =>
+    call(endpointId).then((answer) => {
+      opts.onLeft?.(endpointId);
+      return answer;
+    });
   const verbs: Array<[string, PluginVerb]> = [
     ['/Plugin.Activate', net(async () => ({ Implements: [NETWORK_DRIVER, IPAM_DRIVER] }))],
     // --- network driver ---
@@ -54,7 +62,7 @@ export function pluginVerbs(api: ApiClient, opts: PluginOptions = {}): Map<strin
     ['/NetworkDriver.CreateNetwork', net((b) => api.post(DOCKER_API.networks, need<CreateNetworkRequest>(b, 'CreateNetwork', ['NetworkID'])))],
     ['/NetworkDriver.DeleteNetwork', net((b) => api.delete(DOCKER_API.network(need<{ NetworkID: string }>(b, 'DeleteNetwork', ['NetworkID']).NetworkID)))],
     ['/NetworkDriver.CreateEndpoint', net((b) => api.post(DOCKER_API.endpoints, need<CreateEndpointRequest>(b, 'CreateEndpoint', ['NetworkID', 'EndpointID'])))],
-    ['/NetworkDriver.DeleteEndpoint', net((b) => api.delete(DOCKER_API.endpoint(need<EndpointRef>(b, 'DeleteEndpoint', ['NetworkID', 'EndpointID']).EndpointID)))],
+    ['/NetworkDriver.DeleteEndpoint', net((b) => left(need<EndpointRef>(b, 'DeleteEndpoint', ['NetworkID', 'EndpointID']).EndpointID, (id) => api.delete(DOCKER_API.endpoint(id))))],
     ['/NetworkDriver.EndpointOperInfo', net((b) => api.get(DOCKER_API.endpoint(need<EndpointRef>(b, 'EndpointOperInfo', ['NetworkID', 'EndpointID']).EndpointID)))],
     [
       '/NetworkDriver.Join',
@@ -66,7 +74,7 @@ export function pluginVerbs(api: ApiClient, opts: PluginOptions = {}): Map<strin
         });
       }),
     ],
-    ['/NetworkDriver.Leave', net((b) => api.post(DOCKER_API.leave(need<EndpointRef>(b, 'Leave', ['NetworkID', 'EndpointID']).EndpointID), {}))],
+    ['/NetworkDriver.Leave', net((b) => left(need<EndpointRef>(b, 'Leave', ['NetworkID', 'EndpointID']).EndpointID, (id) => api.post(DOCKER_API.leave(id), {})))],
     // tsnet networks have no NAT and no published ports, and discovery is tsnet's own: nothing to do
     ['/NetworkDriver.ProgramExternalConnectivity', net(nothing)],
     ['/NetworkDriver.RevokeExternalConnectivity', net(nothing)],

@@ -14,6 +14,12 @@ import { socketIsLive } from '../api/server.js';
 import { asTsnetError, unavailable } from '../errors.js';
 import { pluginVerbs, type PluginOptions } from './plugin-handlers.js';
 import { createEndpointNamer } from './endpoint-names.js';
+import { createHostsFileKeeper } from './hosts-file.js';
+import { DOCKER_API } from '../control/docker-protocol.js';
+
+interface DockerSummary {
+  Endpoints?: Array<{ EndpointID: string; SandboxKey: string }>;
+}
 
 // --- from the spec (Docker plugin discovery: docs/extend/plugin_api.md) ---
 export const DEFAULT_PLUGIN_SOCKET = '/run/docker/plugins/tsnet.sock';
@@ -37,8 +43,9 @@ export async function startPluginServer(opts: PluginServerOptions): Promise<Plug
   const socketPath = opts.socketPath ?? DEFAULT_PLUGIN_SOCKET;
   const log = opts.log ?? (() => undefined);
   const api = new ApiClient(opts.apiSocket);
-  const namer = createEndpointNamer({ api, dockerSocket: opts.dockerSocket, log });
-  const verbs = pluginVerbs(api, { ...opts, onJoined: (id, key) => namer.joined(id, key) });
+  const hosts = createHostsFileKeeper({ api, log });
+  const namer = createEndpointNamer({ api, dockerSocket: opts.dockerSocket, hosts, log });
+  const verbs = pluginVerbs(api, { ...opts, onJoined: (id, key) => namer.joined(id, key), onLeft: (id) => hosts.forget(id) });
   await mkdir(dirname(socketPath), { recursive: true, mode: 0o755 });
   if (await socketIsLive(socketPath)) {
     throw unavailable('EPLUGIN_SOCKET_IN_USE', `another plugin already listens on ${socketPath}; stop it or pass another --plugin-socket.`);
@@ -79,11 +86,20 @@ export async function startPluginServer(opts: PluginServerOptions): Promise<Plug
   // dockerd runs as root; nobody else needs to talk to the plugin
   await chmod(socketPath, 0o600);
   log(`tsnet Docker plugin listening on ${socketPath} (daemon API ${opts.apiSocket})`);
+  // containers Docker joined before this plugin started (a restarted `tsnet daemon --docker-plugin`):
+  // Docker does not join them again, so their hosts files are picked up from the daemon's records
+  api.get(DOCKER_API.summary).then(
+    (summary) => {
+      for (const e of (summary as DockerSummary).Endpoints ?? []) if (e.SandboxKey) namer.joined(e.EndpointID, e.SandboxKey);
+    },
+    (err: unknown) => log(`joined containers not picked up again: ${asTsnetError(err).message}`),
+  );
   return {
     socketPath,
     stop: () =>
       new Promise<void>((resolve) => {
         namer.stop();
+        hosts.stop();
         server.close(() => resolve());
         server.closeAllConnections();
       }).then(() => unlink(socketPath).catch(() => undefined)),

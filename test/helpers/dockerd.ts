@@ -36,6 +36,8 @@ export interface TestDockerd {
   docker(...args: string[]): CmdResult;
   /** runs docker and throws with its output unless it exits 0; returns stdout */
   ok(...args: string[]): string;
+  /** stops the plugin process (SIGTERM) and starts a new one on the same sockets */
+  restartPlugin(): Promise<void>;
 }
 
 function sleepSync(ms: number): void {
@@ -99,6 +101,15 @@ export function startTestDockerd(opts: { netns: string; apiSocket: string }): Te
       }
       return r.stdout;
     },
+    async restartPlugin() {
+      const old = d.plugin;
+      if (old.exitCode === null && old.signalCode === null) {
+        const exited = new Promise((r) => old.once('exit', r));
+        old.kill('SIGTERM');
+        await exited;
+      }
+      startPlugin();
+    },
   };
 
   // registered first, so it runs last: stop dockerd only after its containers are gone
@@ -127,11 +138,14 @@ export function startTestDockerd(opts: { netns: string; apiSocket: string }): Te
     rmSync(root, { recursive: true, force: true });
   });
 
-  const plugin = spawn(process.execPath, [PLUGIN_MAIN, '--api', opts.apiSocket, '--plugin-socket', pluginSocket], { stdio: ['ignore', 'pipe', 'pipe'] });
-  plugin.stdout!.on('data', (b: Buffer) => pluginLog.push(b.toString()));
-  plugin.stderr!.on('data', (b: Buffer) => pluginLog.push(b.toString()));
-  d.plugin = plugin;
-  waitForSocket(pluginSocket, 20_000);
+  const startPlugin = () => {
+    const plugin = spawn(process.execPath, [PLUGIN_MAIN, '--api', opts.apiSocket, '--plugin-socket', pluginSocket], { stdio: ['ignore', 'pipe', 'pipe'] });
+    plugin.stdout!.on('data', (b: Buffer) => pluginLog.push(b.toString()));
+    plugin.stderr!.on('data', (b: Buffer) => pluginLog.push(b.toString()));
+    d.plugin = plugin;
+    waitForSocket(pluginSocket, 20_000);
+  };
+  startPlugin();
 
   const r = spawnSync('bash', [START_SCRIPT, root, opts.netns], { encoding: 'utf8', timeout: 120_000 });
   const pidText = existsSync(join(root, 'dockerd.pid')) ? readFileSync(join(root, 'dockerd.pid'), 'utf8').trim() : '';

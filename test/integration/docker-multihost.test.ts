@@ -3,9 +3,9 @@
 // `docker network create -d tsnet -o tsnet.network=multi` on each host maps both Docker networks onto
 // one global tsnet overlay; addresses come from each host's claimed block through tsnet's IPAM
 // driver, so the hosts never hand out the same address; containers on the two hosts ping each other
-// by IP and by name (`docker exec ca ping cb`: Docker's embedded DNS forwards names it does not know
-// to the container's --dns, tsnet's name server on the overlay gateway, which has the other host's
-// containers because each plugin learns its containers' names from its dockerd and publishes them).
+// by IP and by name with no --dns (`docker exec ca ping cb`, as in Docker 1.9: each plugin learns its
+// containers' names from its dockerd and publishes them; each plugin writes the names its containers
+// can see into their /etc/hosts; tsnet's name server on the overlay gateway answers the same names).
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { cleanupAll } from '../helpers/netns.js';
@@ -58,7 +58,7 @@ t('docker network create -d tsnet on host 1 makes the global overlay multi; host
 
 t('containers on the two hosts get addresses from different blocks of the subnet', async () => {
   for (const [i, name] of ['ca', 'cb'].entries()) {
-    hosts[i]!.dockerd.ok('run', '-d', '--name', name, '--net', 'dmulti', '--dns', GATEWAY, 'busybox', 'sleep', '600');
+    hosts[i]!.dockerd.ok('run', '-d', '--name', name, '--net', 'dmulti', 'busybox', 'sleep', '600');
     ips[name] = ipOf(hosts[i]!, name);
   }
   // Docker's Join carries no name: each plugin asks its dockerd and tells its tsnet daemon
@@ -76,8 +76,16 @@ t('docker exec ca ping cb (and back) by IP across hosts', async () => {
   await until(`cb -> ${ips.ca}`, () => h2.dockerd.docker('exec', 'cb', 'ping', '-c', '1', '-W', '2', ips.ca!).status === 0);
 });
 
-t('docker exec ca ping cb by name across hosts (embedded DNS forwards to tsnet on the gateway)', async () => {
+const hostsFileOf = (h: DockerHost, name: string) => h.dockerd.ok('exec', name, 'cat', '/etc/hosts');
+
+t('docker exec ca ping cb by name across hosts, with no --dns (tsnet keeps the names in /etc/hosts)', async () => {
   const [h1, h2] = hosts as [DockerHost, DockerHost];
+  const cbLine = await until('cb in the /etc/hosts of ca', () => hostsFileOf(h1, 'ca').split('\n').find((l) => l.startsWith(`${ips.cb}\t`)));
+  // its name, its Docker aliases (Docker gives each container its short id), name.network
+  assert.match(cbLine, new RegExp(`^${ips.cb!.replace(/\./g, '\\.')}\tcb( [0-9a-f]{12})? cb\.multi\t# tsnet$`));
+  const caHosts = hostsFileOf(h1, 'ca');
+  assert.match(caHosts, /^127\.0\.0\.1\tlocalhost$/m, "Docker's lines stay");
+  assert.not.match(caHosts, new RegExp(`^${ips.ca!.replace(/\./g, '\\.')}\t.*# tsnet`, 'm'), 'no line of its own');
   const ab = await until('ca pings cb by name', () => {
     const r = h1.dockerd.docker('exec', 'ca', 'ping', '-c', '1', '-W', '2', 'cb');
     return r.status === 0 ? r : undefined;
@@ -88,6 +96,17 @@ t('docker exec ca ping cb by name across hosts (embedded DNS forwards to tsnet o
     return r.status === 0 ? r : undefined;
   });
   assert.match(ba.stdout, new RegExp(`PING ca \\(${ips.ca!.replace(/\./g, '\\.')}\\)`));
+});
+
+t('a restarted plugin keeps the hosts files of containers joined before it started', async () => {
+  const [h1, h2] = hosts as [DockerHost, DockerHost];
+  // Docker does not join ca again: the new plugin finds it in the daemon's records
+  await h1.dockerd.restartPlugin();
+  h2.dockerd.ok('run', '-d', '--name', 'cc', '--net', 'dmulti', 'busybox', 'sleep', '600');
+  const ccIp = ipOf(h2, 'cc');
+  await until('cc in the /etc/hosts of ca', () => hostsFileOf(h1, 'ca').includes(`${ccIp}\tcc `));
+  h2.dockerd.ok('rm', '-f', 'cc');
+  await until('cc gone from the /etc/hosts of ca', () => !hostsFileOf(h1, 'ca').includes('\tcc '));
 });
 
 t("an address another host's container holds is refused", () => {
@@ -108,6 +127,8 @@ t('docker rm -f cb: its name and address disappear on host 1; networks are remov
   const [h1, h2] = hosts as [DockerHost, DockerHost];
   h2.dockerd.ok('rm', '-f', 'cb');
   await until('cb no longer resolving from ca', () => h1.dockerd.docker('exec', 'ca', 'nslookup', 'cb', GATEWAY).status !== 0);
+  await until('cb gone from the /etc/hosts of ca', () => !hostsFileOf(h1, 'ca').includes('\tcb '));
+  assert.is(hostsFileOf(h1, 'ca').includes('# tsnet'), false, 'no tsnet line left: no other container on the network');
   h2.dockerd.ok('network', 'rm', 'dmulti');
   h1.dockerd.ok('rm', '-f', 'ca');
   await until('host 1 may remove multi (no endpoints left in the cluster)', () => h1.dockerd.docker('network', 'rm', 'dmulti').status === 0);
