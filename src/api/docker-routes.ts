@@ -7,7 +7,7 @@ import type { ControllerCore } from '../control/controller-core.js';
 import { createDockerEndpoint, deleteDockerEndpoint, dockerEndpointInfo, dockerHostsEntries, dockerSummary, joinDockerEndpoint, leaveDockerEndpoint } from '../control/docker-endpoints.js';
 import { releaseAddress, releasePool, requestAddress, requestPool } from '../control/docker-ipam.js';
 import { setDockerEndpointName } from '../control/docker-cluster.js';
-import { createDockerNetwork, deleteDockerNetwork } from '../control/docker-networks.js';
+import { createDockerNetwork, deleteDockerNetwork, dockerMirror } from '../control/docker-networks.js';
 import {
   parseDockerBody,
   type CreateEndpointRequest,
@@ -27,6 +27,7 @@ export function addDockerRoutes(router: Router, ctl: NetworkController): Router 
   const core: ControllerCore = ctl.core;
   const locked = <T>(fn: () => Promise<T>) => core.lock.run(fn);
   router.add('GET', '/v1/docker', () => dockerSummary(core));
+  router.add('GET', '/v1/docker/mirror', () => dockerMirror(core));
   router.add('POST', '/v1/docker/ipam/pools', ({ body }) => locked(() => requestPool(core, parseDockerBody<RequestPoolRequest>(body, 'RequestPool', []))));
   router.add('DELETE', '/v1/docker/ipam/pools/:id', ({ params }) => locked(() => releasePool(core, params.id!)).then(() => ({})));
   router.add('POST', '/v1/docker/ipam/pools/:id/addresses', ({ params, body }) =>

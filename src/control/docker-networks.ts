@@ -7,7 +7,7 @@
 // made for this Docker network and nothing else uses it. Callers hold the controller lock.
 import { badRequest, conflict } from '../errors.js';
 import type { ControllerCore } from './controller-core.js';
-import { dockerEndpointsOfNetwork, dockerState, findDockerNetwork } from './docker-state.js';
+import { dockerEndpointsOfNetwork, dockerState, findDockerNetwork, hasDockerState } from './docker-state.js';
 import {
   DOCKER_MTU_OPTION,
   INTERNAL_OPTION,
@@ -18,6 +18,7 @@ import {
   type CreateNetworkRequest,
 } from './docker-protocol.js';
 import { loadPool, type IpamPool } from './ipam.js';
+import { DOCKER_MIRROR_OPTION, dockerMirrorOption } from './options.js';
 import type { NetworkRecord } from './model.js';
 import { createNetwork, removeNetwork } from './networks.js';
 
@@ -59,6 +60,8 @@ export async function createDockerNetwork(core: ControllerCore, req: CreateNetwo
     for (const [k, v] of Object.entries(ipam.AuxAddresses ?? {})) aux[k] = stripPrefix(v)!;
     const scope = opts[TSNET_SCOPE_OPTION];
     if (scope !== undefined && scope !== 'local' && scope !== 'global') throw badRequest('EBAD_OPTION', `option ${TSNET_SCOPE_OPTION} must be local or global, not "${scope}".`);
+    // a global network made through Docker is meant for Docker on every host (network-mirror.ts)
+    if (scope === 'global' && options[DOCKER_MIRROR_OPTION] === undefined) options[DOCKER_MIRROR_OPTION] = 'true';
     net = await createNetwork(core, {
       name: wanted ?? DOCKER_NETWORK_PREFIX + req.NetworkID.slice(0, 12),
       driver: opts[TSNET_DRIVER_OPTION],
@@ -82,6 +85,27 @@ export async function createDockerNetwork(core: ControllerCore, req: CreateNetwo
   st.networks.push({ dockerId: req.NetworkID, networkId: net.id, ownsNetwork: owns, createdAt: new Date().toISOString() });
   await core.save();
   core.deps.log(`docker network ${req.NetworkID.slice(0, 12)} mapped onto tsnet network ${net.name} (${net.ipam.subnet})`);
+}
+
+/** What this host's Docker should have and has not (GET /v1/docker/mirror, docker/network-mirror.ts):
+ *  the global networks marked -o docker=true that no Docker network here maps onto yet, and the
+ *  Docker networks whose tsnet network is gone (removed on the host that made it). */
+export function dockerMirror(core: ControllerCore): { Create: Array<{ Network: string; Subnet: string; Internal: boolean }>; Stale: string[] } {
+  const records = hasDockerState(core) ? dockerState(core).networks : [];
+  const mapped = new Set(records.map((r) => r.networkId));
+  const wanted = core.state.networks.filter((n) => !n.pending && n.scope === 'global' && !mapped.has(n.id) && mirrorWanted(n));
+  return {
+    Create: wanted.map((n) => ({ Network: n.name, Subnet: n.ipam.subnet, Internal: n.internal })),
+    Stale: records.filter((r) => !core.state.networks.some((n) => n.id === r.networkId)).map((r) => r.dockerId),
+  };
+}
+
+function mirrorWanted(n: NetworkRecord): boolean {
+  try {
+    return dockerMirrorOption(n.options);
+  } catch {
+    return false; // another host's spelling this one does not read: not mirrored
+  }
 }
 
 export async function deleteDockerNetwork(core: ControllerCore, dockerId: string): Promise<void> {

@@ -14,7 +14,7 @@ import { removeGlobalNetwork } from './global-networks.js';
 import { hostIfNameFor, NAME_RE, newId } from './ids.js';
 import type { NetworkRecord } from './model.js';
 import { dockerEndpointsOfNetwork } from './docker-state.js';
-import { agingOption, DEFAULT_BRIDGE_MTU, defaultOverlayMtu, driverName, encryptionOption, GLOBAL_POOLS, MAX_VNI, maxMacsOption, mtuOption, portSecurityOption, vniOption } from './options.js';
+import { agingOption, DEFAULT_BRIDGE_MTU, defaultOverlayMtu, driverName, encryptionOption, GLOBAL_POOLS, MAX_VNI, maxMacsOption, mtuOption, portSecurityOption, dockerMirrorOption, vniOption } from './options.js';
 
 /** Brings a network's host port up with the gateway address; forwarding off on it, so tsnet networks
  *  are isolated from each other and from the host's other interfaces (no routing between them). */
@@ -82,6 +82,7 @@ export async function createNetwork(core: ControllerCore, req: NetworkCreateRequ
   agingOption(options);
   maxMacsOption(options);
   portSecurityOption(options);
+  if (dockerMirrorOption(options) && !global) throw badRequest('EBAD_OPTION', '-o docker=true applies to global networks only (the ones every host has); drop it or make the network global.');
   if (encryptionOption(options) && driver !== 'overlay') throw badRequest('EBAD_OPTION', '-o encrypted applies to overlay networks only; add -d overlay.');
   if (req.peers?.length && driver !== 'overlay') throw badRequest('EBAD_PEER', '--peer applies to overlay networks only; add -d overlay.');
   for (const p of req.peers ?? []) parseHostPort(p);

@@ -63,6 +63,13 @@ function boolOption(options: Record<string, string>, key: string, fallback: bool
   throw badRequest('EBAD_OPTION', `option ${key} is true or false, not "${v}".`);
 }
 
+/** -o docker=true on a global network: every host's Docker plugin creates a Docker network for it
+ *  (docker/network-mirror.ts); the default for global networks made through Docker. */
+export const DOCKER_MIRROR_OPTION = 'docker';
+export function dockerMirrorOption(options: Record<string, string>): boolean {
+  return boolOption(options, DOCKER_MIRROR_OPTION, false);
+}
+
 /** -o encrypted (Docker's spelling; value optional) with an optional -o key-file=PATH for overlays
  *  with static peers and -o cipher=NAME (default chacha20-poly1305); null when the network is not
  *  encrypted. Every member must use the same cipher (a global network's options travel with it). */

@@ -27,7 +27,8 @@ const DAEMON_USAGE = `Usage: tsnet daemon [--state-dir DIR] [--socket PATH] [--n
   --cluster-key FILE     private cluster: only hosts with this key file can connect (libp2p pnet swarm.key)
   --docker-plugin        also serve Docker's network and IPAM plugin API on /run/docker/plugins/tsnet.sock
   --docker-plugin-socket PATH   the plugin socket (implies --docker-plugin)
-  --docker-socket PATH   dockerd's API socket, asked for container names (default: found from the sandbox path)
+  --docker-socket PATH   dockerd's API socket: container names, and the Docker networks made for global
+                         tsnet networks (default: found from the sandbox path, else /var/run/docker.sock)
   --metrics IP:PORT      serve Prometheus metrics at http://IP:PORT/metrics (off by default; e.g. 127.0.0.1:9523)
   --dashboard IP:PORT    serve the live dashboard at http://IP:PORT/ (off by default; e.g. 127.0.0.1:9524)`;
 

@@ -4,11 +4,13 @@
 // EndpointID; `GET /containers/{id}/json` gives the aliases and the host path of its /etc/hosts. Which socket: the one given
 // (--docker-socket), else the socket beside the exec root holding the Join's SandboxKey
 // (/var/run/docker/netns/X -> /var/run/docker.sock; a private dockerd with --exec-root ROOT/exec and
-// -H unix://ROOT/docker.sock the same way), else /var/run/docker.sock. Used by endpoint-names.ts.
+// -H unix://ROOT/docker.sock the same way), else /var/run/docker.sock. Also creates and removes the
+// Docker networks the plugin mirrors from global tsnet networks. Used by endpoint-names.ts and
+// network-mirror.ts.
 import { request } from 'node:http';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { unavailable } from '../errors.js';
+import { notFound, unavailable } from '../errors.js';
 
 // --- from the spec (Docker Engine API; dockerd's default socket) ---
 export const DEFAULT_DOCKER_SOCKET = '/var/run/docker.sock';
@@ -48,25 +50,81 @@ export function dockerSocketFor(sandboxKey: string | undefined, given?: string):
   return DEFAULT_DOCKER_SOCKET;
 }
 
-function getJson<T>(socketPath: string, path: string): Promise<T> {
+function callJson<T>(socketPath: string, method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const req = request({ socketPath, path, method: 'GET', timeout: DOCKERD_TIMEOUT_MS }, (res) => {
+    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+    const headers = payload ? { 'Content-Type': 'application/json', 'Content-Length': payload.length } : undefined;
+    const req = request({ socketPath, path, method, headers, timeout: DOCKERD_TIMEOUT_MS }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('error', reject);
       res.on('end', () => {
-        if ((res.statusCode ?? 500) >= 400) return reject(unavailable('EDOCKERD_API', `dockerd at ${socketPath} answered ${res.statusCode} to GET ${path}.`));
+        const text = Buffer.concat(chunks).toString('utf8');
+        if ((res.statusCode ?? 500) >= 400) {
+          let why = '';
+          try {
+            why = String((JSON.parse(text) as { message?: unknown }).message ?? '');
+          } catch {
+            /* not JSON */
+          }
+          const sentence = `dockerd at ${socketPath} answered ${res.statusCode} to ${method} ${path}${why ? `: ${why}` : ''}.`;
+          return reject(res.statusCode === 404 ? notFound('EDOCKERD_NOT_FOUND', sentence) : unavailable('EDOCKERD_API', sentence));
+        }
+        if (text === '') return resolve(undefined as T);
         try {
-          resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')) as T);
+          resolve(JSON.parse(text) as T);
         } catch {
           reject(unavailable('EDOCKERD_API', `dockerd at ${socketPath} sent a response that is not JSON.`));
         }
       });
     });
     req.on('timeout', () => req.destroy(new Error('timed out')));
-    req.on('error', (err) => reject(unavailable('EDOCKERD_API', `cannot ask dockerd at ${socketPath} for container names (${err.message}); pass the plugin --docker-socket.`)));
-    req.end();
+    req.on('error', (err) => reject(unavailable('EDOCKERD_API', `cannot reach dockerd at ${socketPath} (${err.message}); pass the plugin --docker-socket.`)));
+    req.end(payload);
   });
+}
+const getJson = <T>(socketPath: string, path: string) => callJson<T>(socketPath, 'GET', path);
+
+/** A Docker network on tsnet's driver, as this host's plugin creates it for a global tsnet network. */
+export interface MirrorNetworkSpec {
+  name: string;
+  /** the plugin's driver name (the plugin socket's file name) */
+  driver: string;
+  subnet: string;
+  internal: boolean;
+  labels: Record<string, string>;
+}
+
+/** POST /networks/create: the Docker network `spec.name` mapped onto the tsnet network of that name,
+ *  addresses from tsnet's IPAM (the same request as `docker network create -d tsnet --ipam-driver tsnet
+ *  --ipam-opt tsnet.network=N --subnet S -o tsnet.network=N N`). Returns Docker's network id. */
+export async function createMirrorNetwork(socketPath: string, spec: MirrorNetworkSpec): Promise<string> {
+  const mapTo = { 'tsnet.network': spec.name };
+  const answer = await callJson<{ Id?: string }>(socketPath, 'POST', '/networks/create', {
+    Name: spec.name,
+    CheckDuplicate: true,
+    Driver: spec.driver,
+    Internal: spec.internal,
+    IPAM: { Driver: spec.driver, Config: [{ Subnet: spec.subnet }], Options: mapTo },
+    Options: mapTo,
+    Labels: spec.labels,
+  });
+  return answer?.Id ?? '';
+}
+
+/** The labels and container count of Docker network `id`, or undefined when dockerd has no such network. */
+export async function networkLabels(socketPath: string, id: string): Promise<{ labels: Record<string, string>; containers: number } | undefined> {
+  try {
+    const n = await getJson<{ Labels?: Record<string, string> | null; Containers?: Record<string, unknown> | null }>(socketPath, `/networks/${encodeURIComponent(id)}`);
+    return { labels: n.Labels ?? {}, containers: Object.keys(n.Containers ?? {}).length };
+  } catch (err) {
+    if ((err as { code?: string }).code === 'EDOCKERD_NOT_FOUND') return undefined;
+    throw err;
+  }
+}
+
+export function removeNetwork(socketPath: string, id: string): Promise<void> {
+  return callJson<void>(socketPath, 'DELETE', `/networks/${encodeURIComponent(id)}`);
 }
 
 /** The container that owns endpoint `endpointId`, or undefined while dockerd does not show it yet. */

@@ -14,7 +14,8 @@ const USAGE = `Usage: plugin-main [--api SOCKET] [--plugin-socket PATH] [--scope
   --api SOCKET          the tsnet daemon's API socket (default ${DEFAULT_SOCKET}, or $TSNET_SOCKET)
   --plugin-socket PATH  where dockerd finds the plugin (default ${DEFAULT_PLUGIN_SOCKET}: driver "tsnet")
   --scope SCOPE         the scope reported to Docker: local (default) or global
-  --docker-socket PATH  dockerd's API, asked for container names (default: beside dockerd's exec root)`;
+  --docker-socket PATH  dockerd's API: container names, and the Docker networks made for global tsnet
+                        networks (default: beside dockerd's exec root for names, else /var/run/docker.sock)`;
 
 export async function pluginMain(argv: string[]): Promise<number> {
   const a = parseArgs(argv, { api: { type: 'string' }, 'plugin-socket': { type: 'string' }, scope: { type: 'string' }, 'docker-socket': { type: 'string' }, help: { type: 'boolean' } }, 'plugin-main');

@@ -7,7 +7,7 @@
 // startPluginServer (plugin-main.ts, or the daemon with --docker-plugin).
 import { createServer, type Server } from 'node:http';
 import { chmod, mkdir, unlink } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { basename, dirname } from 'node:path';
 import { ApiClient } from '../api/client.js';
 import { readJsonBody, sendJson } from '../api/http-json.js';
 import { socketIsLive } from '../api/server.js';
@@ -15,6 +15,8 @@ import { asTsnetError, unavailable } from '../errors.js';
 import { pluginVerbs, type PluginOptions } from './plugin-handlers.js';
 import { createEndpointNamer } from './endpoint-names.js';
 import { createHostsFileKeeper } from './hosts-file.js';
+import { startNetworkMirror } from './network-mirror.js';
+import { DEFAULT_DOCKER_SOCKET } from './dockerd-api.js';
 import { DOCKER_API } from '../control/docker-protocol.js';
 
 interface DockerSummary {
@@ -86,6 +88,7 @@ export async function startPluginServer(opts: PluginServerOptions): Promise<Plug
   // dockerd runs as root; nobody else needs to talk to the plugin
   await chmod(socketPath, 0o600);
   log(`tsnet Docker plugin listening on ${socketPath} (daemon API ${opts.apiSocket})`);
+  const mirror = startNetworkMirror({ api, dockerSocket: opts.dockerSocket ?? DEFAULT_DOCKER_SOCKET, driver: basename(socketPath, '.sock'), log });
   // containers Docker joined before this plugin started (a restarted `tsnet daemon --docker-plugin`):
   // Docker does not join them again, so their hosts files are picked up from the daemon's records
   api.get(DOCKER_API.summary).then(
@@ -100,6 +103,7 @@ export async function startPluginServer(opts: PluginServerOptions): Promise<Plug
       new Promise<void>((resolve) => {
         namer.stop();
         hosts.stop();
+        mirror.stop();
         server.close(() => resolve());
         server.closeAllConnections();
       }).then(() => unlink(socketPath).catch(() => undefined)),

@@ -139,7 +139,7 @@ export function startTestDockerd(opts: { netns: string; apiSocket: string }): Te
   });
 
   const startPlugin = () => {
-    const plugin = spawn(process.execPath, [PLUGIN_MAIN, '--api', opts.apiSocket, '--plugin-socket', pluginSocket], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const plugin = spawn(process.execPath, [PLUGIN_MAIN, '--api', opts.apiSocket, '--plugin-socket', pluginSocket, '--docker-socket', socket], { stdio: ['ignore', 'pipe', 'pipe'] });
     plugin.stdout!.on('data', (b: Buffer) => pluginLog.push(b.toString()));
     plugin.stderr!.on('data', (b: Buffer) => pluginLog.push(b.toString()));
     d.plugin = plugin;

@@ -1,7 +1,8 @@
 // Multi-host Docker through the tsnet plugin: two "hosts" (network + mount namespaces on one underlay),
 // each with a real dockerd and a real tsnet daemon, the daemons joined through the DHT (no consul).
-// `docker network create -d tsnet -o tsnet.network=multi` on each host maps both Docker networks onto
-// one global tsnet overlay; addresses come from each host's claimed block through tsnet's IPAM
+// One `docker network create -d tsnet -o tsnet.network=multi -o tsnet.scope=global multi` on host 1
+// makes the global tsnet overlay, and host 2's plugin creates the Docker network multi mapped onto it
+// (removed again when host 1 removes it), as Docker 1.9's swarm did with consul; addresses come from each host's claimed block through tsnet's IPAM
 // driver, so the hosts never hand out the same address; containers on the two hosts ping each other
 // by IP and by name with no --dns (`docker exec ca ping cb`, as in Docker 1.9: each plugin learns its
 // containers' names from its dockerd and publishes them; each plugin writes the names its containers
@@ -32,7 +33,7 @@ async function until<T>(what: string, fn: () => T | undefined | false, timeoutMs
 
 const ipOf = (h: DockerHost, name: string) => {
   const [c] = JSON.parse(h.dockerd.ok('inspect', name)) as Array<{ NetworkSettings: { Networks: Record<string, { IPAddress: string }> } }>;
-  return c!.NetworkSettings.Networks.dmulti!.IPAddress;
+  return c!.NetworkSettings.Networks.multi!.IPAddress;
 };
 const ipToInt = (ip: string) => ip.split('.').reduce((a, o) => a * 256 + Number(o), 0);
 
@@ -41,24 +42,34 @@ t.before(async () => {
 });
 t.after(() => cleanupAll());
 
-t('docker network create -d tsnet on host 1 makes the global overlay multi; host 2 maps onto it', async () => {
+t('one docker network create on host 1: the global overlay multi, and a Docker network multi on host 2 too', async () => {
   const [h1, h2] = hosts as [DockerHost, DockerHost];
-  h1.dockerd.ok('network', 'create', '-d', 'tsnet', '--ipam-driver', 'tsnet', '--subnet', SUBNET, '-o', 'tsnet.network=multi', '-o', 'tsnet.scope=global', 'dmulti');
+  h1.dockerd.ok('network', 'create', '-d', 'tsnet', '--ipam-driver', 'tsnet', '--subnet', SUBNET, '-o', 'tsnet.network=multi', '-o', 'tsnet.scope=global', 'multi');
   const [net] = JSON.parse(h1.daemon.ok('network', 'inspect', 'multi')) as Array<Record<string, any>>;
   assert.is(net!.Scope, 'global');
   assert.is(net!.Driver, 'overlay');
+  assert.is(net!.Options.docker, 'true', 'made through Docker: mirrored into every host\'s Docker');
   await until('multi on host 2', () => h2.daemon.ok('network', 'ls').includes('multi'));
+  // host 2's plugin creates the Docker network (as Docker 1.9's swarm had it on every node)
+  const dnet = await until('Docker network multi on host 2', () => {
+    const r = h2.dockerd.docker('network', 'inspect', 'multi');
+    return r.status === 0 ? (JSON.parse(r.stdout) as Array<Record<string, any>>)[0] : undefined;
+  });
+  assert.is(dnet!.Driver, 'tsnet');
+  assert.is(dnet!.IPAM.Driver, 'tsnet');
+  assert.is(dnet!.IPAM.Config[0].Subnet, SUBNET);
+  assert.is(dnet!.Labels['tsnet.mirror'], 'true');
+  // host 1's own Docker network is the only one there: its plugin made no second one
+  assert.is(h1.dockerd.ok('network', 'ls', '--filter', 'driver=tsnet', '-q').trim().split('\n').length, 1);
+  // mapping by hand still explains a missing subnet
   const noSubnet = h2.dockerd.docker('network', 'create', '-d', 'tsnet', '--ipam-driver', 'tsnet', '--ipam-opt', 'tsnet.network=multi', '-o', 'tsnet.network=multi', 'dmulti');
   assert.is.not(noSubnet.status, 0);
   assert.match(noSubnet.stderr, /also pass --subnet 10\.77\.0\.0\/24/);
-  h2.dockerd.ok('network', 'create', '-d', 'tsnet', '--ipam-driver', 'tsnet', '--ipam-opt', 'tsnet.network=multi', '--subnet', SUBNET, '-o', 'tsnet.network=multi', 'dmulti');
-  const [dnet] = JSON.parse(h2.dockerd.ok('network', 'inspect', 'dmulti')) as Array<Record<string, any>>;
-  assert.is(dnet!.IPAM.Config[0].Subnet, SUBNET);
 });
 
 t('containers on the two hosts get addresses from different blocks of the subnet', async () => {
   for (const [i, name] of ['ca', 'cb'].entries()) {
-    hosts[i]!.dockerd.ok('run', '-d', '--name', name, '--net', 'dmulti', 'busybox', 'sleep', '600');
+    hosts[i]!.dockerd.ok('run', '-d', '--name', name, '--net', 'multi', 'busybox', 'sleep', '600');
     ips[name] = ipOf(hosts[i]!, name);
   }
   // Docker's Join carries no name: each plugin asks its dockerd and tells its tsnet daemon
@@ -102,7 +113,7 @@ t('a restarted plugin keeps the hosts files of containers joined before it start
   const [h1, h2] = hosts as [DockerHost, DockerHost];
   // Docker does not join ca again: the new plugin finds it in the daemon's records
   await h1.dockerd.restartPlugin();
-  h2.dockerd.ok('run', '-d', '--name', 'cc', '--net', 'dmulti', 'busybox', 'sleep', '600');
+  h2.dockerd.ok('run', '-d', '--name', 'cc', '--net', 'multi', 'busybox', 'sleep', '600');
   const ccIp = ipOf(h2, 'cc');
   await until('cc in the /etc/hosts of ca', () => hostsFileOf(h1, 'ca').includes(`${ccIp}\tcc `));
   h2.dockerd.ok('rm', '-f', 'cc');
@@ -110,7 +121,7 @@ t('a restarted plugin keeps the hosts files of containers joined before it start
 });
 
 t("an address another host's container holds is refused", () => {
-  const r = hosts[0]!.dockerd.docker('run', '--rm', '--net', 'dmulti', '--ip', ips.cb!, 'busybox', 'true');
+  const r = hosts[0]!.dockerd.docker('run', '--rm', '--net', 'multi', '--ip', ips.cb!, 'busybox', 'true');
   assert.is.not(r.status, 0);
   assert.match(r.stderr, new RegExp(`${ips.cb!.replace(/\./g, '\\.')} is already used by cb on another host`));
 });
@@ -123,16 +134,17 @@ t('kill -9 of host 2\'s tsnet daemon: after its restart ca reaches cb by name ag
   await until('ca pings cb by name again', () => h1.dockerd.docker('exec', 'ca', 'ping', '-c', '1', '-W', '2', 'cb').status === 0, 60_000);
 });
 
-t('docker rm -f cb: its name and address disappear on host 1; networks are removed on both hosts', async () => {
+t('docker rm -f cb: its name and address disappear on host 1; one docker network rm removes multi on both hosts', async () => {
   const [h1, h2] = hosts as [DockerHost, DockerHost];
   h2.dockerd.ok('rm', '-f', 'cb');
   await until('cb no longer resolving from ca', () => h1.dockerd.docker('exec', 'ca', 'nslookup', 'cb', GATEWAY).status !== 0);
   await until('cb gone from the /etc/hosts of ca', () => !hostsFileOf(h1, 'ca').includes('\tcb '));
   assert.is(hostsFileOf(h1, 'ca').includes('# tsnet'), false, 'no tsnet line left: no other container on the network');
-  h2.dockerd.ok('network', 'rm', 'dmulti');
   h1.dockerd.ok('rm', '-f', 'ca');
-  await until('host 1 may remove multi (no endpoints left in the cluster)', () => h1.dockerd.docker('network', 'rm', 'dmulti').status === 0);
+  await until('host 1 may remove multi (no endpoints left in the cluster)', () => h1.dockerd.docker('network', 'rm', 'multi').status === 0);
   for (const h of hosts) await until(`multi gone on ${h.ns}`, () => !h.daemon.ok('network', 'ls').includes('multi'));
+  // host 2's plugin removes the Docker network it made
+  await until('Docker network multi gone on host 2', () => h2.dockerd.docker('network', 'inspect', 'multi').status !== 0);
 });
 
 t.run();

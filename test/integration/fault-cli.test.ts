@@ -57,6 +57,8 @@ const CASES: Array<[string[], RegExp]> = [
   [['network', 'create', '-d', 'overlay', '-o', 'vni=16777216', 'n1'], /out of range/],
   [['network', 'create', '-d', 'overlay', '-o', 'vni=x', 'n1'], /whole number/],
   [['network', 'create', '-o', 'aging=0', 'n1'], /out of range/],
+  [['network', 'create', '-o', 'docker=true', 'n1'], /docker=true applies to global networks only/],
+  [['network', 'create', '-o', 'docker=maybe', 'n1'], /option docker is true or false/],
   [['network', 'create', '-d', 'macvlan', 'n1'], /unknown network driver/],
   [['network', 'create', '--peer', '10.0.0.1', 'n1'], /overlay/],
   [['network', 'create', '--scope', 'global', 'n1'], /cluster/],
