@@ -26,6 +26,8 @@ export interface ControllerDeps {
   logDir: string;
   hostRoutes: () => Promise<string[]>;
   resolver?: ResolverLike;
+  /** egress NAT through iptables (egress.ts): the daemon; off where nothing may touch the host's rules */
+  egress?: boolean;
   /** multi-host discovery; absent on a single host */
   cluster?: Cluster;
   log: (msg: string) => void;

@@ -13,11 +13,13 @@ import { isIpv6Address, parseHostPort } from './host-port.js';
 import { removeGlobalNetwork } from './global-networks.js';
 import { hostIfNameFor, NAME_RE, newId } from './ids.js';
 import type { NetworkRecord } from './model.js';
+import { closeEgress, openEgress } from './egress.js';
 import { dockerEndpointsOfNetwork } from './docker-state.js';
-import { agingOption, DEFAULT_BRIDGE_MTU, defaultOverlayMtu, driverName, encryptionOption, GLOBAL_POOLS, MAX_VNI, maxMacsOption, mtuOption, portSecurityOption, dockerMirrorOption, vniOption } from './options.js';
+import { agingOption, DEFAULT_BRIDGE_MTU, defaultOverlayMtu, driverName, encryptionOption, GLOBAL_POOLS, MAX_VNI, maxMacsOption, mtuOption, portSecurityOption, dockerMirrorOption, masqueradeOption, vniOption } from './options.js';
 
 /** Brings a network's host port up with the gateway address; forwarding off on it, so tsnet networks
- *  are isolated from each other and from the host's other interfaces (no routing between them). */
+ *  are isolated from each other and from the host's other interfaces (no routing between them) until
+ *  egress.ts opens the way out for a network that masquerades. */
 async function configureHostPort(net: NetworkRecord): Promise<void> {
   const prefix = net.ipam.subnet.split('/')[1];
   const mac = net.driver === 'overlay' ? gatewayMacOf(net) : undefined;
@@ -31,6 +33,7 @@ export async function openNetwork(core: ControllerCore, net: NetworkRecord): Pro
   const aging = agingOption(net.options);
   core.deps.datapath.openNetwork({ id: net.id, name: net.name, hostIfName: net.hostIfName, agingMs: aging ? aging * 1000 : undefined, maxMacs: maxMacsOption(net.options) });
   await configureHostPort(net);
+  if (core.deps.egress) await openEgress(core, net);
   if (net.driver === 'overlay') openOverlay(core, net);
   await core.deps.resolver?.addListener(net.ipam.gateway, 53);
 }
@@ -82,6 +85,7 @@ export async function createNetwork(core: ControllerCore, req: NetworkCreateRequ
   agingOption(options);
   maxMacsOption(options);
   portSecurityOption(options);
+  masqueradeOption(options);
   if (dockerMirrorOption(options) && !global) throw badRequest('EBAD_OPTION', '-o docker=true applies to global networks only (the ones every host has); drop it or make the network global.');
   if (encryptionOption(options) && driver !== 'overlay') throw badRequest('EBAD_OPTION', '-o encrypted applies to overlay networks only; add -d overlay.');
   if (req.peers?.length && driver !== 'overlay') throw badRequest('EBAD_PEER', '--peer applies to overlay networks only; add -d overlay.');
@@ -143,6 +147,7 @@ export async function addNetwork(core: ControllerCore, net: NetworkRecord): Prom
 
 /** Closes a network's data path and deletes its host interface. */
 export async function destroyNetworkPorts(core: ControllerCore, net: NetworkRecord): Promise<void> {
+  if (core.deps.egress) await closeEgress(core, net).catch((err: Error) => core.deps.log(`network ${net.name}: its egress rules stay: ${err.message}`));
   await core.deps.resolver?.removeListener(net.ipam.gateway).catch(() => undefined);
   if (core.deps.datapath.network(net.id)) core.deps.datapath.closeNetwork(net.id, true);
   else await deleteLink(null, net.hostIfName).catch(() => undefined);

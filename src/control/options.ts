@@ -63,6 +63,14 @@ function boolOption(options: Record<string, string>, key: string, fallback: bool
   throw badRequest('EBAD_OPTION', `option ${key} is true or false, not "${v}".`);
 }
 
+/** -o masquerade=false: no egress NAT for a network that is not --internal (egress.ts); Docker's
+ *  spelling com.docker.network.bridge.enable_ip_masquerade is read too. */
+export const MASQUERADE_OPTION = 'masquerade';
+const DOCKER_MASQUERADE_OPTION = 'com.docker.network.bridge.enable_ip_masquerade';
+export function masqueradeOption(options: Record<string, string>): boolean {
+  return boolOption(options, MASQUERADE_OPTION, boolOption(options, DOCKER_MASQUERADE_OPTION, true));
+}
+
 /** -o docker=true on a global network: every host's Docker plugin creates a Docker network for it
  *  (docker/network-mirror.ts); the default for global networks made through Docker. */
 export const DOCKER_MIRROR_OPTION = 'docker';

@@ -84,6 +84,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     hostRoutes: () => readHostRoutes(null, 4),
     resolver: names,
     cluster,
+    egress: true,
     log: opts.log,
   });
   const ctl = controller;
