@@ -15,10 +15,11 @@ if [ "${TSNET_SKIP_APT:-}" != 1 ]; then
   # veths (kernel-vxlan interop); tinc + librsvg2-bin + rt-tests: the end-to-end benchmark peer, its PNG
   # charts and the machine's wake-up floor (cyclictest);
   # chromium: the dashboard test (driven by playwright-core); python3-seccomp: the test that runs a daemon
-  # as on a kernel without USO (a seccomp filter, test/helpers/as-kernel-without-uso.py)
+  # as on a kernel without USO (a seccomp filter, test/helpers/as-kernel-without-uso.py); curl: the
+  # client of the published-ports test (busybox wget crashes on the host)
   apt-get install -y -qq --no-install-recommends \
     iproute2 iputils-ping iptables tcpdump tshark dnsmasq-base bind9-dnsutils iperf3 util-linux procps \
-    libpcap-dev build-essential python3 busybox-static ca-certificates docker.io ethtool tinc librsvg2-bin rt-tests chromium python3-seccomp >/dev/null
+    libpcap-dev build-essential python3 busybox-static ca-certificates docker.io ethtool tinc librsvg2-bin rt-tests chromium python3-seccomp curl >/dev/null
 fi
 # node-gyp cannot download headers here: build against the ones shipped with Node.
 export npm_config_nodedir="$(dirname "$(dirname "$(command -v node)")")"

@@ -7,6 +7,8 @@ import type { ControllerCore } from '../control/controller-core.js';
 import { createDockerEndpoint, deleteDockerEndpoint, dockerEndpointInfo, dockerHostsEntries, dockerSummary, joinDockerEndpoint, leaveDockerEndpoint } from '../control/docker-endpoints.js';
 import { releaseAddress, releasePool, requestAddress, requestPool } from '../control/docker-ipam.js';
 import { setDockerEndpointName } from '../control/docker-cluster.js';
+import { programDockerPorts, revokeDockerPorts } from '../control/docker-ports.js';
+import { dockerState } from '../control/docker-state.js';
 import { createDockerNetwork, deleteDockerNetwork, dockerMirror } from '../control/docker-networks.js';
 import {
   parseDockerBody,
@@ -51,6 +53,15 @@ export function addDockerRoutes(router: Router, ctl: NetworkController): Router 
     const aliases = Array.isArray(req.Aliases) ? req.Aliases.filter((a): a is string => typeof a === 'string') : [];
     return locked(() => setDockerEndpointName(core, params.id!, req.Name, aliases)).then(() => ({}));
   });
+  router.add('POST', '/v1/docker/endpoints/:id/ports', ({ params, body }) =>
+    locked(() => programDockerPorts(core, params.id!, (parseDockerBody<{ Options?: Record<string, unknown> }>(body, 'ProgramExternalConnectivity', []).Options))).then(() => ({})),
+  );
+  router.add('DELETE', '/v1/docker/endpoints/:id/ports', ({ params }) =>
+    locked(async () => {
+      const ep = dockerState(core).endpoints.find((e) => e.id === params.id);
+      if (ep) await revokeDockerPorts(core, ep); // an endpoint already deleted has nothing left to revoke
+    }).then(() => ({})),
+  );
   router.add('GET', '/v1/docker/endpoints/:id/hosts', ({ params }) => dockerHostsEntries(core, params.id!));
   router.add('POST', '/v1/docker/endpoints/:id/leave', ({ params }) => locked(() => leaveDockerEndpoint(core, params.id!)).then(() => ({})));
   return router;

@@ -20,6 +20,7 @@ import { configureLink, deleteLink, listLinks } from './netns.js';
 import { checkDockerAddress, publishDockerEndpoint, unpublishDockerEndpoint } from './docker-cluster.js';
 import { portSecurityOption } from './options.js';
 import { hostsEntriesFor } from './names.js';
+import { revokeDockerPorts } from './docker-ports.js';
 
 // --- our choice ---
 /** Prefix of the TAPs made for Docker endpoints (tsd + 12 hex of the endpoint id = 15 bytes). */
@@ -110,6 +111,7 @@ export async function leaveDockerEndpoint(core: ControllerCore, endpointId: stri
   const ep = findDockerEndpoint(core, endpointId);
   // Docker has moved the interface back into its namespace as SrcName: keep it (persistent) for a new Join
   core.deps.datapath.detachEndpoint(ep.networkId, ep.id, false);
+  await revokeDockerPorts(core, ep);
   await unpublishDockerEndpoint(core, ep);
   delete ep.sandboxKey;
   delete ep.ifName;
@@ -123,6 +125,7 @@ export async function deleteDockerEndpoint(core: ControllerCore, endpointId: str
   if (!ep) return; // already gone: DeleteEndpoint is idempotent for Docker's retries
   // state first: a crash after this leaves an orphan tsd* TAP that recovery deletes
   st.endpoints = st.endpoints.filter((e) => e !== ep);
+  await revokeDockerPorts(core, ep).catch((err: Error) => core.deps.log(`docker endpoint ${ep.id.slice(0, 12)}: its port rules stay: ${err.message}`));
   await unpublishDockerEndpoint(core, ep);
   const net = core.state.networks.find((n) => n.id === ep.networkId);
   if (net && ep.ownsAddress) release(net.pool as IpamPool, ep.ipv4);

@@ -38,6 +38,8 @@ export const DOCKER_API = {
   leave: (id: string) => `/v1/docker/endpoints/${encodeURIComponent(id)}/leave`,
   /** tsnet's own verb: the plugin reports the container name it learned from dockerd */
   name: (id: string) => `/v1/docker/endpoints/${encodeURIComponent(id)}/name`,
+  /** ProgramExternalConnectivity / RevokeExternalConnectivity: the endpoint's published ports */
+  ports: (id: string) => `/v1/docker/endpoints/${encodeURIComponent(id)}/ports`,
   /** tsnet's own verb: the Docker networks this host's dockerd should add or drop (docker/network-mirror.ts) */
   mirror: '/v1/docker/mirror',
   /** tsnet's own verb: the names the endpoint's container sees, as /etc/hosts lines (docker/hosts-file.ts) */

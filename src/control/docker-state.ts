@@ -5,6 +5,7 @@
 // points at. Used by docker-ipam.ts, docker-networks.ts, docker-endpoints.ts and docker-recovery.ts.
 import type { ControllerCore } from './controller-core.js';
 import type { IpamPool } from './ipam.js';
+import type { PortBinding } from './egress.js';
 import type { DaemonStateV1 } from './model.js';
 import { notFound } from '../errors.js';
 
@@ -53,6 +54,8 @@ export interface DockerEndpointRecord {
   aliases?: string[];
   /** true while the name is claimed cluster-wide (released at Leave/DeleteEndpoint) */
   nameClaimed?: boolean;
+  /** ports published on this host for it (docker-ports.ts), set by ProgramExternalConnectivity */
+  published?: PortBinding[];
   createdAt: string;
 }
 

@@ -9,8 +9,9 @@
 // every interface: the host ports of other networks are set back to 0). Every other network keeps
 // forwarding off on its host port, which is what isolates it. Without iptables a network stays
 // without egress and the daemon says so once. Rules are checked before they are added, so opening
-// a network again (daemon restart) adds nothing twice; closing it deletes its rules. Used by
-// networks.ts.
+// a network again (daemon restart) adds nothing twice; closing it deletes its rules. Published
+// ports (publishPorts) are DNAT rules in TSNET-DNAT (from PREROUTING and OUTPUT for the host's own
+// addresses) with an ACCEPT ahead of the network's rules. Used by networks.ts and docker-ports.ts.
 import { readFile, writeFile } from 'node:fs/promises';
 import type { ControllerCore } from './controller-core.js';
 import type { NetworkRecord } from './model.js';
@@ -20,6 +21,7 @@ import { masqueradeOption } from './options.js';
 // --- our choice ---
 export const FORWARD_CHAIN = 'TSNET-FORWARD';
 export const NAT_CHAIN = 'TSNET-POSTROUTING';
+export const DNAT_CHAIN = 'TSNET-DNAT';
 /** Matches every tsnet host port (ids.ts hostIfNameFor: ts-<12 hex>). */
 const HOST_PORT_GLOB = 'ts-+';
 
@@ -57,9 +59,20 @@ export function wantsEgress(net: NetworkRecord): boolean {
 const iptables = (table: Table, args: string[]) => execProgram('iptables', ['-w', '-t', table, ...args]);
 const succeeds = (p: Promise<unknown>) => p.then(() => true, () => false);
 
-async function ensureChain(table: Table, chain: string, from: string): Promise<void> {
+async function ensureChain(table: Table, chain: string, from: string, match: string[] = []): Promise<void> {
   if (!(await succeeds(iptables(table, ['-n', '-L', chain])))) await iptables(table, ['-N', chain]);
-  if (!(await succeeds(iptables(table, ['-C', from, '-j', chain])))) await iptables(table, ['-I', from, '1', '-j', chain]);
+  if (!(await succeeds(iptables(table, ['-C', from, ...match, '-j', chain])))) await iptables(table, ['-I', from, '1', ...match, '-j', chain]);
+}
+
+async function addOnce(r: Rule, position: 'first' | 'last'): Promise<void> {
+  if (await succeeds(iptables(r.table, ['-C', r.chain, ...r.spec]))) return;
+  await iptables(r.table, position === 'first' ? ['-I', r.chain, '1', ...r.spec] : ['-A', r.chain, ...r.spec]);
+}
+
+async function deleteAll(r: Rule): Promise<void> {
+  while (await succeeds(iptables(r.table, ['-D', r.chain, ...r.spec]))) {
+    /* deleted one copy; repeat until none is left */
+  }
 }
 
 async function setForwarding(ifName: string, on: boolean): Promise<void> {
@@ -99,9 +112,7 @@ export async function openEgress(core: ControllerCore, net: NetworkRecord): Prom
   }
   await ensureChain('filter', FORWARD_CHAIN, 'FORWARD');
   await ensureChain('nat', NAT_CHAIN, 'POSTROUTING');
-  for (const r of rulesOf(net)) {
-    if (!(await succeeds(iptables(r.table, ['-C', r.chain, ...r.spec])))) await iptables(r.table, ['-A', r.chain, ...r.spec]);
-  }
+  for (const r of rulesOf(net)) await addOnce(r, 'last');
   await hostForwardingOn(core);
   await setForwarding(net.hostIfName, true);
 }
@@ -109,9 +120,42 @@ export async function openEgress(core: ControllerCore, net: NetworkRecord): Prom
 /** Deletes a network's rules (the network is removed). */
 export async function closeEgress(core: ControllerCore, net: NetworkRecord): Promise<void> {
   if (!(await iptablesAvailable(core.deps.log))) return;
-  for (const r of rulesOf(net)) {
-    while (await succeeds(iptables(r.table, ['-D', r.chain, ...r.spec]))) {
-      /* deleted one copy; repeat until none is left */
-    }
-  }
+  for (const r of rulesOf(net)) await deleteAll(r);
+}
+
+/** One published port: connections to HOSTPORT on the host (or on hostIp only) go to the container. */
+export interface PortBinding {
+  proto: 'tcp' | 'udp' | 'sctp';
+  port: number;
+  hostPort: number;
+  hostIp?: string;
+}
+
+function publishRules(net: NetworkRecord, containerIp: string, b: PortBinding, tag: string): Rule[] {
+  const port = net.hostIfName;
+  const c = ['-m', 'comment', '--comment', `tsnet-port:${tag}`];
+  const dst = b.hostIp ? ['-d', b.hostIp] : [];
+  return [
+    { table: 'nat', chain: DNAT_CHAIN, spec: ['-p', b.proto, ...dst, '--dport', String(b.hostPort), '!', '-i', port, ...c, '-j', 'DNAT', '--to-destination', `${containerIp}:${b.port}`] },
+    // ahead of the network's "nothing from outside" rule
+    { table: 'filter', chain: FORWARD_CHAIN, spec: ['-d', `${containerIp}/32`, '!', '-i', port, '-o', port, '-p', b.proto, '--dport', String(b.port), ...c, '-j', 'ACCEPT'] },
+  ];
+}
+
+/** Publishes ports of a container on a network with egress (Docker's -p HOSTPORT:PORT): DNAT from
+ *  the host's addresses (also for connections the host itself makes), accepted through the filter. */
+export async function publishPorts(core: ControllerCore, net: NetworkRecord, containerIp: string, bindings: PortBinding[], tag: string): Promise<void> {
+  await ensureChain('nat', DNAT_CHAIN, 'PREROUTING', ['-m', 'addrtype', '--dst-type', 'LOCAL']);
+  await ensureChain('nat', DNAT_CHAIN, 'OUTPUT', ['!', '-d', '127.0.0.0/8', '-m', 'addrtype', '--dst-type', 'LOCAL']);
+  for (const b of bindings) for (const r of publishRules(net, containerIp, b, tag)) await addOnce(r, 'first');
+  await hostForwardingOn(core);
+}
+
+export async function unpublishPorts(net: NetworkRecord, containerIp: string, bindings: PortBinding[], tag: string): Promise<void> {
+  for (const b of bindings) for (const r of publishRules(net, containerIp, b, tag)) await deleteAll(r);
+}
+
+/** Can ports be published on this network here (it masquerades and iptables works)? */
+export async function canPublish(core: ControllerCore, net: NetworkRecord): Promise<boolean> {
+  return wantsEgress(net) && (await iptablesAvailable(core.deps.log));
 }

@@ -75,9 +75,13 @@ export function pluginVerbs(api: ApiClient, opts: PluginOptions = {}): Map<strin
       }),
     ],
     ['/NetworkDriver.Leave', net((b) => left(need<EndpointRef>(b, 'Leave', ['NetworkID', 'EndpointID']).EndpointID, (id) => api.post(DOCKER_API.leave(id), {})))],
-    // tsnet networks have no NAT and no published ports, and discovery is tsnet's own: nothing to do
-    ['/NetworkDriver.ProgramExternalConnectivity', net(nothing)],
-    ['/NetworkDriver.RevokeExternalConnectivity', net(nothing)],
+    // published ports (-p) of the container whose gateway is this network
+    [
+      '/NetworkDriver.ProgramExternalConnectivity',
+      net((b) => api.post(DOCKER_API.ports(need<EndpointRef>(b, 'ProgramExternalConnectivity', ['NetworkID', 'EndpointID']).EndpointID), b as object)),
+    ],
+    ['/NetworkDriver.RevokeExternalConnectivity', net((b) => api.delete(DOCKER_API.ports(need<EndpointRef>(b, 'RevokeExternalConnectivity', ['NetworkID', 'EndpointID']).EndpointID)))],
+    // discovery is tsnet's own: nothing to do
     ['/NetworkDriver.DiscoverNew', net(nothing)],
     ['/NetworkDriver.DiscoverDelete', net(nothing)],
     // swarm-only (global scope with a manager): there is nothing to allocate cluster-wide for tsnet

@@ -7,24 +7,17 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
-import { cleanupAll, inNs, ip, makeNetns, makeVeth, onCleanup } from '../helpers/netns.js';
+import { cleanupAll, inNs, makeNetns, onCleanup } from '../helpers/netns.js';
+import { makeUplink, OUTSIDE_IP, UPLINK_IP } from '../helpers/uplink.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 
 const t = suite('egress NAT');
 let d: TestDaemon;
 let outside: string;
-const OUTSIDE_IP = '203.0.113.1';
-const UPLINK_IP = '203.0.113.2';
 
 t.before(async () => {
   const hostNs = makeNetns('th');
-  outside = makeNetns('tout');
-  const [up, out] = makeVeth({ ns: hostNs }, { ns: outside });
-  ip('-n', hostNs, 'addr', 'add', `${UPLINK_IP}/24`, 'dev', up);
-  ip('-n', hostNs, 'link', 'set', up, 'up');
-  ip('-n', hostNs, 'route', 'add', 'default', 'via', OUTSIDE_IP);
-  ip('-n', outside, 'addr', 'add', `${OUTSIDE_IP}/24`, 'dev', out);
-  ip('-n', outside, 'link', 'set', out, 'up');
+  outside = makeUplink(hostNs);
   d = await startTestDaemon({ hostNs });
 });
 t.after(() => cleanupAll());

@@ -1,0 +1,73 @@
+// Published ports of Docker containers (`docker run -p HOSTPORT:PORT --net TSNET_NETWORK`): Docker
+// hands a network driver the container's port bindings in ProgramExternalConnectivity (option
+// com.docker.network.portmap, on the endpoint that is the container's gateway) and takes them back in
+// RevokeExternalConnectivity. tsnet turns them into DNAT rules on the host (egress.ts publishPorts),
+// remembers them on the endpoint (a Revoke or DeleteEndpoint removes exactly those), and refuses
+// with one sentence what it cannot do: a binding with no host port (Docker's protocol has no way to
+// tell Docker which port a driver chose), a host port another container already publishes, or a
+// network without egress. Callers hold the lock.
+import { badRequest, conflict } from '../errors.js';
+import type { ControllerCore } from './controller-core.js';
+import { dockerState, findDockerEndpoint, type DockerEndpointRecord } from './docker-state.js';
+import { canPublish, publishPorts, unpublishPorts, type PortBinding } from './egress.js';
+
+// --- from the spec (libnetwork netlabel.PortMap; types.PortBinding, Proto as an IP protocol number) ---
+export const PORTMAP_OPTION = 'com.docker.network.portmap';
+const PROTOCOLS: Record<number, PortBinding['proto']> = { 6: 'tcp', 17: 'udp', 132: 'sctp' };
+
+interface DockerPortBinding {
+  Proto?: number;
+  Port?: number;
+  HostIP?: string | null;
+  HostPort?: number;
+}
+
+/** The bindings in a ProgramExternalConnectivity request, checked; [] when it has none. */
+export function parsePortmap(options: Record<string, unknown> | undefined): PortBinding[] {
+  const raw = options?.[PORTMAP_OPTION];
+  if (raw === undefined || raw === null) return [];
+  if (!Array.isArray(raw)) throw badRequest('EDOCKER_BAD_PORTMAP', `Docker sent ${PORTMAP_OPTION} that is not a list.`);
+  return (raw as DockerPortBinding[]).map((b) => {
+    const proto = PROTOCOLS[b.Proto ?? -1];
+    if (!proto) throw badRequest('EDOCKER_BAD_PORTMAP', `tsnet publishes tcp, udp and sctp ports, not IP protocol ${b.Proto}.`);
+    if (!Number.isInteger(b.Port) || b.Port! < 1 || b.Port! > 65535) throw badRequest('EDOCKER_BAD_PORTMAP', `container port ${b.Port} is not a port number.`);
+    if (!b.HostPort) throw badRequest('EDOCKER_NO_HOST_PORT', `publish port ${b.Port}/${proto} with a host port (-p HOSTPORT:${b.Port}): tsnet cannot tell Docker which port it would choose.`);
+    if (!Number.isInteger(b.HostPort) || b.HostPort < 1 || b.HostPort > 65535) throw badRequest('EDOCKER_BAD_PORTMAP', `host port ${b.HostPort} is not a port number.`);
+    const hostIp = b.HostIP && b.HostIP !== '0.0.0.0' ? b.HostIP : undefined;
+    if (hostIp?.includes(':')) throw badRequest('EDOCKER_BAD_PORTMAP', `tsnet publishes on IPv4 host addresses, not ${hostIp}.`);
+    return { proto, port: b.Port!, hostPort: b.HostPort, ...(hostIp ? { hostIp } : {}) };
+  });
+}
+
+const overlaps = (a: PortBinding, b: PortBinding) => a.proto === b.proto && a.hostPort === b.hostPort && (!a.hostIp || !b.hostIp || a.hostIp === b.hostIp);
+const tagOf = (ep: DockerEndpointRecord) => ep.id.slice(0, 12);
+
+export async function programDockerPorts(core: ControllerCore, endpointId: string, options: Record<string, unknown> | undefined): Promise<void> {
+  const ep = findDockerEndpoint(core, endpointId);
+  const bindings = parsePortmap(options);
+  if (bindings.length === 0) return;
+  const net = core.state.networks.find((n) => n.id === ep.networkId);
+  if (!net || !core.deps.egress || !(await canPublish(core, net))) {
+    throw conflict('EDOCKER_NO_EGRESS', `network ${net?.name ?? ep.networkId.slice(0, 12)} has no way out of this host (--internal, -o masquerade=false or no iptables), so it cannot publish ports; publish them on another network.`);
+  }
+  for (const other of dockerState(core).endpoints) {
+    if (other === ep) continue;
+    const taken = bindings.find((b) => other.published?.some((o) => overlaps(b, o)));
+    if (taken) throw conflict('EPORT_IN_USE', `host port ${taken.hostPort}/${taken.proto} is already published by ${other.name ? `container ${other.name}` : `endpoint ${tagOf(other)}`}.`);
+  }
+  if (ep.published?.length) await unpublishPorts(net, ep.ipv4, ep.published, tagOf(ep));
+  await publishPorts(core, net, ep.ipv4, bindings, tagOf(ep));
+  ep.published = bindings;
+  await core.save();
+  core.deps.log(`docker endpoint ${tagOf(ep)} publishes ${bindings.map((b) => `${b.hostIp ? `${b.hostIp}:` : ''}${b.hostPort}->${b.port}/${b.proto}`).join(', ')}`);
+}
+
+/** Takes a container's published ports back (Revoke, Leave, DeleteEndpoint); nothing if it has none. */
+export async function revokeDockerPorts(core: ControllerCore, ep: DockerEndpointRecord): Promise<void> {
+  if (!ep.published?.length) return;
+  const net = core.state.networks.find((n) => n.id === ep.networkId);
+  if (net) await unpublishPorts(net, ep.ipv4, ep.published, tagOf(ep));
+  delete ep.published;
+  await core.save();
+  core.deps.log(`docker endpoint ${tagOf(ep)} publishes no port any more`);
+}
