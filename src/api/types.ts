@@ -57,6 +57,8 @@ export interface RunRequest {
   ip?: string;
   aliases?: string[];
   hostname?: string;
+  /** -p [HOSTIP:]HOSTPORT:PORT[/PROTO] values (control/published-ports.ts) */
+  publish?: string[];
   cmd: string[];
   /** the daemon starts cmd (true) or the CLI runs it in the foreground (false) */
   detach: boolean;
@@ -105,6 +107,8 @@ export interface ContainerInspect {
   NetworkSettings: {
     SandboxID: string;
     SandboxKey: string;
+    /** Docker's shape: "80/tcp" -> [{ HostIp, HostPort }] for each port published (run -p) */
+    Ports: Record<string, Array<{ HostIp: string; HostPort: string }>>;
     Networks: Record<string, EndpointSettings>;
   };
 }

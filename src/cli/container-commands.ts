@@ -54,11 +54,12 @@ export async function runCommand(api: ApiClient, argv: string[], out: Out): Prom
       alias: { type: 'string', multiple: true },
       'network-alias': { type: 'string', multiple: true },
       hostname: { short: 'h', type: 'string' },
+      publish: { short: 'p', type: 'string', multiple: true },
     },
     'tsnet run',
     { stopAtPositional: true },
   );
-  if (a.positionals.length === 0) throw badRequest('EBAD_ARGS', 'usage: tsnet run [-d] [--rm] --name NAME [--net NETWORK] [--ip IP] [--alias NAME]... [--hostname H] -- CMD [ARG...]');
+  if (a.positionals.length === 0) throw badRequest('EBAD_ARGS', 'usage: tsnet run [-d] [--rm] --name NAME [--net NETWORK] [--ip IP] [--alias NAME]... [--hostname H] [-p HOSTPORT:PORT]... -- CMD [ARG...]');
   const detach = bool(a, 'detach');
   const r = await api.post<RunResponse>('/v1/containers', {
     name: str(a, 'name'),
@@ -66,6 +67,7 @@ export async function runCommand(api: ApiClient, argv: string[], out: Out): Prom
     ip: str(a, 'ip'),
     aliases: [...list(a, 'alias'), ...list(a, 'network-alias')],
     hostname: str(a, 'hostname'),
+    publish: list(a, 'publish'),
     cmd: a.positionals,
     detach,
     autoRemove: bool(a, 'rm'),

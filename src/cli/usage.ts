@@ -26,6 +26,7 @@ Watching the switch:
   FILTER: arp ip ip6 icmp udp tcp, host IP, mac MAC, port NAME, l4port N, flooded dropped..., and/or/not
 Containers (network namespaces):
   run [-d] [--rm] --name NAME [--net NETWORK] [--ip IP] [--alias NAME]... [--hostname H] -- CMD [ARG...]
+      -p [HOSTIP:]HOSTPORT:PORT[/tcp|udp|sctp]   publish a port on the host (repeatable; the network must have egress)
   exec CONTAINER -- CMD [ARG...]
   ps [-a]
   rm [-f] CONTAINER...

@@ -4,11 +4,13 @@
 // RevokeExternalConnectivity. tsnet turns them into DNAT rules on the host (egress.ts publishPorts),
 // remembers them on the endpoint (a Revoke or DeleteEndpoint removes exactly those), and refuses
 // with one sentence what it cannot do: a binding with no host port (Docker's protocol has no way to
-// tell Docker which port a driver chose), a host port another container already publishes, or a
+// tell Docker which port a driver chose), a host port another container (Docker's or tsnet's) already
+// publishes (published-ports.ts), or a
 // network without egress. Callers hold the lock.
 import { badRequest, conflict } from '../errors.js';
 import type { ControllerCore } from './controller-core.js';
-import { dockerState, findDockerEndpoint, type DockerEndpointRecord } from './docker-state.js';
+import { findDockerEndpoint, type DockerEndpointRecord } from './docker-state.js';
+import { checkHostPortsFree } from './published-ports.js';
 import { canPublish, publishPorts, unpublishPorts, type PortBinding } from './egress.js';
 
 // --- from the spec (libnetwork netlabel.PortMap; types.PortBinding, Proto as an IP protocol number) ---
@@ -39,7 +41,6 @@ export function parsePortmap(options: Record<string, unknown> | undefined): Port
   });
 }
 
-const overlaps = (a: PortBinding, b: PortBinding) => a.proto === b.proto && a.hostPort === b.hostPort && (!a.hostIp || !b.hostIp || a.hostIp === b.hostIp);
 const tagOf = (ep: DockerEndpointRecord) => ep.id.slice(0, 12);
 
 export async function programDockerPorts(core: ControllerCore, endpointId: string, options: Record<string, unknown> | undefined): Promise<void> {
@@ -50,11 +51,7 @@ export async function programDockerPorts(core: ControllerCore, endpointId: strin
   if (!net || !core.deps.egress || !(await canPublish(core, net))) {
     throw conflict('EDOCKER_NO_EGRESS', `network ${net?.name ?? ep.networkId.slice(0, 12)} has no way out of this host (--internal, -o masquerade=false or no iptables), so it cannot publish ports; publish them on another network.`);
   }
-  for (const other of dockerState(core).endpoints) {
-    if (other === ep) continue;
-    const taken = bindings.find((b) => other.published?.some((o) => overlaps(b, o)));
-    if (taken) throw conflict('EPORT_IN_USE', `host port ${taken.hostPort}/${taken.proto} is already published by ${other.name ? `container ${other.name}` : `endpoint ${tagOf(other)}`}.`);
-  }
+  checkHostPortsFree(core, bindings, { dockerEndpointId: ep.id });
   if (ep.published?.length) await unpublishPorts(net, ep.ipv4, ep.published, tagOf(ep));
   await publishPorts(core, net, ep.ipv4, bindings, tagOf(ep));
   ep.published = bindings;

@@ -11,6 +11,7 @@ import { newId, NAME_RE } from './ids.js';
 import type { EndpointRecord, NetworkRecord, SandboxRecord } from './model.js';
 import { runIpBatch, type NsRef } from './netns-exec.js';
 import { deleteDefaultRoute, deleteLink, listLinks, setDefaultRoute } from './netns.js';
+import { refreshPublishedPorts } from './published-ports.js';
 import { writeSandboxEtc } from './sandbox-etc.js';
 import { allocateGlobal, claimGlobalName, publishLocalEndpoint, releaseGlobalName, unpublishLocalEndpoint } from './global-networks.js';
 
@@ -80,6 +81,7 @@ export async function connectEndpoint(core: ControllerCore, net: NetworkRecord, 
     core.deps.datapath.attachEndpoint(net.id, ep.id, device, { mac: ep.mac, ipv4: ep.ipv4, ...portSecurityOption(net.options) });
     delete ep.pending;
     await refreshDefaultRoute(core, s);
+    await refreshPublishedPorts(core, s);
     await writeSandboxEtc(core, s);
     await core.save();
     await publishLocalEndpoint(core, net, s, ep);
@@ -116,6 +118,7 @@ export async function disconnectEndpoint(core: ControllerCore, net: NetworkRecor
   if (core.deps.datapath.network(net.id)?.endpoints.has(ep.id)) core.deps.datapath.detachEndpoint(net.id, ep.id, true);
   else await deleteLink(nsRefOf(s), ep.ifName).catch(() => undefined);
   await refreshDefaultRoute(core, s).catch(() => undefined);
+  await refreshPublishedPorts(core, s).catch((err: Error) => core.deps.log(`container ${s.name}: published ports not moved: ${err.message}`));
   await writeSandboxEtc(core, s).catch(() => undefined);
   core.deps.log(`disconnected ${s.name} from ${net.name}`);
 }

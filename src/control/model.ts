@@ -2,6 +2,7 @@
 // Sandbox is what tsnet's CLI calls a container: a network namespace, maybe running a command).
 // Plain JSON-serialisable records; the controller owns them and the state store writes them.
 
+import type { PortBinding } from './egress.js';
 import type { DockerStateV1 } from './docker-state.js';
 
 export type DriverName = 'bridge' | 'overlay';
@@ -74,6 +75,9 @@ export interface SandboxRecord {
   autoRemove: boolean;
   /** endpoint ids in connect order */
   endpoints: string[];
+  /** ports published on the host (`run -p`) and the endpoint they lead to now (published-ports.ts) */
+  published?: PortBinding[];
+  publishedVia?: { endpointId: string; networkId: string; ipv4: string };
   createdAt: string;
   pending?: boolean;
 }

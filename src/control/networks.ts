@@ -33,7 +33,8 @@ export async function openNetwork(core: ControllerCore, net: NetworkRecord): Pro
   const aging = agingOption(net.options);
   core.deps.datapath.openNetwork({ id: net.id, name: net.name, hostIfName: net.hostIfName, agingMs: aging ? aging * 1000 : undefined, maxMacs: maxMacsOption(net.options) });
   await configureHostPort(net);
-  if (core.deps.egress) await openEgress(core, net);
+  // egress is not worth a network: without it the network is closed, as before (the log says why)
+  if (core.deps.egress) await openEgress(core, net).catch((err: Error) => core.deps.log(`network ${net.name}: no egress NAT: ${err.message}`));
   if (net.driver === 'overlay') openOverlay(core, net);
   await core.deps.resolver?.addListener(net.ipam.gateway, 53);
 }

@@ -11,6 +11,8 @@ import type { SandboxRecord } from './model.js';
 import { deleteNamedNetns, ensureNamedNetns, removeNetnsEtc, resolveNetnsTarget } from './netns.js';
 import { isOurProcessAlive, killSandboxProcess, processStartTime, startSandboxProcess } from './sandbox-process.js';
 import { writeSandboxEtc } from './sandbox-etc.js';
+import { canPublish } from './egress.js';
+import { checkHostPortsFree, parsePublishSpec, refreshPublishedPorts } from './published-ports.js';
 
 const netnsPathOf = (name: string) => `/run/netns/${name}`;
 
@@ -33,6 +35,14 @@ export async function runSandbox(core: ControllerCore, req: RunRequest): Promise
   const name = nameFor(core, req);
   const net = req.network ? core.findNetwork(req.network) : undefined;
   if (!net && (req.ip || req.aliases?.length)) throw badRequest('EBAD_ARGS', '--ip and --alias need --net NETWORK.');
+  const published = (req.publish ?? []).map(parsePublishSpec);
+  if (published.length) {
+    if (!net) throw badRequest('EBAD_ARGS', '-p needs --net NETWORK: ports are published through that network\'s gateway.');
+    if (net.internal || !core.deps.egress || !(await canPublish(core, net))) {
+      throw conflict('ENO_EGRESS', `network ${net.name} has no way out of this host (--internal, -o masquerade=false or no iptables), so it cannot publish ports.`);
+    }
+    checkHostPortsFree(core, published, {});
+  }
   if (req.hostname !== undefined && !/^[a-zA-Z0-9][a-zA-Z0-9.-]{0,62}$/.test(req.hostname)) throw badRequest('EBAD_HOSTNAME', `invalid hostname "${req.hostname}".`);
   const netnsName = core.deps.netnsPrefix + name;
   if (existsSync(netnsPathOf(netnsName))) throw conflict('ENETNS_EXISTS', `a network namespace named ${netnsName} already exists; choose another container name.`);
@@ -47,6 +57,7 @@ export async function runSandbox(core: ControllerCore, req: RunRequest): Promise
     state: 'created',
     autoRemove: !!req.autoRemove,
     endpoints: [],
+    ...(published.length ? { published } : {}),
     createdAt: new Date().toISOString(),
     pending: true,
   };
@@ -104,6 +115,7 @@ export async function sandboxForConnect(core: ControllerCore, target: string): P
 /** Deletes a sandbox's interfaces, process, namespace (ours only) and record. */
 export async function destroySandbox(core: ControllerCore, s: SandboxRecord): Promise<void> {
   killSandboxProcess(s.pid, s.pidStartTime);
+  await refreshPublishedPorts(core, s, { removing: true }).catch((err: Error) => core.deps.log(`container ${s.name}: its port rules stay: ${err.message}`));
   for (const ep of [...core.endpointsOfSandbox(s)]) {
     const net = core.networkOf(ep);
     if (net) await disconnectEndpoint(core, net, s);

@@ -89,6 +89,12 @@ export function containerSummary(core: ControllerCore, s: SandboxRecord): Contai
   };
 }
 
+function portsView(s: SandboxRecord): Record<string, Array<{ HostIp: string; HostPort: string }>> {
+  const out: Record<string, Array<{ HostIp: string; HostPort: string }>> = {};
+  for (const b of s.published ?? []) (out[`${b.port}/${b.proto}`] ??= []).push({ HostIp: b.hostIp ?? '0.0.0.0', HostPort: String(b.hostPort) });
+  return out;
+}
+
 export function containerInspect(core: ControllerCore, s: SandboxRecord): ContainerInspect {
   refreshSandboxState(s);
   const networks: Record<string, EndpointSettings> = {};
@@ -116,6 +122,6 @@ export function containerInspect(core: ControllerCore, s: SandboxRecord): Contai
     Args: s.cmd.slice(1),
     State: { Status: s.state, Running: s.state === 'running', Pid: s.pid ?? 0, ExitCode: s.exitCode ?? 0 },
     Config: { Hostname: s.hostname ?? '', Cmd: [...s.cmd] },
-    NetworkSettings: { SandboxID: s.id, SandboxKey: s.netnsPath, Networks: networks },
+    NetworkSettings: { SandboxID: s.id, SandboxKey: s.netnsPath, Ports: portsView(s), Networks: networks },
   };
 }

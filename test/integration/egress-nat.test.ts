@@ -3,10 +3,15 @@
 // subnet), so a container reaches it only masqueraded behind the host's 203.0.113.2. Checks: a
 // bridge network reaches the outside and the outside sees the host's address; --internal and
 // -o masquerade=false networks do not; two masquerading networks still cannot reach each other;
-// a daemon restart adds no rule twice; network rm deletes the network's rules.
+// a daemon restart adds no rule twice; network rm deletes the network's rules; `tsnet run -p`
+// publishes a port (curl from outside), moves it with the container's gateway network, refuses
+// what it cannot do, and takes its rules away with the container.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { cleanupAll, inNs, makeNetns, onCleanup } from '../helpers/netns.js';
 import { makeUplink, OUTSIDE_IP, UPLINK_IP } from '../helpers/uplink.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
@@ -79,6 +84,44 @@ t('network rm deletes the network\'s rules, and only those', () => {
   assert.is(rules().filter((l) => l.includes(`tsnet:${id}`)).length, 0);
   assert.ok(rules().some((l) => l.includes(`tsnet:${networkId('web').slice(0, 12)}`)), 'web keeps its rules');
   assert.is(pingOutside('w1').status, 0);
+});
+
+const fetchFromOutside = (port: number) => inNs(outside, 'curl', ['-s', '-m', '2', `http://${UPLINK_IP}:${port}/`]);
+const portRules = () => rules().filter((l) => l.includes('tsnet-port:'));
+
+t('tsnet run -p 8081:80 publishes a port; it follows the container to its next network and goes with it', async () => {
+  const www = mkdtempSync(join(tmpdir(), 'tsnet-www-'));
+  onCleanup(() => rmSync(www, { recursive: true, force: true }));
+  writeFileSync(join(www, 'index.html'), 'hello-from-srv\n');
+  d.ok('run', '-d', '--name', 'srv', '--net', 'web', '-p', '8081:80', '--', 'busybox', 'httpd', '-f', '-p', '80', '-h', www);
+  const deadline = Date.now() + 15_000;
+  while (fetchFromOutside(8081).status !== 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+  assert.is(fetchFromOutside(8081).stdout, 'hello-from-srv\n');
+  const [c] = JSON.parse(d.ok('inspect', 'srv')) as Array<{ NetworkSettings: { Ports: Record<string, unknown> } }>;
+  assert.equal(c!.NetworkSettings.Ports, { '80/tcp': [{ HostIp: '0.0.0.0', HostPort: '8081' }] });
+  // the network that carries the ports goes: they move to the container's next network
+  d.ok('network', 'create', 'web3');
+  d.ok('network', 'connect', 'web3', 'srv');
+  d.ok('network', 'disconnect', 'web', 'srv');
+  assert.is(fetchFromOutside(8081).stdout, 'hello-from-srv\n', 'through web3 now');
+  assert.ok(portRules().every((l) => !l.includes('172.17.')), 'no rule left towards the old address');
+  d.ok('rm', '-f', 'srv');
+  assert.equal(portRules(), []);
+  assert.is.not(fetchFromOutside(8081).status, 0);
+});
+
+t('run -p refuses, with one sentence, a taken host port, a bad spec and a network without egress', () => {
+  d.ok('run', '-d', '--name', 'holder', '--net', 'web', '-p', '8082:80', '--', 'sleep', '600');
+  const taken = d.cli('run', '-d', '--name', 'second', '--net', 'web', '-p', '8082:80', '--', 'sleep', '600');
+  assert.is.not(taken.status, 0);
+  assert.match(taken.stderr, /host port 8082\/tcp is already published by container holder/);
+  const bad = d.cli('run', '-d', '--name', 'third', '--net', 'web', '-p', '80', '--', 'sleep', '600');
+  assert.match(bad.stderr, /-p 80: write it as HOSTPORT:PORT/);
+  const closed = d.cli('run', '-d', '--name', 'fourth', '--net', 'priv', '-p', '8083:80', '--', 'sleep', '600');
+  assert.match(closed.stderr, /network priv has no way out of this host/);
+  for (const name of ['second', 'third', 'fourth']) assert.is.not(d.cli('inspect', name).status, 0, `no container ${name} left half-made`);
+  d.ok('rm', '-f', 'holder');
+  assert.equal(portRules(), []);
 });
 
 t.run();
