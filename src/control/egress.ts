@@ -80,6 +80,7 @@ async function setForwarding(ifName: string, on: boolean): Promise<void> {
 }
 
 let missing: string | undefined; // why iptables cannot be used here, once known ('' = it can)
+const open = new Set<string>(); // networks whose rules are all in place: the only ones forwarding
 
 async function iptablesAvailable(log: (msg: string) => void): Promise<boolean> {
   if (missing === undefined) {
@@ -99,12 +100,13 @@ async function hostForwardingOn(core: ControllerCore): Promise<void> {
   if ((await readFile('/proc/sys/net/ipv4/ip_forward', 'utf8').catch(() => '1')).trim() === '1') return;
   await writeFile('/proc/sys/net/ipv4/ip_forward', '1');
   core.deps.log('IPv4 forwarding turned on (net.ipv4.ip_forward=1) for egress NAT');
-  // Linux just set forwarding on every interface: the networks without egress stay isolated
-  for (const n of core.state.networks) if (!wantsEgress(n)) await setForwarding(n.hostIfName, false);
+  // Linux just set forwarding on every interface: every network without its rules stays isolated
+  for (const n of core.state.networks) if (!open.has(n.id)) await setForwarding(n.hostIfName, false);
 }
 
 /** Applies a network's egress (rules and forwarding on, or forwarding off), once its host port is up. */
 export async function openEgress(core: ControllerCore, net: NetworkRecord): Promise<void> {
+  open.delete(net.id);
   if (!wantsEgress(net) || !(await iptablesAvailable(core.deps.log))) {
     await setForwarding(net.hostIfName, false);
     if (missing === '') await closeEgress(core, net); // e.g. a network made internal since: no rule may stay
@@ -113,12 +115,14 @@ export async function openEgress(core: ControllerCore, net: NetworkRecord): Prom
   await ensureChain('filter', FORWARD_CHAIN, 'FORWARD');
   await ensureChain('nat', NAT_CHAIN, 'POSTROUTING');
   for (const r of rulesOf(net)) await addOnce(r, 'last');
+  open.add(net.id);
   await hostForwardingOn(core);
   await setForwarding(net.hostIfName, true);
 }
 
 /** Deletes a network's rules (the network is removed). */
 export async function closeEgress(core: ControllerCore, net: NetworkRecord): Promise<void> {
+  open.delete(net.id);
   if (!(await iptablesAvailable(core.deps.log))) return;
   for (const r of rulesOf(net)) await deleteAll(r);
 }
