@@ -29,16 +29,20 @@ export function parsePortmap(options: Record<string, unknown> | undefined): Port
   const raw = options?.[PORTMAP_OPTION];
   if (raw === undefined || raw === null) return [];
   if (!Array.isArray(raw)) throw badRequest('EDOCKER_BAD_PORTMAP', `Docker sent ${PORTMAP_OPTION} that is not a list.`);
-  return (raw as DockerPortBinding[]).map((b) => {
+  const out: PortBinding[] = [];
+  for (const b of raw as DockerPortBinding[]) {
+    // tsnet networks are IPv4: a binding on an IPv6 host address (Docker 27+ adds [::] next to
+    // 0.0.0.0 for every -p) could never reach the container: left out
+    if (b.HostIP?.includes(':')) continue;
     const proto = PROTOCOLS[b.Proto ?? -1];
     if (!proto) throw badRequest('EDOCKER_BAD_PORTMAP', `tsnet publishes tcp, udp and sctp ports, not IP protocol ${b.Proto}.`);
     if (!Number.isInteger(b.Port) || b.Port! < 1 || b.Port! > 65535) throw badRequest('EDOCKER_BAD_PORTMAP', `container port ${b.Port} is not a port number.`);
     if (!b.HostPort) throw badRequest('EDOCKER_NO_HOST_PORT', `publish port ${b.Port}/${proto} with a host port (-p HOSTPORT:${b.Port}): tsnet cannot tell Docker which port it would choose.`);
     if (!Number.isInteger(b.HostPort) || b.HostPort < 1 || b.HostPort > 65535) throw badRequest('EDOCKER_BAD_PORTMAP', `host port ${b.HostPort} is not a port number.`);
     const hostIp = b.HostIP && b.HostIP !== '0.0.0.0' ? b.HostIP : undefined;
-    if (hostIp?.includes(':')) throw badRequest('EDOCKER_BAD_PORTMAP', `tsnet publishes on IPv4 host addresses, not ${hostIp}.`);
-    return { proto, port: b.Port!, hostPort: b.HostPort, ...(hostIp ? { hostIp } : {}) };
-  });
+    out.push({ proto, port: b.Port!, hostPort: b.HostPort, ...(hostIp ? { hostIp } : {}) });
+  }
+  return out;
 }
 
 const tagOf = (ep: DockerEndpointRecord) => ep.id.slice(0, 12);
