@@ -10,8 +10,8 @@
 import { badRequest, conflict } from '../errors.js';
 import type { ControllerCore } from './controller-core.js';
 import { findDockerEndpoint, type DockerEndpointRecord } from './docker-state.js';
-import { checkHostPortsFree } from './published-ports.js';
-import { canPublish, publishPorts, unpublishPorts, type PortBinding } from './egress.js';
+import { assertCanPublish, checkHostPortsFree, describePort } from './published-ports.js';
+import { publishPorts, unpublishPorts, type PortBinding } from './egress.js';
 
 // --- from the spec (libnetwork netlabel.PortMap; types.PortBinding, Proto as an IP protocol number) ---
 export const PORTMAP_OPTION = 'com.docker.network.portmap';
@@ -52,15 +52,14 @@ export async function programDockerPorts(core: ControllerCore, endpointId: strin
   const bindings = parsePortmap(options);
   if (bindings.length === 0) return;
   const net = core.state.networks.find((n) => n.id === ep.networkId);
-  if (!net || !core.deps.egress || !(await canPublish(core, net))) {
-    throw conflict('EDOCKER_NO_EGRESS', `network ${net?.name ?? ep.networkId.slice(0, 12)} has no way out of this host (--internal, -o masquerade=false or no iptables), so it cannot publish ports; publish them on another network.`);
-  }
+  if (!net) throw conflict('EDOCKER_NETWORK_GONE', `the tsnet network of Docker endpoint ${tagOf(ep)} was removed; disconnect the container.`);
+  await assertCanPublish(core, net);
   checkHostPortsFree(core, bindings, { dockerEndpointId: ep.id });
   if (ep.published?.length) await unpublishPorts(net, ep.ipv4, ep.published, tagOf(ep));
   await publishPorts(core, net, ep.ipv4, bindings, tagOf(ep));
   ep.published = bindings;
   await core.save();
-  core.deps.log(`docker endpoint ${tagOf(ep)} publishes ${bindings.map((b) => `${b.hostIp ? `${b.hostIp}:` : ''}${b.hostPort}->${b.port}/${b.proto}`).join(', ')}`);
+  core.deps.log(`docker endpoint ${tagOf(ep)} publishes ${bindings.map(describePort).join(', ')}`);
 }
 
 /** Takes a container's published ports back (Revoke, Leave, DeleteEndpoint); nothing if it has none. */

@@ -8,7 +8,7 @@ import { badRequest, conflict } from '../errors.js';
 import type { ControllerCore } from './controller-core.js';
 import { hasDockerState, dockerState } from './docker-state.js';
 import { canPublish, publishPorts, unpublishPorts, type PortBinding } from './egress.js';
-import type { SandboxRecord } from './model.js';
+import type { NetworkRecord, SandboxRecord } from './model.js';
 import { tryParseIpv4 } from '../wire/ip-addr.js';
 
 const SPEC_RE = /^(?:(\d+\.\d+\.\d+\.\d+):)?(\d{1,5}):(\d{1,5})(?:\/(tcp|udp|sctp))?$/;
@@ -26,7 +26,13 @@ export function parsePublishSpec(text: string): PortBinding {
 }
 
 const overlaps = (a: PortBinding, b: PortBinding) => a.proto === b.proto && a.hostPort === b.hostPort && (!a.hostIp || !b.hostIp || a.hostIp === b.hostIp);
-const describe = (b: PortBinding) => `${b.hostIp ? `${b.hostIp}:` : ''}${b.hostPort}->${b.port}/${b.proto}`;
+export const describePort = (b: PortBinding) => `${b.hostIp ? `${b.hostIp}:` : ''}${b.hostPort}->${b.port}/${b.proto}`;
+
+/** Refuses to publish on a network with no way out of this host (both -p and Docker's bindings). */
+export async function assertCanPublish(core: ControllerCore, net: NetworkRecord): Promise<void> {
+  if (core.deps.egress && (await canPublish(core, net))) return;
+  throw conflict('ENO_EGRESS', `network ${net.name} has no way out of this host (--internal, -o masquerade=false or no iptables), so it cannot publish ports; publish them on another network.`);
+}
 
 /** Refuses `bindings` if another tsnet or Docker container publishes one of their host ports. */
 export function checkHostPortsFree(core: ControllerCore, bindings: PortBinding[], owner: { sandboxId?: string; dockerEndpointId?: string }): void {
@@ -59,7 +65,7 @@ export async function refreshPublishedPorts(core: ControllerCore, s: SandboxReco
   if (gateway && net && core.deps.egress && (await canPublish(core, net))) {
     await publishPorts(core, net, gateway.ipv4, s.published, tag);
     s.publishedVia = { endpointId: gateway.id, networkId: net.id, ipv4: gateway.ipv4 };
-    core.deps.log(`container ${s.name} publishes ${s.published.map(describe).join(', ')} via ${net.name}`);
+    core.deps.log(`container ${s.name} publishes ${s.published.map(describePort).join(', ')} via ${net.name}`);
   }
   await core.save();
 }

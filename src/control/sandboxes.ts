@@ -11,8 +11,7 @@ import type { SandboxRecord } from './model.js';
 import { deleteNamedNetns, ensureNamedNetns, removeNetnsEtc, resolveNetnsTarget } from './netns.js';
 import { isOurProcessAlive, killSandboxProcess, processStartTime, startSandboxProcess } from './sandbox-process.js';
 import { writeSandboxEtc } from './sandbox-etc.js';
-import { canPublish } from './egress.js';
-import { checkHostPortsFree, parsePublishSpec, refreshPublishedPorts } from './published-ports.js';
+import { assertCanPublish, checkHostPortsFree, parsePublishSpec, refreshPublishedPorts } from './published-ports.js';
 
 const netnsPathOf = (name: string) => `/run/netns/${name}`;
 
@@ -38,9 +37,7 @@ export async function runSandbox(core: ControllerCore, req: RunRequest): Promise
   const published = (req.publish ?? []).map(parsePublishSpec);
   if (published.length) {
     if (!net) throw badRequest('EBAD_ARGS', '-p needs --net NETWORK: ports are published through that network\'s gateway.');
-    if (net.internal || !core.deps.egress || !(await canPublish(core, net))) {
-      throw conflict('ENO_EGRESS', `network ${net.name} has no way out of this host (--internal, -o masquerade=false or no iptables), so it cannot publish ports.`);
-    }
+    await assertCanPublish(core, net);
     checkHostPortsFree(core, published, {});
   }
   if (req.hostname !== undefined && !/^[a-zA-Z0-9][a-zA-Z0-9.-]{0,62}$/.test(req.hostname)) throw badRequest('EBAD_HOSTNAME', `invalid hostname "${req.hostname}".`);
