@@ -10,7 +10,9 @@
  *
  * Per-slot metadata (Int32Array, UDP_META_INTS per slot): [length or -1 if dropped (truncated),
  * family 4|6, source port, address words a0..a3 (IPv4: a0 = address, host order; IPv6: the 16
- * bytes as 4 big-endian words), GRO segment size]. With slots large enough for a 64 KB datagram
+ * bytes as 4 big-endian words), GRO segment size]. An IPv6 socket is dual-stack (IPV6_V6ONLY off,
+ * whatever net.ipv6.bindv6only says): bound to the any-address it also takes IPv4 datagrams, whose
+ * v4-mapped source is reported as IPv4, and sends to IPv4 peers through v4-mapped addresses. With slots large enough for a 64 KB datagram
  * the listening socket turns UDP GRO on: the kernel may then hand over a train of datagrams from
  * one sender coalesced into one slot, every one `segment size` long but the last (word 7; 0 for a
  * plain datagram); JS splits it. No parsing, no policy: errors go back as {errno, syscall}.
@@ -139,6 +141,15 @@ static int open_socket(int family, const struct sockaddr_storage *ss, socklen_t 
   /* the kernel caps both at net.core.[rw]mem_max; a failure leaves the default, which still works */
   if (rcvbuf > 0) setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
   if (sndbuf > 0) setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
+  if (family == AF_INET6) {
+    int off = 0; /* dual-stack; it matters only for the any-address (see the header) */
+    if (setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off) < 0) {
+      int err = errno;
+      close(fd);
+      *syscall = "setsockopt";
+      return -err;
+    }
+  }
   if (bind(fd, (const struct sockaddr *)ss, len) < 0) {
     int err = errno;
     close(fd);
@@ -311,6 +322,14 @@ static void fill_meta(struct udp_ep *e, int32_t i, int32_t len) {
     m[1] = 4;
     m[2] = ntohs(a->sin_port);
     m[3] = (int32_t)ntohl(a->sin_addr.s_addr);
+    m[4] = m[5] = m[6] = 0;
+  } else if (IN6_IS_ADDR_V4MAPPED(&((const struct sockaddr_in6 *)ss)->sin6_addr)) {
+    const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)ss; /* IPv4 on a dual-stack socket */
+    uint32_t v4;
+    memcpy(&v4, &a->sin6_addr.s6_addr[12], 4);
+    m[1] = 4;
+    m[2] = ntohs(a->sin6_port);
+    m[3] = (int32_t)ntohl(v4);
     m[4] = m[5] = m[6] = 0;
   } else {
     const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)ss;

@@ -1,6 +1,7 @@
 // A VTEP address as users and the cluster give it (`--peer`, `--listen`, a member's VTEP): "IP",
 // "IP:PORT", a bare IPv6 address, "[IPv6]" or "[IPv6]:PORT". The address is checked with ipaddr.js
 // (IPv4 in four-part decimal only), so a bare IPv6 address is never split at its last colon.
+import { existsSync } from 'node:fs';
 import ipaddr from 'ipaddr.js';
 import { badRequest } from '../errors.js';
 import { VXLAN_PORT } from '../wire/vxlan.js';
@@ -56,3 +57,10 @@ export function formatHostPort(address: string, port: number): string {
 export function anyAddress(ipv6: boolean): string {
   return ipv6 ? '::' : '0.0.0.0';
 }
+
+/** Whether this kernel has IPv6 at all (booted without ipv6.disable=1): only then can a socket be
+ *  IPv6, or dual-stack on '::'. */
+export function kernelHasIpv6(): boolean {
+  return existsSync('/proc/net/if_inet6');
+}
+

@@ -3,7 +3,7 @@
 import { BUSY_POLL_AHEAD_FLAG_MAX_US, BUSY_POLL_FLAG_MAX_US, intFlag, parseArgs, str, list, needPositionals } from '../cli/args.js';
 import { badRequest, forbidden } from '../errors.js';
 import { DEFAULT_CLUSTER_PORT } from '../control/cluster.js';
-import { anyAddress, formatHostPort, isIpv6Address, parseHostPort } from '../control/host-port.js';
+import { anyAddress, formatHostPort, isIpv6Address, kernelHasIpv6, parseHostPort } from '../control/host-port.js';
 import { startDaemon } from './daemon.js';
 import { DEFAULT_BUSY_POLL_AHEAD_US, DEFAULT_BUSY_POLL_US } from '../dataplane/vtep.js';
 import { readClusterKey } from '../discovery/pnet.js';
@@ -17,7 +17,9 @@ const DAEMON_USAGE = `Usage: tsnet daemon [--state-dir DIR] [--socket PATH] [--n
   --socket PATH          the API socket (default /run/tsnet/tsnet.sock, or --host / $TSNET_SOCKET)
   --netns-prefix PREFIX  prefix of the namespaces created for containers (several daemons on one machine)
   --dns IP               upstream resolver for names tsnet does not own (default: /etc/resolv.conf)
-  --vxlan-port PORT      UDP port of this host's VXLAN endpoint (default 4789); --vxlan-bind IP to bind one address
+  --vxlan-port PORT      UDP port of this host's VXLAN endpoint (default 4789)
+  --vxlan-bind IP        the one address it listens on (default :: for IPv4 and IPv6 peers alike, or
+                         0.0.0.0 on a kernel without IPv6)
   --busy-poll US         keep the data plane polling this long after each packet (default ${DEFAULT_BUSY_POLL_US}; 0 = off)
   --busy-poll-ahead US   when bursts come at a steady period, start polling this long before the next
                          is due (default ${DEFAULT_BUSY_POLL_AHEAD_US}; 0 = off)
@@ -57,7 +59,7 @@ export async function daemonCommand(argv: string[], socketFromCli: string): Prom
   const v6 = advertise !== undefined && isIpv6Address(parseHostPort(advertise, DEFAULT_CLUSTER_PORT, { what: '--advertise', code: 'EBAD_FLAG' }).address);
   const daemon = await startDaemon({
     vxlanPort,
-    vxlanBind: str(a, 'vxlan-bind') ?? (v6 ? anyAddress(true) : undefined),
+    vxlanBind: str(a, 'vxlan-bind') ?? anyAddress(v6 || kernelHasIpv6()),
     busyPollUs: intFlag(a, 'busy-poll', 0, BUSY_POLL_FLAG_MAX_US),
     busyPollAheadUs: intFlag(a, 'busy-poll-ahead', 0, BUSY_POLL_AHEAD_FLAG_MAX_US),
     metricsListen: str(a, 'metrics'),

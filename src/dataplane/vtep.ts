@@ -107,7 +107,8 @@ export interface VtepEvent {
 export type VtepObserver = (ev: VtepEvent) => void;
 
 export interface VtepOptions {
-  /** Address to bind (default '0.0.0.0'; an IPv6 address makes an IPv6 VTEP). */
+  /** Address to bind (default '0.0.0.0'; an IPv6 address makes an IPv6 VTEP, and '::' a dual-stack
+   *  one that speaks to IPv4 and IPv6 peers alike). */
   address?: string;
   /** UDP port to listen on (default 4789; 0 lets the kernel choose, for tests). */
   port?: number;
@@ -122,6 +123,8 @@ export interface VtepOptions {
    *  0 = off). */
   busyPollAheadUs?: number;
 }
+
+const isAnyV6 = (address: string): boolean => /^[0:]+$/.test(address) && address.includes('::');
 
 function bindError(err: UdpOpenError, address: string, port: number): TsnetError {
   const where = `${address}:${port}`;
@@ -141,8 +144,9 @@ function bindError(err: UdpOpenError, address: string, port: number): TsnetError
 export class Vtep {
   readonly counters: VtepCounters = { rxPackets: 0, rxBytes: 0, txPackets: 0, txBytes: 0, drops: {} };
   private readonly bindAddress: string;
-  /** The address family of the underlay this VTEP speaks (its bind address's): peers must share it. */
-  readonly family: 4 | 6;
+  /** The underlay families this VTEP speaks: its bind address's, both for '::' (dual-stack,
+   *  native/udp_endpoint.c). A peer must be of one of them. */
+  readonly families: ReadonlyArray<4 | 6>;
   private readonly bindPort: number;
   private readonly poolSize: number;
   private readonly recvBufferBytes: number;
@@ -181,7 +185,7 @@ export class Vtep {
     this.bindAddress = opts.address ?? '0.0.0.0';
     const fam = isIP(this.bindAddress);
     if (fam === 0) throw badRequest('EVTEP_BAD_ADDRESS', `"${this.bindAddress}" is not an IP address; give the VTEP an address like 10.200.0.1 or 0.0.0.0.`);
-    this.family = fam === 6 ? 6 : 4;
+    this.families = fam === 4 ? [4] : isAnyV6(this.bindAddress) ? [4, 6] : [6];
     this.bindPort = opts.port ?? VXLAN_PORT;
     if (!Number.isInteger(this.bindPort) || this.bindPort < 0 || this.bindPort > 65535) {
       throw badRequest('EVTEP_BAD_PORT', `VTEP port must be an integer from 0 to 65535, got ${this.bindPort}.`);

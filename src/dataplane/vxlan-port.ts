@@ -165,11 +165,11 @@ export class VxlanPort implements Port, VtepTunnel {
     if (!Number.isInteger(port) || port < 1 || port > 65535) {
       throw badRequest('EVXLAN_BAD_PEER', `peer port must be an integer from 1 to 65535, got ${port}.`);
     }
-    const family = isIP(address);
-    if (family !== this.vtep.family) {
+    const family = isIP(address) as 4 | 6;
+    if (!this.vtep.families.includes(family)) {
       throw badRequest(
         'EVXLAN_PEER_FAMILY',
-        `peer ${address} is an IPv${family} address but this host's VTEP speaks IPv${this.vtep.family}; bind the VTEP to an IPv${family} address of this host (tsnet daemon --vxlan-bind, tsnet switch --listen) to reach it.`,
+        `peer ${address} is an IPv${family} address but this host's VTEP speaks IPv${this.vtep.families[0]} only; bind the VTEP to an IPv${family} address of this host or to :: for both (tsnet daemon --vxlan-bind, tsnet switch --listen) to reach it.`,
       );
     }
     const known = this.byAddr.get(address);

@@ -161,6 +161,9 @@ function subscribeVtep(vtep: Vtep, fn: VtepObserver): () => void {
   };
 }
 
+/** The any-address of a peer's family: a dual-stack VTEP ('::') sends to IPv4 peers from IPv4. */
+const anyOfFamily = (peer: string) => (peer.includes(':') ? '::' : '0.0.0.0');
+
 /** The source address this host uses towards `peer` (`ip route get`), or null. */
 function routeSource(peer: string): Promise<string | null> {
   return new Promise((resolve) => {
@@ -182,7 +185,8 @@ export interface UnderlayContext {
   vtep: Vtep;
   /** local address per peer address (the VTEP's bound address, or the route's source when bound to any) */
   localFor: Map<string, string>;
-  fallbackLocal: string;
+  /** local address towards a peer not in localFor (added after the capture started) */
+  fallbackLocal(peer: string): string;
 }
 
 /** Finds the tunnel port and works out the local addresses before a capture starts. */
@@ -194,8 +198,9 @@ export async function prepareUnderlay(ports: NetworkPortsLike | undefined, netwo
   const bound = vtep.localAddress().address;
   const any = bound === '0.0.0.0' || bound === '::';
   const localFor = new Map<string, string>();
-  for (const p of vx.peers()) localFor.set(p.address, any ? (await routeSource(p.address)) ?? bound : bound);
-  return { sw: ports!.sw, vx, vtep, localFor, fallbackLocal: bound };
+  const fallbackLocal = (peer: string) => (any ? anyOfFamily(peer) : bound);
+  for (const p of vx.peers()) localFor.set(p.address, any ? (await routeSource(p.address)) ?? fallbackLocal(p.address) : bound);
+  return { sw: ports!.sw, vx, vtep, localFor, fallbackLocal };
 }
 
 export interface UnderlayCaptureOptions {
@@ -211,7 +216,7 @@ export interface UnderlayCaptureOptions {
 export function startUnderlayCapture(o: UnderlayCaptureOptions): ObserveSession {
   const { vx, vtep } = o.ctx;
   const localPort = vtep.localAddress().port;
-  const local = (peer: string) => o.ctx.localFor.get(peer) ?? o.ctx.fallbackLocal;
+  const local = (peer: string) => o.ctx.localFor.get(peer) ?? o.ctx.fallbackLocal(peer);
   let matched = 0;
   let stopped = false;
   let ipId = 0;

@@ -118,6 +118,36 @@ test('one inner flow keeps one source port; different flows spread over the pool
   assert.ok(new Set(r.got.slice(3).map((g) => g.port)).size >= 4, 'flows spread');
 });
 
+test('a VTEP on :: is dual-stack: IPv4 and IPv6 peers, an IPv4 sender named as IPv4 (not ::ffff:)', async () => {
+  const dual = await vtep({ address: '::' });
+  assert.equal([...dual.families].sort(), [4, 6]);
+  assert.equal((await vtep({ address: '::1' })).families, [6]);
+  assert.equal((await vtep()).families, [4]);
+  const sw = createSwitch({ name: 'swDual' });
+  const local = createMemoryPort('dual-c');
+  sw.addPort(local);
+  const tun = createVxlanPort({ vtep: dual, vni: 42 });
+  tun.attach(sw);
+  cleanups.push(() => sw.close());
+  const v4 = await receiver('127.0.0.1');
+  const v6 = dgram.createSocket('udp6');
+  const got6: Buffer[] = [];
+  v6.on('message', (msg) => got6.push(msg));
+  await new Promise<void>((res) => v6.bind(0, '::1', () => res()));
+  cleanups.push(() => new Promise<void>((res) => v6.close(() => res())));
+  tun.addPeer('127.0.0.1', v4.port);
+  tun.addPeer('::1', v6.address().port);
+  // a flood reaches both families
+  local.inject(frame('ff:ff:ff:ff:ff:ff', '02:00:00:00:00:0e'));
+  await until(() => v4.got.length === 1 && got6.length === 1, 'one copy at each peer');
+  // from the IPv4 member: delivered and learned behind it, not dropped as a stranger "::ffff:127.0.0.1"
+  const inner = frame('02:00:00:00:00:0e', '02:00:00:00:00:0f');
+  v4.sock.send(Buffer.concat([Buffer.from([8, 0, 0, 0, 0, 0, 42, 0]), inner]), dual.localAddress().port, '127.0.0.1');
+  await until(() => local.sent.length === 1, 'the frame from the IPv4 peer');
+  assert.equal(dual.counters.drops, {});
+  assert.is(sw.lookup('02:00:00:00:00:0f')?.remote, tun.remoteIndexOf('127.0.0.1'));
+});
+
 test('drops counted by reason: truncated, no I flag, unknown VNI, non-member; nothing delivered', async () => {
   const v = await vtep();
   const sw = createSwitch({ name: 'swD' });
