@@ -6,7 +6,9 @@
 // tasks is counted as displacing it. On a VM a few such runs per second (the guest agent, a
 // kernel thread that cannot be preempted under PREEMPT_NONE) put a floor under the tail
 // percentiles of every userspace path (bench/README.md "Who else runs on this machine").
-// Without tracefs (not root, not mounted) the measurement is skipped, never faked.
+// A kernel with tracefs that has it unmounted gets it mounted for the run (and unmounted after);
+// without tracefs (not root, not in the kernel) the measurement is skipped, never faked.
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { onCleanup } from './proc.js';
@@ -95,8 +97,31 @@ export function parseInterruptions(trace: string, seconds: number): Interruption
   return { seconds, longRuns, displacing, longestUs: Math.round(longestUs), msPerSecond: seconds > 0 ? Math.round((totalMs / seconds) * 100) / 100 : 0, tasks: sorted };
 }
 
+let mountTried = false;
+
+/** Mounts tracefs at its usual place once when the kernel has it but nothing mounted it (some VMs
+ *  boot without it); unmounted by the bench's cleanup. */
+function mountTracefsOnce(): void {
+  if (mountTried || existsSync(join(TRACEFS, 'instances'))) return;
+  mountTried = true;
+  if (!/\btracefs\b/.test(readFileSync('/proc/filesystems', 'utf8'))) return;
+  try {
+    execFileSync('mount', ['-t', 'tracefs', 'nodev', TRACEFS], { stdio: 'ignore' });
+  } catch {
+    return;
+  }
+  onCleanup(() => {
+    try {
+      execFileSync('umount', [TRACEFS], { stdio: 'ignore' });
+    } catch {
+      /* busy or already gone: left mounted, which is harmless */
+    }
+  });
+}
+
 /** Starts recording; null when tracefs cannot be used here. */
 export function startInterruptionTrace(): InterruptionTrace | null {
+  mountTracefsOnce();
   if (!existsSync(join(TRACEFS, 'instances'))) return null;
   const dir = join(TRACEFS, 'instances', `tsnet-bench-${process.pid}`);
   const remove = () => {
