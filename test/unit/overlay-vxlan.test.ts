@@ -42,8 +42,8 @@ async function until(cond: () => boolean, what: string, ms = 5000): Promise<void
 
 interface Side { v: Vtep; sw: Switch; tun: VxlanPort; local: MemoryPort }
 
-async function side(name: string, vni = 42): Promise<Side> {
-  const v = await vtep();
+async function side(name: string, vni = 42, on?: Vtep): Promise<Side> {
+  const v = on ?? (await vtep());
   const sw = createSwitch({ name });
   const local = createMemoryPort(`${name}-c`);
   sw.addPort(local);
@@ -123,12 +123,7 @@ test('a VTEP on :: is dual-stack: IPv4 and IPv6 peers, an IPv4 sender named as I
   assert.equal([...dual.families].sort(), [4, 6]);
   assert.equal((await vtep({ address: '::1' })).families, [6]);
   assert.equal((await vtep()).families, [4]);
-  const sw = createSwitch({ name: 'swDual' });
-  const local = createMemoryPort('dual-c');
-  sw.addPort(local);
-  const tun = createVxlanPort({ vtep: dual, vni: 42 });
-  tun.attach(sw);
-  cleanups.push(() => sw.close());
+  const { sw, tun, local } = await side('swDual', 42, dual);
   const v4 = await receiver('127.0.0.1');
   const v6 = dgram.createSocket('udp6');
   const got6: Buffer[] = [];
@@ -149,13 +144,7 @@ test('a VTEP on :: is dual-stack: IPv4 and IPv6 peers, an IPv4 sender named as I
 });
 
 test('drops counted by reason: truncated, no I flag, unknown VNI, non-member; nothing delivered', async () => {
-  const v = await vtep();
-  const sw = createSwitch({ name: 'swD' });
-  const local = createMemoryPort('d-c');
-  sw.addPort(local);
-  const tun = createVxlanPort({ vtep: v, vni: 42 });
-  tun.attach(sw);
-  cleanups.push(() => sw.close());
+  const { v, tun, local } = await side('swD');
   tun.addPeer('127.0.0.2', 4789); // the only member
   const member = await receiver('127.0.0.2');
   const stranger = await receiver('127.0.0.3');
