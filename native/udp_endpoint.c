@@ -12,10 +12,10 @@
  * family 4|6, source port, address words a0..a3 (IPv4: a0 = address, host order; IPv6: the 16
  * bytes as 4 big-endian words), GRO segment size]. An IPv6 socket is dual-stack (IPV6_V6ONLY off,
  * whatever net.ipv6.bindv6only says): bound to the any-address it also takes IPv4 datagrams, whose
- * v4-mapped source is reported as IPv4, and sends to IPv4 peers through v4-mapped addresses. With slots large enough for a 64 KB datagram
- * the listening socket turns UDP GRO on: the kernel may then hand over a train of datagrams from
- * one sender coalesced into one slot, every one `segment size` long but the last (word 7; 0 for a
- * plain datagram); JS splits it. No parsing, no policy: errors go back as {errno, syscall}.
+ * v4-mapped source is reported as IPv4, and sends to IPv4 peers through v4-mapped addresses.
+ * With slots large enough for a 64 KB datagram the listening socket turns UDP GRO on: the kernel
+ * may then hand over a train of datagrams from one sender coalesced into one slot, every one
+ * `segment size` long but the last (word 7; 0 for a plain datagram); JS splits it. No parsing, no policy: errors go back as {errno, syscall}.
  * Batched sends with UDP GSO are in udp_gso.c.
  * Exports: udpOpen, udpSockaddr, udpSend, udpSendBatch, udpLastSendErrno, udpStartReading, udpSetBusyPoll,
  * udpBurstPeriodTrace (tests), udpStats, udpClose. */

@@ -63,4 +63,3 @@ export function anyAddress(ipv6: boolean): string {
 export function kernelHasIpv6(): boolean {
   return existsSync('/proc/net/if_inet6');
 }
-

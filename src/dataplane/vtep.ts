@@ -124,7 +124,8 @@ export interface VtepOptions {
   busyPollAheadUs?: number;
 }
 
-const isAnyV6 = (address: string): boolean => /^[0:]+$/.test(address) && address.includes('::');
+/** '::' or another spelling of the IPv6 any-address (the caller has checked it is IPv6). */
+const isAnyV6 = (address: string): boolean => /^[0:]+$/.test(address);
 
 function bindError(err: UdpOpenError, address: string, port: number): TsnetError {
   const where = `${address}:${port}`;
