@@ -20,6 +20,7 @@ export function buildRoutes(ctl: NetworkController, info: () => InfoResponse): R
   r.add('GET', '/v1/networks/:ref/stats', ({ params }) => ctl.networkStats(params.ref!));
   r.add('DELETE', '/v1/networks/:ref', ({ params }) => ctl.removeNetwork(params.ref!));
   r.add('POST', '/v1/networks/:ref/connect', ({ params, body }) => ctl.connect(params.ref!, asObject<ConnectRequest>(body)));
+  r.add('POST', '/v1/networks/:ref/rotate-key', ({ params }) => ctl.rotateNetworkKey(params.ref!));
   r.add('POST', '/v1/networks/:ref/disconnect', ({ params, body }) => ctl.disconnect(params.ref!, asObject<DisconnectRequest>(body)));
   r.add('GET', '/v1/containers', () => ctl.listContainers());
   r.add('POST', '/v1/containers', ({ body }) => ctl.run(asObject<RunRequest>(body)));

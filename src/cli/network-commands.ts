@@ -1,4 +1,4 @@
-// `tsnet network create|ls|inspect|rm|connect|disconnect`: argv -> one API call -> Docker-shaped output.
+// `tsnet network create|ls|inspect|rm|connect|disconnect|rotate-key`: argv -> one API call -> Docker-shaped output.
 import type { ApiClient } from '../api/client.js';
 import type { NetworkCreateRequest, NetworkInspect, NetworkSummary } from '../api/types.js';
 import { badRequest } from '../errors.js';
@@ -25,12 +25,14 @@ export async function networkCommand(api: ApiClient, argv: string[], out: Out): 
       return connect(api, rest);
     case 'disconnect':
       return disconnect(api, rest);
+    case 'rotate-key':
+      return rotateKey(api, rest, out);
     case 'attach':
       return attachCommand(api, rest, out);
     case 'detach':
       return detachCommand(api, rest, out);
     default:
-      throw badRequest('EBAD_COMMAND', `unknown command \`tsnet network ${verb ?? ''}\`; use create, ls, inspect, rm, connect, disconnect, attach or detach.`);
+      throw badRequest('EBAD_COMMAND', `unknown command \`tsnet network ${verb ?? ''}\`; use create, ls, inspect, rm, connect, disconnect, rotate-key, attach or detach.`);
   }
 }
 
@@ -119,5 +121,15 @@ async function disconnect(api: ApiClient, argv: string[]): Promise<number> {
   const a = parseArgs(argv, { force: { short: 'f', type: 'boolean' } }, 'tsnet network disconnect');
   needPositionals(a, 2, 2, 'tsnet network disconnect NETWORK CONTAINER');
   await api.post(`/v1/networks/${encodeURIComponent(a.positionals[0]!)}/disconnect`, { container: a.positionals[1]!, force: bool(a, 'force') });
+  return 0;
+}
+
+/** The next key of an encrypted global network, made now; prints when senders switch to it. */
+async function rotateKey(api: ApiClient, argv: string[], out: Out): Promise<number> {
+  const a = parseArgs(argv, {}, 'tsnet network rotate-key');
+  needPositionals(a, 1, 1, 'tsnet network rotate-key NETWORK');
+  const name = a.positionals[0]!;
+  const r = await api.post<{ keyId: number; activeFrom: string }>(`/v1/networks/${encodeURIComponent(name)}/rotate-key`, {});
+  out(`network ${name}: key ${r.keyId} made and sent to the members; every host sends with it from ${r.activeFrom}`);
   return 0;
 }

@@ -16,6 +16,7 @@ Networks:
   network rm NETWORK...
   network connect [--ip IP] [--alias NAME]... NETWORK CONTAINER|NETNS|/proc/PID/ns/net
   network disconnect NETWORK CONTAINER
+  network rotate-key NETWORK                     next key of an encrypted global network (also every -o key-rotation=12h)
   network attach|detach NETWORK --iface DEV      bridge an existing interface (veth, NIC) into the network
   stats NETWORK                                  switch counters and per-frame latency
 Watching the switch:

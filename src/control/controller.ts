@@ -8,6 +8,7 @@ import { connectEndpoint, disconnectEndpoint } from './endpoints.js';
 import { emptyState, type DaemonStateV1 } from './model.js';
 import { lookupName, type NameAnswer } from './names.js';
 import { createNetwork, removeNetwork } from './networks.js';
+import { rotateNetworkKey } from './encryption.js';
 import { recover } from './recovery.js';
 import { followCluster, republishAll, syncCatalogue } from './global-networks.js';
 import { recoverDockerEndpoints } from './docker-recovery.js';
@@ -42,6 +43,11 @@ export class NetworkController {
   }
   networkStats(ref: string) {
     return switchStats(this.core, this.core.findNetwork(ref));
+  }
+  /** Makes the next key of an encrypted global network now (encryption.ts); no lock: it changes no
+   *  state of ours, and its push to the members may wait for a slow one. */
+  rotateNetworkKey(ref: string) {
+    return rotateNetworkKey(this.core, ref);
   }
   removeNetwork(ref: string) {
     return this.core.lock.run(() => removeNetwork(this.core, ref));

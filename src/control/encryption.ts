@@ -14,7 +14,7 @@ import { badRequest, notFound, unavailable } from '../errors.js';
 import type { Cluster } from './cluster.js';
 import type { ControllerCore } from './controller-core.js';
 import type { NetworkRecord } from './model.js';
-import { encryptionOption } from './options.js';
+import { DEFAULT_KEY_ROTATION_MS, encryptionOption, keyRotationOption } from './options.js';
 import { parseHostPort } from './host-port.js';
 
 // ---- from the spec ----
@@ -25,8 +25,9 @@ const KEY_FILE_POLL_MS = 2000;
 
 /** What encryption needs from the cluster (the daemon's cluster adapter provides it as `keys`). */
 export interface ClusterKeys {
-  /** This host has the encrypted network open: find (or, as creator, make) its key. */
-  want(networkId: string): Promise<void>;
+  /** This host has the encrypted network open: find (or, as creator, make) its key; rotate it every
+   *  rotateEveryMs (0 or absent: only by hand), see -o key-rotation. */
+  want(networkId: string, rotateEveryMs?: number): Promise<void>;
   forget(networkId: string): void;
   keys(networkId: string): OverlayKey[];
   onKeys(fn: (networkId: string, keys: OverlayKey[]) => void): () => void;
@@ -106,6 +107,18 @@ function sourceAddressTowards(address: string, port: number): Promise<string> {
   });
 }
 
+/** A global network's key rotation interval in ms (0 = by hand only). Its options were checked where it
+ *  was created; a value this version does not understand (another version made it) is logged, and
+ *  the network rotates at the default interval instead of failing to open. */
+export function rotationIntervalOf(net: NetworkRecord, log?: (msg: string) => void): number {
+  try {
+    return keyRotationOption(net.options) ?? 0;
+  } catch (err) {
+    log?.(`network ${net.name}: ${(err as Error).message} Rotating keys every ${DEFAULT_KEY_ROTATION_MS / 3600_000} h.`);
+    return DEFAULT_KEY_ROTATION_MS;
+  }
+}
+
 /**
  * The sealer for an overlay network's tunnel port, or undefined if the network is not encrypted.
  * Throws ENO_KEY_FILE / EKEY_FILE / ENO_CLUSTER_KEYS (the network then fails to open).
@@ -129,7 +142,7 @@ export function overlaySealerFor(core: ControllerCore, net: NetworkRecord): Over
       }
       sealer.setKeys(ring);
     });
-    keys.want(net.id).catch((err: Error) => core.deps.log(`network ${net.name}: keys: ${err.message}`));
+    keys.want(net.id, rotationIntervalOf(net, core.deps.log)).catch((err: Error) => core.deps.log(`network ${net.name}: keys: ${err.message}`));
     return sealer;
   }
   if (enc.keyFile === undefined) {
@@ -171,8 +184,9 @@ export async function rotateNetworkKey(core: ControllerCore, ref: string): Promi
   return { keyId: k.id, activeFrom: new Date(k.activeFrom).toISOString() };
 }
 
-/** What `network inspect` shows of a network's encryption (undefined when not encrypted). */
-export function encryptionView(tun: VxlanPort | undefined): Record<string, unknown> | undefined {
+/** What `network inspect` shows of a network's encryption (undefined when not encrypted);
+ *  rotationMs for networks whose keys the cluster makes (0: rotated by hand only). */
+export function encryptionView(tun: VxlanPort | undefined, rotationMs?: number): Record<string, unknown> | undefined {
   const s = tun?.sealer;
   if (!s) return undefined;
   const st = s.keyState();
@@ -181,6 +195,7 @@ export function encryptionView(tun: VxlanPort | undefined): Record<string, unkno
     Ready: s.ready,
     SendingKey: st.sending,
     AcceptedKeys: st.accepted,
+    ...(rotationMs === undefined ? {} : { KeyRotationSeconds: rotationMs / 1000 }),
     Sealed: s.counters.sealed,
     Opened: s.counters.opened,
     Drops: { ...s.counters.drops },

@@ -15,7 +15,7 @@ import { hostIfNameFor, NAME_RE, newId } from './ids.js';
 import type { NetworkRecord } from './model.js';
 import { closeEgress, openEgress } from './egress.js';
 import { dockerEndpointsOfNetwork } from './docker-state.js';
-import { agingOption, DEFAULT_BRIDGE_MTU, defaultOverlayMtu, driverName, encryptionOption, GLOBAL_POOLS, MAX_VNI, maxMacsOption, mtuOption, portSecurityOption, dockerMirrorOption, masqueradeOption, vniOption } from './options.js';
+import { agingOption, DEFAULT_BRIDGE_MTU, defaultOverlayMtu, driverName, encryptionOption, GLOBAL_POOLS, KEY_ROTATION_OPTION, keyRotationOption, MAX_VNI, maxMacsOption, mtuOption, portSecurityOption, dockerMirrorOption, masqueradeOption, vniOption } from './options.js';
 
 /** Brings a network's host port up with the gateway address; forwarding off on it, so tsnet networks
  *  are isolated from each other and from the host's other interfaces (no routing between them) until
@@ -89,6 +89,9 @@ export async function createNetwork(core: ControllerCore, req: NetworkCreateRequ
   masqueradeOption(options);
   if (dockerMirrorOption(options) && !global) throw badRequest('EBAD_OPTION', '-o docker=true applies to global networks only (the ones every host has); drop it or make the network global.');
   if (encryptionOption(options) && driver !== 'overlay') throw badRequest('EBAD_OPTION', '-o encrypted applies to overlay networks only; add -d overlay.');
+  if (keyRotationOption(options) !== null && !global && options[KEY_ROTATION_OPTION] !== undefined) {
+    throw badRequest('EBAD_OPTION', 'option key-rotation applies to global networks (their keys come from the cluster); an overlay with static peers rotates through its -o key-file.');
+  }
   if (req.peers?.length && driver !== 'overlay') throw badRequest('EBAD_PEER', '--peer applies to overlay networks only; add -d overlay.');
   for (const p of req.peers ?? []) parseHostPort(p);
   if (global && core.deps.cluster!.listNetworks().some((n) => n.name === name)) throw conflict('ENETWORK_EXISTS', `network with name ${name} already exists in the cluster.`);

@@ -97,6 +97,38 @@ export function encryptionOption(options: Record<string, string>): { keyFile?: s
   return keyFile === undefined ? { cipher: chosen } : { keyFile, cipher: chosen };
 }
 
+/** -o key-rotation=DURATION on an encrypted global network: how often the cluster makes the next key
+ *  (src/discovery/keys.ts); `30s`, `15m`, `12h`, `7d` or plain seconds, 0 or `off` for never. */
+export const KEY_ROTATION_OPTION = 'key-rotation';
+/** Docker's encrypted overlays (swarm) rotate their keys every 12 hours; we do the same by default. */
+export const DEFAULT_KEY_ROTATION_MS = 12 * 3600_000;
+/** A rotated key is pushed 5 s before senders use it (keys.ts ROTATION_LEAD_MS): the next rotation
+ *  must not come before every member switched to it. */
+export const MIN_KEY_ROTATION_MS = 10_000;
+const MAX_KEY_ROTATION_MS = 365 * 86_400_000;
+const DURATION_UNIT_MS: Record<string, number> = { '': 1000, s: 1000, m: 60_000, h: 3600_000, d: 86_400_000 };
+
+/** The key rotation interval in ms of an encrypted network (0 = never), or null when it has no
+ *  cluster-made keys: not encrypted, or keys from a key file (those rotate by editing the file). */
+export function keyRotationOption(options: Record<string, string>): number | null {
+  const v = options[KEY_ROTATION_OPTION];
+  const enc = encryptionOption(options);
+  if (enc === null || enc.keyFile !== undefined) {
+    if (v === undefined) return null;
+    throw badRequest('EBAD_OPTION', enc === null
+      ? 'option key-rotation needs an encrypted network; add -o encrypted.'
+      : 'option key-rotation does not apply with -o key-file: add the next key to the key file on every host instead.');
+  }
+  if (v === undefined) return DEFAULT_KEY_ROTATION_MS;
+  if (v === 'off' || v === '0') return 0;
+  const m = /^(\d+)(s|m|h|d)?$/.exec(v.trim());
+  const ms = m ? Number(m[1]) * DURATION_UNIT_MS[m[2] ?? '']! : NaN;
+  if (!(ms >= MIN_KEY_ROTATION_MS && ms <= MAX_KEY_ROTATION_MS)) {
+    throw badRequest('EBAD_OPTION', `option key-rotation is a duration from 10s to 365d (like 12h, 30m or 3600), or off; not "${v}".`);
+  }
+  return ms;
+}
+
 /** Default MTU of an overlay network: the underlay's 1500 minus VXLAN (50 bytes over IPv4, 70 when a
  *  peer is IPv6), minus sealing if encrypted. */
 export function defaultOverlayMtu(options: Record<string, string>, ipv6Underlay = false): number {

@@ -4,7 +4,7 @@ import type { ContainerInspect, ContainerSummary, EndpointSettings, NetworkInspe
 import type { ControllerCore } from './controller-core.js';
 import type { NetworkRecord, SandboxRecord } from './model.js';
 import { refreshSandboxState } from './sandboxes.js';
-import { encryptionView } from './encryption.js';
+import { encryptionView, rotationIntervalOf } from './encryption.js';
 import { latencySummaryOf } from '../observe/latency-meter.js';
 import { attachedIfacesOf } from './attached-ifaces.js';
 import { offloadStatsOf, readerStatsOf, type TapOffloadView } from '../dataplane/tap-port.js';
@@ -36,7 +36,7 @@ export function switchStats(core: ControllerCore, n: NetworkRecord): Record<stri
     Vni: n.vni,
     Switch: { ...sw.counters, dropped: { ...sw.counters.dropped } },
     Fdb: sw.fdbStats,
-    Encryption: encryptionView(ports.overlay?.tunnel),
+    Encryption: encryptionView(ports.overlay?.tunnel, n.scope === 'global' ? rotationIntervalOf(n) : undefined),
     /** Offload: a TAP port's offload counters (super-frames read, passed through whole, merged; checksums completed)
      *  and udpSegmentation (the kernel took USO: false before Linux 6.2);
      *  Reader: its reader's wakeups, batches, frames, drops and readNowFrames (read back in the turn that wrote) */

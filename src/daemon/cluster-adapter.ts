@@ -113,7 +113,7 @@ export async function startCluster(opts: ClusterOptions): Promise<ClusterWithKey
       node.onMember((networkId, host, kind) => fn(networkId, vtepOf(host.vtep), kind));
     },
     keys: {
-      want: (id) => keys.want(id),
+      want: (id, rotateEveryMs) => keys.want(id, rotateEveryMs),
       forget: (id) => keys.forget(id),
       keys: (id) => keys.keys(id),
       onKeys: (fn) => keys.onKeys(fn),

@@ -79,7 +79,7 @@ export async function startClusterThread(opts: ClusterOptions): Promise<ClusterW
   };
 
   const keys: ClusterKeys = {
-    want: (id) => call('keys.want', id),
+    want: (id, rotateEveryMs) => call('keys.want', id, rotateEveryMs),
     forget: (id) => void call('keys.forget', id).catch(() => undefined),
     keys: (id) => mirror.keys[id] ?? [],
     onKeys: (fn) => {

@@ -7,7 +7,11 @@
 // everywhere: per key id, the earliest activeFrom, then the lowest creator id, wins).
 // Rotation: a new key (next id) is pushed to the members and becomes the sending key ROTATION_LEAD_MS
 // later, so every member accepts it before anyone uses it; the old key stays accepted for the
-// sealer's rotation window (src/dataplane/overlay-crypto.ts). Used by the daemon's cluster adapter.
+// sealer's rotation window (src/dataplane/overlay-crypto.ts). Rotation is by hand (rotate(), `tsnet
+// network rotate-key`) or periodic (want()'s interval, -o key-rotation): one host rotates, the
+// network's creator while it is live, else the member with the lowest host id; a host that sees the
+// newest key older than the interval checks at every sync tick whether it is that host. Used by the
+// daemon's cluster adapter.
 import { randomBytes } from 'node:crypto';
 import type { Libp2p, PeerId, Stream } from '@libp2p/interface';
 import { peerIdFromString } from '@libp2p/peer-id';
@@ -76,6 +80,8 @@ export class NetworkKeyService {
   private readonly syncIntervalMs: number;
   /** networks this host wants keys for (encrypted global networks it has open), and since when */
   private readonly wanted = new Map<string, number>();
+  /** rotation interval in ms of the wanted networks that rotate periodically */
+  private readonly rotateEvery = new Map<string, number>();
   private readonly rings = new Map<string, NetworkKey[]>();
   private readonly listeners = new Set<KeyListener>();
   private timer?: NodeJS.Timeout;
@@ -115,9 +121,12 @@ export class NetworkKeyService {
     return (this.rings.get(networkId) ?? []).map((k) => ({ ...k }));
   }
 
-  /** This host has an encrypted global network open: find (or, as its creator, make) its key. */
-  async want(networkId: string): Promise<void> {
+  /** This host has an encrypted global network open: find (or, as its creator, make) its key; with
+   *  rotateEveryMs > 0, make the next key when the newest is that old and this host is the rotator. */
+  async want(networkId: string, rotateEveryMs = 0): Promise<void> {
     if (!this.wanted.has(networkId)) this.wanted.set(networkId, this.clock());
+    if (rotateEveryMs > 0) this.rotateEvery.set(networkId, rotateEveryMs);
+    else this.rotateEvery.delete(networkId);
     if (this.creatorOf(networkId) === this.node.peerId && !this.rings.get(networkId)?.length) this.merge(networkId, [this.newKey(1, this.clock())]);
     await this.sync(networkId);
   }
@@ -129,6 +138,7 @@ export class NetworkKeyService {
   /** The network was closed here: forget its keys. */
   forget(networkId: string): void {
     this.wanted.delete(networkId);
+    this.rotateEvery.delete(networkId);
     this.rings.delete(networkId);
   }
 
@@ -172,7 +182,31 @@ export class NetworkKeyService {
   }
 
   private async syncAll(): Promise<void> {
-    for (const networkId of this.wanted.keys()) await this.sync(networkId).catch(() => undefined);
+    for (const networkId of this.wanted.keys()) {
+      await this.sync(networkId).catch(() => undefined);
+      await this.rotateIfDue(networkId).catch((err: Error) => this.log?.warn(`keys: rotating network ${networkId.slice(0, 12)} failed: ${err.message}`));
+    }
+  }
+
+  /** Periodic rotation: the newest key (the sending or the scheduled one) is older than the interval. */
+  private async rotateIfDue(networkId: string): Promise<void> {
+    const every = this.rotateEvery.get(networkId);
+    const newest = this.rings.get(networkId)?.at(-1);
+    if (!every || !newest || this.clock() < newest.activeFrom + every || !this.isRotator(networkId)) return;
+    const k = await this.rotate(networkId);
+    this.log?.info(`keys: network ${networkId.slice(0, 12)} rotated to key ${k.id} (every ${Math.round(every / 1000)} s)`);
+  }
+
+  /** The one host that rotates: the creator while it is live, else the lowest host id among the live
+   *  members (this one included if it joined); none while the network has neither. */
+  private isRotator(networkId: string): boolean {
+    const self = this.node.peerId;
+    const creator = this.creatorOf(networkId);
+    if (creator === self) return true;
+    if (creator !== undefined && this.node.peers().some((p) => p.hostId === creator)) return false;
+    const members = this.node.membersOf(networkId).map((h) => h.hostId);
+    if (this.node.joinedNetworks().includes(networkId)) members.push(self);
+    return members.length > 0 && members.sort()[0] === self;
   }
 
   private async sync(networkId: string): Promise<void> {

@@ -32,6 +32,7 @@ const CONSTANT_VERBS = new Set([
 const ROUTES: Array<[string, string]> = [
   ['GET', '/v1/info'], ['GET', '/v1/networks'], ['POST', '/v1/networks'], ['GET', '/v1/networks/:ref'], ['GET', '/v1/networks/:ref/stats'],
   ['DELETE', '/v1/networks/:ref'], ['POST', '/v1/networks/:ref/connect'], ['POST', '/v1/networks/:ref/disconnect'],
+  ['POST', '/v1/networks/:ref/rotate-key'],
   ['GET', '/v1/networks/:ref/fdb'], ['GET', '/v1/networks/:ref/peers'], ['GET', '/v1/networks/:ref/trace'], ['GET', '/v1/networks/:ref/capture'],
   ['POST', '/v1/networks/:ref/attach'], ['POST', '/v1/networks/:ref/detach'],
   ['GET', '/v1/containers'], ['POST', '/v1/containers'], ['GET', '/v1/containers/:ref'], ['DELETE', '/v1/containers/:ref'], ['POST', '/v1/containers/:ref/exited'],

@@ -80,6 +80,12 @@ const CASES: Array<[string[], RegExp]> = [
   [['network', 'disconnect', 'good'], /./],
   [['network', 'disconnect', 'good', 'nosuchctr'], /not found/],
   [['network', 'disconnect', 'nosuchnet', 'c1'], /not found/],
+  [['network', 'rotate-key'], /./],
+  [['network', 'rotate-key', 'nosuchnet'], /not found/],
+  [['network', 'rotate-key', 'good'], /network good is not encrypted/],
+  [['network', 'create', '-o', 'key-rotation=1h', 'n1'], /key-rotation needs an encrypted network/],
+  [['network', 'create', '-d', 'overlay', '-o', 'encrypted', '-o', 'key-rotation=5s', 'n1'], /key-rotation is a duration from 10s/],
+  [['network', 'create', '-d', 'overlay', '--peer', '10.0.0.1', '-o', 'key-file=/etc/k', '-o', 'key-rotation=1h', 'n1'], /does not apply with -o key-file/],
   // run / rm / inspect / exec / stats
   [['run'], /./],
   [['run', '--name', 'c2', '--net', 'good'], /usage: tsnet run|needs a command/],

@@ -3,7 +3,8 @@
 // ping by name between containers on the two hosts while tcpdump on the underlay bridge sees no
 // plaintext inner frame (neither the ICMP payload pattern nor the containers' addresses); the same
 // traffic on an unencrypted network does show them (the search works); a static-peer overlay with
-// -o key-file=PATH works too. Everything is removed by cleanupAll.
+// -o key-file=PATH works too; `tsnet network rotate-key` and -o key-rotation move both hosts to the
+// next key with no ping lost, one host rotating. Everything is removed by cleanupAll.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -105,6 +106,62 @@ t('-o encrypted global network: ping by name works, the underlay carries no plai
   const drops = after!.Tsnet.Encryption.Drops as Record<string, number>;
   assert.is(drops['crypto-auth-failed'] ?? 0, 0);
   assert.is(drops['crypto-replay'] ?? 0, 0);
+});
+
+/** Encryption in `network inspect` on host i. */
+const encryptionOf = (i: number, net: string) => (JSON.parse(hosts[i]!.ok('network', 'inspect', net)) as Array<Record<string, any>>)[0]!.Tsnet.Encryption;
+
+/** ping -c COUNT -i 0.1 from container a (host 1) to b, in the background; resolves with its summary. */
+function pingInBackground(a: string, b: string, count: number): Promise<{ sent: number; received: number; out: string }> {
+  const p = spawn('ip', ['netns', 'exec', hosts[0]!.prefix + a, 'ping', '-c', String(count), '-i', '0.1', '-W', '1', b], { stdio: ['ignore', 'pipe', 'pipe'] });
+  onCleanup(() => {
+    if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+  });
+  let out = '';
+  p.stdout!.on('data', (d) => (out += d));
+  p.stderr!.on('data', (d) => (out += d));
+  return new Promise((resolve) => p.once('exit', () => {
+    const m = /(\d+) packets transmitted, (\d+) received/.exec(out);
+    resolve({ sent: Number(m?.[1] ?? 0), received: Number(m?.[2] ?? 0), out });
+  }));
+}
+
+t('network rotate-key: both hosts send with the next key a few seconds later, no ping lost meanwhile', async () => {
+  for (const i of [0, 1]) await until(`host ${i + 1} sends with key 1`, () => encryptionOf(i, 'secnet').SendingKey === 1);
+  assert.is(encryptionOf(0, 'secnet').KeyRotationSeconds, 12 * 3600, "Docker's 12 h by default");
+  // packets that came before a host had fetched key 1 were dropped as crypto-unknown-key: count from here
+  const unknownKey = (i: number) => (encryptionOf(i, 'secnet').Drops['crypto-unknown-key'] ?? 0) as number;
+  const unknownBefore = [unknownKey(0), unknownKey(1)];
+  const pings = pingInBackground('s1', 's2', 100);
+  await new Promise((r) => setTimeout(r, 1000));
+  const said = hosts[1]!.ok('network', 'rotate-key', 'secnet');
+  assert.match(said, /network secnet: key 2 made and sent to the members; every host sends with it from \d{4}-/);
+  for (const i of [0, 1]) await until(`host ${i + 1} sends with key 2`, () => encryptionOf(i, 'secnet').SendingKey === 2, 20_000);
+  const r = await pings;
+  assert.ok(r.sent >= 100, r.out);
+  assert.is(r.received, r.sent, `every ping across the key change was answered: ${r.out}`);
+  for (const i of [0, 1]) {
+    const drops = encryptionOf(i, 'secnet').Drops as Record<string, number>;
+    assert.is(drops['crypto-auth-failed'] ?? 0, 0);
+    assert.is(unknownKey(i), unknownBefore[i], `host ${i + 1} got no packet sealed with a key it did not have yet`);
+  }
+});
+
+t('-o key-rotation=10s: the network rotates by itself, one host making each key, traffic keeps flowing', async () => {
+  hosts[1]!.ok('network', 'create', '-d', 'overlay', '-o', 'encrypted', '-o', 'key-rotation=10s', 'rotnet');
+  await until('rotnet on host 1', () => hosts[0]!.ok('network', 'ls').includes('rotnet'));
+  hosts[0]!.ok('run', '-d', '--name', 'r1', '--net', 'rotnet', '--', 'sleep', '600');
+  hosts[1]!.ok('run', '-d', '--name', 'r2', '--net', 'rotnet', '--', 'sleep', '600');
+  assert.is(encryptionOf(0, 'rotnet').KeyRotationSeconds, 10);
+  await until('r1 pings r2', () => hosts[0]!.inContainer('r1', 'ping', ['-c', '1', '-W', '2', 'r2']).status === 0, 60_000);
+  const start = encryptionOf(0, 'rotnet').SendingKey as number;
+  for (const i of [0, 1]) await until(`host ${i + 1} sends with key ${start + 2}`, () => encryptionOf(i, 'rotnet').SendingKey >= start + 2, 45_000);
+  const r = hosts[0]!.inContainer('r1', 'ping', ['-c', '3', '-i', '0.2', '-W', '2', 'r2']);
+  assert.is(r.status, 0, r.stdout + r.stderr);
+  // each key was made by one host: the creator (host 2), which is live
+  const rotations = (i: number) => (hosts[i]!.log.join('').match(/rotated to key \d+ \(every 10 s\)/g) ?? []).length;
+  assert.ok(rotations(1) >= 2, `host 2 (the creator) rotated: ${rotations(1)}`);
+  assert.is(rotations(0), 0, 'host 1 never rotated itself');
 });
 
 t('control: the same pings on an unencrypted network are visible on the underlay', async () => {

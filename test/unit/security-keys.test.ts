@@ -5,7 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { randomBytes } from 'node:crypto';
 import { parseKeyFile } from '../../src/control/encryption.js';
-import { defaultOverlayMtu, ENCRYPTION_OVERHEAD, encryptionOption, maxMacsOption, portSecurityOption } from '../../src/control/options.js';
+import { DEFAULT_KEY_ROTATION_MS, defaultOverlayMtu, ENCRYPTION_OVERHEAD, encryptionOption, keyRotationOption, maxMacsOption, portSecurityOption } from '../../src/control/options.js';
 import { SEAL_OVERHEAD } from '../../src/dataplane/overlay-crypto.js';
 import { clusterProtector, generateClusterKey, parseClusterKey } from '../../src/discovery/pnet.js';
 
@@ -57,6 +57,24 @@ test('options: -o encrypted, key-file, cipher, max-macs, port-security, broadcas
   assert.throws(() => maxMacsOption({ 'max-macs': '0' }), code('EBAD_OPTION'));
   assert.equal(portSecurityOption({}), { checkSources: true, broadcastRatePerSec: undefined });
   assert.equal(portSecurityOption({ 'port-security': 'false', 'broadcast-rate': '50' }), { checkSources: false, broadcastRatePerSec: 50 });
+});
+
+test('-o key-rotation: durations with units, off, Docker\'s 12 h by default; refused out of range, unencrypted or with a key file', () => {
+  const enc = (v?: string) => keyRotationOption(v === undefined ? { encrypted: '' } : { encrypted: '', 'key-rotation': v });
+  assert.is(enc(), DEFAULT_KEY_ROTATION_MS);
+  assert.is(DEFAULT_KEY_ROTATION_MS, 12 * 3600 * 1000);
+  assert.is(enc('12h'), 12 * 3600 * 1000);
+  assert.is(enc('30m'), 30 * 60 * 1000);
+  assert.is(enc('10s'), 10_000);
+  assert.is(enc('3600'), 3600_000, 'plain seconds');
+  assert.is(enc('7d'), 7 * 86_400_000);
+  assert.is(enc('off'), 0);
+  assert.is(enc('0'), 0);
+  for (const bad of ['9s', '5', '1w', '-1h', '1.5h', '', 'soon', '366d']) assert.throws(() => enc(bad), code('EBAD_OPTION'), bad);
+  assert.is(keyRotationOption({}), null, 'not encrypted: no rotation');
+  assert.is(keyRotationOption({ 'key-file': '/etc/k' }), null, 'keys from a file: rotated by editing it');
+  assert.throws(() => keyRotationOption({ 'key-rotation': '1h' }), code('EBAD_OPTION'));
+  assert.throws(() => keyRotationOption({ 'key-file': '/etc/k', 'key-rotation': '1h' }), code('EBAD_OPTION'));
 });
 
 test.run();
