@@ -6,7 +6,7 @@ import { chmod, mkdir, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { connect } from 'node:net';
 import { asTsnetError, CATEGORY_HTTP_STATUS, unavailable } from '../errors.js';
-import { readJsonBody, sendJson } from './http-json.js';
+import { discardBody, readJsonBody, sendJson } from './http-json.js';
 import { RawResponse, type Router } from './router.js';
 
 export interface ApiServer {
@@ -37,13 +37,15 @@ export async function startApiServer(router: Router, socketPath: string, onError
       try {
         const url = new URL(req.url ?? '/', 'http://tsnet');
         const { handler, params } = router.match(req.method ?? 'GET', url.pathname);
-        const body = req.method === 'GET' || req.method === 'DELETE' ? {} : await readJsonBody(req);
+        const bodiless = req.method === 'GET' || req.method === 'DELETE';
+        const body = bodiless ? await discardBody(req).then(() => ({})) : await readJsonBody(req);
         const result = await handler({ params, query: url.searchParams, body });
         if (result instanceof RawResponse) result.respond(req, res);
         else sendJson(res, 200, result ?? {});
       } catch (err) {
         const e = asTsnetError(err);
         if (e.category === 'internal') onError?.(err);
+        if (!res.headersSent) await discardBody(req).catch(() => undefined);
         if (!res.headersSent) sendJson(res, CATEGORY_HTTP_STATUS[e.category], e.toWire());
         else res.destroy();
       }

@@ -9,7 +9,7 @@ import { createServer, type Server } from 'node:http';
 import { chmod, mkdir, unlink } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { ApiClient } from '../api/client.js';
-import { readJsonBody, sendJson } from '../api/http-json.js';
+import { discardBody, readJsonBody, sendJson } from '../api/http-json.js';
 import { socketIsLive } from '../api/server.js';
 import { asTsnetError, unavailable } from '../errors.js';
 import { pluginVerbs, type PluginOptions } from './plugin-handlers.js';
@@ -59,9 +59,10 @@ export async function startPluginServer(opts: PluginServerOptions): Promise<Plug
       const path = new URL(req.url ?? '/', 'http://plugin').pathname;
       const verb = verbs.get(path);
       const field = verb?.errorField ?? (path.startsWith('/IpamDriver.') ? 'Error' : 'Err');
-      const reply = (status: number, body: unknown) => {
+      const reply = async (status: number, body: unknown) => {
         if (res.headersSent) return void res.destroy();
-        sendJson(res, status, body);
+        await discardBody(req).catch(() => undefined); // an answer before the body: see http-json.ts
+        if (!res.headersSent) sendJson(res, status, body);
       };
       try {
         if (req.method !== 'POST') return reply(405, { [field]: `the tsnet plugin answers POST only, not ${req.method}.` });
@@ -73,11 +74,11 @@ export async function startPluginServer(opts: PluginServerOptions): Promise<Plug
           return reply(400, { [field]: asTsnetError(err).message });
         }
         const answer = await verb.handle(body);
-        reply(200, answer ?? {});
+        await reply(200, answer ?? {});
       } catch (err) {
         const e = asTsnetError(err);
         log(`${path}: ${e.code}: ${e.message}`);
-        reply(200, { [field]: e.message });
+        await reply(200, { [field]: e.message });
       }
     })();
   });
