@@ -17,6 +17,14 @@ export interface ParsedArgs {
   positionals: string[];
 }
 
+/** `--help` (or `-h` where it is not a flag of the command) was given: main prints the command's
+ *  usage (usage.ts commandUsage) and exits 0 instead of running it. */
+export class HelpRequested extends Error {
+  constructor(readonly command: string, readonly specs: FlagSpecs) {
+    super(`usage of ${command}`);
+  }
+}
+
 export function parseArgs(argv: readonly string[], specs: FlagSpecs, command: string, opts: { stopAtPositional?: boolean } = {}): ParsedArgs {
   const flags: ParsedArgs['flags'] = {};
   const positionals: string[] = [];
@@ -39,6 +47,7 @@ export function parseArgs(argv: readonly string[], specs: FlagSpecs, command: st
       }
       continue;
     }
+    if (tok === '--help' || (tok === '-h' && !byShort.has('h'))) throw new HelpRequested(command, specs);
     let name: string | undefined;
     let inline: string | undefined;
     if (tok.startsWith('--')) {

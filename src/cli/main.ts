@@ -11,7 +11,8 @@ import { asTsnetError, badRequest, CATEGORY_EXIT_CODE } from '../errors.js';
 import { execCommand, inspectCommand, psCommand, rmCommand, runCommand } from './container-commands.js';
 import { networkCommand } from './network-commands.js';
 import { infoCommand, statsCommand } from './info-commands.js';
-import { USAGE } from './usage.js';
+import { commandUsage, USAGE } from './usage.js';
+import { HelpRequested } from './args.js';
 import { captureCommand, fdbCommand, peersCommand, traceCommand } from './observe-commands.js';
 import { VERSION } from './version.js';
 
@@ -87,6 +88,10 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err: unknown) => {
+    if (err instanceof HelpRequested) {
+      out(commandUsage(err.command, err.specs));
+      return;
+    }
     const e = asTsnetError(err);
     process.stderr.write(`tsnet: ${e.message}\n`);
     if (process.env.TSNET_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);

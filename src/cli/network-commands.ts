@@ -5,6 +5,7 @@ import { badRequest } from '../errors.js';
 import { bool, keyValues, list, needPositionals, parseArgs, str } from './args.js';
 import { json, shortId, table } from './format.js';
 import { attachCommand, detachCommand } from './observe-commands.js';
+import { commandUsage } from './usage.js';
 
 type Out = (line: string) => void;
 
@@ -31,8 +32,15 @@ export async function networkCommand(api: ApiClient, argv: string[], out: Out): 
       return attachCommand(api, rest, out);
     case 'detach':
       return detachCommand(api, rest, out);
+    case undefined:
+      throw badRequest('EBAD_COMMAND', '`tsnet network` needs a verb: create, ls, inspect, rm, connect, disconnect, rotate-key, attach or detach (see `tsnet network --help`).');
+    case 'help':
+    case '--help':
+    case '-h':
+      out(commandUsage('tsnet network'));
+      return 0;
     default:
-      throw badRequest('EBAD_COMMAND', `unknown command \`tsnet network ${verb ?? ''}\`; use create, ls, inspect, rm, connect, disconnect, rotate-key, attach or detach.`);
+      throw badRequest('EBAD_COMMAND', `unknown command \`tsnet network ${verb}\`; use create, ls, inspect, rm, connect, disconnect, rotate-key, attach or detach.`);
   }
 }
 

@@ -1,4 +1,6 @@
-// The text of `tsnet help`.
+// The text of `tsnet help`, and the part of it about one command (`tsnet network create --help`).
+import type { FlagSpecs } from './args.js';
+
 export const USAGE = `Usage: tsnet [--host SOCKET] COMMAND
 
 Container networking in userspace: learning L2 switches, TAP ports, VXLAN overlay, DHT discovery.
@@ -34,3 +36,35 @@ Containers (network namespaces):
   inspect [-f '{{json .NetworkSettings}}'] CONTAINER...
 
 The CLI finds the daemon at /run/tsnet/tsnet.sock, or --host PATH, or $TSNET_SOCKET.`;
+
+
+const indentOf = (line: string) => line.length - line.trimStart().length;
+
+/** Does a USAGE line describe `words` (`network attach` matches `network attach|detach ...`)? */
+function describes(line: string, words: string[]): boolean {
+  const given = line.trim().split(/\s+/);
+  return words.every((w, i) => given[i] !== undefined && given[i]!.split('|').includes(w));
+}
+
+/** The USAGE lines of a command (`tsnet network create`, or `tsnet network` for all its verbs), with
+ *  their continuation lines, then its flags; `specs` lists the flags the command's parser takes. */
+export function commandUsage(command: string, specs: FlagSpecs = {}): string {
+  const words = command.replace(/^tsnet\s+/, '').split(/\s+/).filter(Boolean);
+  const lines = USAGE.split('\n');
+  const picked: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (indentOf(line) !== 2 || !describes(line, words)) continue;
+    picked.push(`  tsnet ${line.trim()}`);
+    for (let j = i + 1; j < lines.length && indentOf(lines[j]!) > 2 && lines[j]!.trim() !== ''; j++) picked.push(`${' '.repeat('tsnet '.length)}${lines[j]}`);
+    if (line.includes('FILTER')) picked.push(...lines.filter((l) => l.trim().startsWith('FILTER:')).map((l) => `  ${l}`));
+  }
+  const flags = Object.entries(specs).map(([name, s]) => `  ${s.short ? `-${s.short}, ` : '    '}--${name}${s.type === 'string' ? ' VALUE' : ''}${s.multiple ? ' (repeatable)' : ''}`);
+  return [
+    picked.length ? 'Usage:' : `Usage: ${command} (see tsnet help)`,
+    ...picked,
+    'Flags:',
+    ...flags,
+    '      --help    this text',
+  ].join('\n');
+}
