@@ -102,7 +102,7 @@ export interface ContainerInspect {
   Created: string;
   Path: string;
   Args: string[];
-  State: { Status: string; Running: boolean; Pid: number; ExitCode: number };
+  State: { Status: string; Running: boolean; Pid: number; ExitCode: number; StartedAt: string; FinishedAt: string };
   Config: { Hostname: string; Cmd: string[] };
   NetworkSettings: {
     SandboxID: string;

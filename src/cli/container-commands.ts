@@ -6,7 +6,7 @@ import type { ApiClient } from '../api/client.js';
 import type { ContainerInspect, ContainerSummary, RunResponse } from '../api/types.js';
 import { badRequest } from '../errors.js';
 import { bool, list, needPositionals, parseArgs, str } from './args.js';
-import { ago, json, shortId, table } from './format.js';
+import { ago, printInspected, shortId, table } from './format.js';
 
 type Out = (line: string) => void;
 
@@ -98,16 +98,19 @@ export async function execCommand(api: ApiClient, argv: string[]): Promise<numbe
 }
 
 export async function psCommand(api: ApiClient, argv: string[], out: Out): Promise<number> {
-  const a = parseArgs(argv, { all: { short: 'a', type: 'boolean' }, quiet: { short: 'q', type: 'boolean' } }, 'tsnet ps');
-  needPositionals(a, 0, 0, 'tsnet ps [-a] [-q]');
+  const a = parseArgs(argv, { all: { short: 'a', type: 'boolean' }, quiet: { short: 'q', type: 'boolean' }, 'no-trunc': { type: 'boolean' } }, 'tsnet ps');
+  needPositionals(a, 0, 0, 'tsnet ps [-a] [-q] [--no-trunc]');
   const all = await api.get<ContainerSummary[]>('/v1/containers');
   const shown = bool(a, 'all') ? all : all.filter((c) => c.State === 'running');
-  if (bool(a, 'quiet')) for (const c of shown) out(shortId(c.Id));
+  const full = bool(a, 'no-trunc');
+  const id = full ? (i: string) => i : shortId;
+  const command = (c: string) => JSON.stringify(full || c.length <= 20 ? c : c.slice(0, 19) + '…');
+  if (bool(a, 'quiet')) for (const c of shown) out(id(c.Id));
   else
     out(
       table(
         ['CONTAINER ID', 'COMMAND', 'CREATED', 'STATUS', 'NETWORKS', 'NAMES'],
-        shown.map((c) => [shortId(c.Id), JSON.stringify(c.Command.length > 20 ? c.Command.slice(0, 19) + '…' : c.Command), ago(c.Created), c.Status, c.Networks.join(','), c.Name]),
+        shown.map((c) => [id(c.Id), command(c.Command), ago(c.Created), c.Status, c.Networks.join(','), c.Name]),
       ),
     );
   return 0;
@@ -125,21 +128,9 @@ export async function rmCommand(api: ApiClient, argv: string[], out: Out): Promi
 
 export async function inspectCommand(api: ApiClient, argv: string[], out: Out): Promise<number> {
   const a = parseArgs(argv, { format: { short: 'f', type: 'string' } }, 'tsnet inspect');
-  needPositionals(a, 1, Infinity, 'tsnet inspect [-f json-path] CONTAINER [CONTAINER...]');
+  needPositionals(a, 1, Infinity, 'tsnet inspect [-f TEMPLATE] CONTAINER [CONTAINER...]');
   const results: ContainerInspect[] = [];
   for (const name of a.positionals) results.push(await api.get<ContainerInspect>(`/v1/containers/${encodeURIComponent(name)}`));
-  const format = str(a, 'format');
-  if (format) {
-    // a small subset of Go templates: '{{json .NetworkSettings}}' or '{{ .NetworkSettings.Networks }}'
-    const m = /^\{\{\s*(json\s+)?\.([\w.]*)\s*\}\}$/.exec(format.trim());
-    if (!m) throw badRequest('EBAD_FORMAT', `unsupported --format "${format}"; use '{{json .Field.Path}}'.`);
-    for (const r of results) {
-      let v: unknown = r;
-      for (const key of m[2]!.split('.').filter(Boolean)) v = (v as Record<string, unknown> | undefined)?.[key];
-      out(m[1] ? JSON.stringify(v, null, 2) : typeof v === 'object' ? JSON.stringify(v) : String(v));
-    }
-    return 0;
-  }
-  out(json(results));
+  printInspected(results, str(a, 'format'), out);
   return 0;
 }

@@ -3,7 +3,8 @@ import type { ApiClient } from '../api/client.js';
 import type { NetworkCreateRequest, NetworkInspect, NetworkSummary } from '../api/types.js';
 import { badRequest } from '../errors.js';
 import { bool, keyValues, list, needPositionals, parseArgs, str } from './args.js';
-import { json, shortId, table } from './format.js';
+import { printInspected, shortId, table } from './format.js';
+import { renderTemplate } from './go-template.js';
 import { attachCommand, detachCommand } from './observe-commands.js';
 import { commandUsage } from './usage.js';
 
@@ -84,23 +85,29 @@ async function create(api: ApiClient, argv: string[], out: Out): Promise<number>
 }
 
 async function ls(api: ApiClient, argv: string[], out: Out): Promise<number> {
-  const a = parseArgs(argv, { quiet: { short: 'q', type: 'boolean' }, format: { type: 'string' } }, 'tsnet network ls');
-  needPositionals(a, 0, 0, 'tsnet network ls [-q] [--format json]');
+  const a = parseArgs(argv, { quiet: { short: 'q', type: 'boolean' }, format: { type: 'string' }, 'no-trunc': { type: 'boolean' } }, 'tsnet network ls');
+  needPositionals(a, 0, 0, 'tsnet network ls [-q] [--no-trunc] [--format json|TEMPLATE]');
   const nets = await api.get<NetworkSummary[]>('/v1/networks');
   const format = str(a, 'format');
-  if (format && format !== 'json' && format !== 'table') throw badRequest('EBAD_FORMAT', `--format must be json or table, not "${format}".`);
-  if (bool(a, 'quiet')) for (const n of nets) out(shortId(n.Id));
-  else if (format === 'json') for (const n of nets) out(JSON.stringify({ ID: shortId(n.Id), Name: n.Name, Driver: n.Driver, Scope: n.Scope }));
-  else out(table(['NETWORK ID', 'NAME', 'DRIVER', 'SCOPE'], nets.map((n) => [shortId(n.Id), n.Name, n.Driver, n.Scope])));
+  if (format !== undefined && format !== 'json' && format !== 'table' && !format.includes('{{')) {
+    throw badRequest('EBAD_FORMAT', `--format is json, table or a template such as '{{.Name}}', not "${format}".`);
+  }
+  const id = bool(a, 'no-trunc') ? (i: string) => i : shortId;
+  // the fields of Docker's `network ls --format` placeholders ({{.ID}} {{.Name}} {{.Driver}} {{.Scope}})
+  const rows = nets.map((n) => ({ ID: id(n.Id), Name: n.Name, Driver: n.Driver, Scope: n.Scope }));
+  if (bool(a, 'quiet')) for (const r of rows) out(r.ID);
+  else if (format === 'json') for (const r of rows) out(JSON.stringify(r));
+  else if (format !== undefined && format !== 'table') for (const r of rows) out(renderTemplate(format, r));
+  else out(table(['NETWORK ID', 'NAME', 'DRIVER', 'SCOPE'], rows.map((r) => [r.ID, r.Name, r.Driver, r.Scope])));
   return 0;
 }
 
 async function inspect(api: ApiClient, argv: string[], out: Out): Promise<number> {
-  const a = parseArgs(argv, {}, 'tsnet network inspect');
-  needPositionals(a, 1, Infinity, 'tsnet network inspect NETWORK [NETWORK...]');
+  const a = parseArgs(argv, { format: { short: 'f', type: 'string' } }, 'tsnet network inspect');
+  needPositionals(a, 1, Infinity, 'tsnet network inspect [-f TEMPLATE] NETWORK [NETWORK...]');
   const results: NetworkInspect[] = [];
   for (const name of a.positionals) results.push(await api.get<NetworkInspect>(`/v1/networks/${encodeURIComponent(name)}`));
-  out(json(results));
+  printInspected(results, str(a, 'format'), out);
   return 0;
 }
 

@@ -13,8 +13,8 @@ Daemon:
 Networks:
   network create [-d bridge|overlay] [--subnet CIDR] [--gateway IP] [--ip-range CIDR]
                  [--aux-address NAME=IP]... [-o KEY=VALUE]... [--internal] [--peer IP[:PORT]]... NAME
-  network ls [-q] [--format json]
-  network inspect NETWORK...
+  network ls [-q] [--no-trunc] [--format json|TEMPLATE]
+  network inspect [-f TEMPLATE] NETWORK...
   network rm NETWORK...
   network connect [--ip IP] [--alias NAME]... NETWORK CONTAINER|NETNS|/proc/PID/ns/net
   network disconnect NETWORK CONTAINER
@@ -31,9 +31,10 @@ Containers (network namespaces):
   run [-d] [--rm] --name NAME [--net NETWORK] [--ip IP] [--alias NAME]... [--hostname H] -- CMD [ARG...]
       -p [HOSTIP:]HOSTPORT:PORT[/tcp|udp|sctp]   publish a port on the host (repeatable; the network must have egress)
   exec CONTAINER -- CMD [ARG...]
-  ps [-a]
+  ps [-a] [-q] [--no-trunc]
   rm [-f] CONTAINER...
-  inspect [-f '{{json .NetworkSettings}}'] CONTAINER...
+  inspect [-f TEMPLATE] CONTAINER...             e.g. -f '{{json .NetworkSettings}}'
+  TEMPLATE: Go template as in docker inspect -f: {{.A.B}} {{json .A}} {{range .A}}..{{end}} {{if}} {{index}} {{len}}
 
 The CLI finds the daemon at /run/tsnet/tsnet.sock, or --host PATH, or $TSNET_SOCKET.`;
 
@@ -57,7 +58,11 @@ export function commandUsage(command: string, specs: FlagSpecs = {}): string {
     if (indentOf(line) !== 2 || !describes(line, words)) continue;
     picked.push(`  tsnet ${line.trim()}`);
     for (let j = i + 1; j < lines.length && indentOf(lines[j]!) > 2 && lines[j]!.trim() !== ''; j++) picked.push(`${' '.repeat('tsnet '.length)}${lines[j]}`);
-    if (line.includes('FILTER')) picked.push(...lines.filter((l) => l.trim().startsWith('FILTER:')).map((l) => `  ${l}`));
+    // the explanation lines of placeholders it uses (FILTER:, TEMPLATE:)
+    for (const l of lines) {
+      const key = /^ {2}([A-Z]+):/.exec(l)?.[1];
+      if (key && line.includes(key)) picked.push(`  ${l}`);
+    }
   }
   const flags = Object.entries(specs).map(([name, s]) => `  ${s.short ? `-${s.short}, ` : '    '}--${name}${s.type === 'string' ? ' VALUE' : ''}${s.multiple ? ' (repeatable)' : ''}`);
   return [

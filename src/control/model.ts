@@ -79,6 +79,10 @@ export interface SandboxRecord {
   published?: PortBinding[];
   publishedVia?: { endpointId: string; networkId: string; ipv4: string };
   createdAt: string;
+  /** when its process last started and ended (ISO; absent before the first start, and in state
+   *  files written before these fields existed) */
+  startedAt?: string;
+  finishedAt?: string;
   pending?: boolean;
 }
 

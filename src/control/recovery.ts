@@ -13,7 +13,7 @@ import type { SandboxRecord } from './model.js';
 import { deleteLink, deleteNamedNetns, removeNetnsEtc } from './netns.js';
 import { runIpJson } from './netns-exec.js';
 import { openNetwork, destroyNetworkPorts } from './networks.js';
-import { refreshSandboxState } from './sandboxes.js';
+import { markExited, refreshSandboxState } from './sandboxes.js';
 import { reattachIfaces } from './attached-ifaces.js';
 import { writeSandboxEtc } from './sandbox-etc.js';
 
@@ -94,7 +94,7 @@ export async function recover(core: ControllerCore): Promise<void> {
     }
     st.endpoints = st.endpoints.filter((e) => e.sandboxId !== s.id);
     s.endpoints = [];
-    s.state = 'exited';
+    if (s.state !== 'exited') markExited(s, s.exitCode);
     log(`container ${s.name} lost its namespace ${s.netnsPath}; its endpoints were released`);
   }
   st.sandboxes = st.sandboxes.filter((s) => !(s.external && s.endpoints.length === 0));

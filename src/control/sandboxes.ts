@@ -69,9 +69,7 @@ export async function runSandbox(core: ControllerCore, req: RunRequest): Promise
     if (net) await connectEndpoint(core, net, s, { ip: req.ip, aliases: req.aliases });
     if (req.detach) {
       const p = startSandboxProcess({ netnsName, netnsPath: s.netnsPath, hostname: s.hostname, cmd: s.cmd, logDir: core.deps.logDir, id: s.id });
-      s.pid = p.pid;
-      s.pidStartTime = p.startTime;
-      s.state = 'running';
+      markRunning(s, p.pid, p.startTime);
       void p.exited.then((code) => onProcessExit(core, s.id, p.pid, code));
     }
     delete s.pending;
@@ -144,19 +142,32 @@ export async function forgetIfUnused(core: ControllerCore, s: SandboxRecord): Pr
   }
 }
 
+/** The container's process runs now (pid and its /proc start time). */
+function markRunning(s: SandboxRecord, pid: number, pidStartTime: string): void {
+  s.pid = pid;
+  s.pidStartTime = pidStartTime;
+  s.state = 'running';
+  s.startedAt = new Date().toISOString();
+  delete s.finishedAt;
+  delete s.exitCode;
+}
+
+/** The container's process ended (or was found gone: then when it was found). */
+export function markExited(s: SandboxRecord, exitCode: number | undefined): void {
+  s.state = 'exited';
+  s.exitCode = exitCode;
+  s.finishedAt = new Date().toISOString();
+}
+
 export function refreshSandboxState(s: SandboxRecord): void {
-  if (s.state === 'running' && !isOurProcessAlive(s.pid, s.pidStartTime)) {
-    s.state = 'exited';
-    s.exitCode ??= -1;
-  }
+  if (s.state === 'running' && !isOurProcessAlive(s.pid, s.pidStartTime)) markExited(s, s.exitCode ?? -1);
 }
 
 async function onProcessExit(core: ControllerCore, id: string, pid: number, code: number): Promise<void> {
   await core.lock.run(async () => {
     const s = core.state.sandboxes.find((x) => x.id === id);
     if (!s || s.pid !== pid) return;
-    s.state = 'exited';
-    s.exitCode = code;
+    markExited(s, code);
     core.deps.log(`container ${s.name}: process ${pid} exited with ${code}`);
     if (s.autoRemove) await destroySandbox(core, s);
     else await core.save();
@@ -172,16 +183,12 @@ export async function recordStart(core: ControllerCore, ref: string, pid: number
   if (startTime === undefined) {
     throw badRequest('EBAD_PID', `process ${pid} does not exist; report the PID of the container's running process.`);
   }
-  s.pid = pid;
-  s.pidStartTime = startTime;
-  s.state = 'running';
-  delete s.exitCode;
+  markRunning(s, pid, startTime);
   await core.save();
 }
 
 export async function recordExit(core: ControllerCore, ref: string, exitCode: number): Promise<void> {
   const s = core.findSandbox(ref);
-  s.state = 'exited';
-  s.exitCode = Number.isInteger(exitCode) ? exitCode : -1;
+  markExited(s, Number.isInteger(exitCode) ? exitCode : -1);
   await core.save();
 }

@@ -4,6 +4,10 @@ import type { ContainerInspect, ContainerSummary, EndpointSettings, NetworkInspe
 import type { ControllerCore } from './controller-core.js';
 import type { NetworkRecord, SandboxRecord } from './model.js';
 import { refreshSandboxState } from './sandboxes.js';
+import { humanSince } from './human-duration.js';
+
+/** Docker's StartedAt/FinishedAt of a container that never started or ended (Go's zero time). */
+const ZERO_TIME = '0001-01-01T00:00:00Z';
 import { encryptionView, rotationIntervalOf } from './encryption.js';
 import { latencySummaryOf } from '../observe/latency-meter.js';
 import { attachedIfacesOf } from './attached-ifaces.js';
@@ -70,9 +74,10 @@ export function networkInspect(core: ControllerCore, n: NetworkRecord): NetworkI
   };
 }
 
+/** docker ps's STATUS: "Up 5 seconds", "Exited (0) 3 minutes ago", "Created". */
 function status(s: SandboxRecord): string {
-  if (s.state === 'running') return `Up since ${s.createdAt}`;
-  if (s.state === 'exited') return `Exited (${s.exitCode ?? -1})`;
+  if (s.state === 'running') return `Up ${humanSince(s.startedAt ?? s.createdAt)}`;
+  if (s.state === 'exited') return `Exited (${s.exitCode ?? -1})${s.finishedAt ? ` ${humanSince(s.finishedAt)} ago` : ''}`;
   return s.external ? 'External namespace' : 'Created';
 }
 
@@ -120,7 +125,14 @@ export function containerInspect(core: ControllerCore, s: SandboxRecord): Contai
     Created: s.createdAt,
     Path: s.cmd[0] ?? '',
     Args: s.cmd.slice(1),
-    State: { Status: s.state, Running: s.state === 'running', Pid: s.pid ?? 0, ExitCode: s.exitCode ?? 0 },
+    State: {
+      Status: s.state,
+      Running: s.state === 'running',
+      Pid: s.state === 'running' ? (s.pid ?? 0) : 0,
+      ExitCode: s.exitCode ?? 0,
+      StartedAt: s.startedAt ?? ZERO_TIME,
+      FinishedAt: s.finishedAt ?? ZERO_TIME,
+    },
     Config: { Hostname: s.hostname ?? '', Cmd: [...s.cmd] },
     NetworkSettings: { SandboxID: s.id, SandboxKey: s.netnsPath, Ports: portsView(s), Networks: networks },
   };
