@@ -10,6 +10,7 @@ import { ApiClient, DEFAULT_SOCKET } from '../api/client.js';
 import { asTsnetError, badRequest, CATEGORY_EXIT_CODE } from '../errors.js';
 import { execCommand, inspectCommand, psCommand, rmCommand, runCommand } from './container-commands.js';
 import { networkCommand } from './network-commands.js';
+import { logsCommand, restartCommand, startCommand, stopCommand } from './lifecycle-commands.js';
 import { infoCommand, statsCommand } from './info-commands.js';
 import { commandUsage, USAGE } from './usage.js';
 import { HelpRequested } from './args.js';
@@ -66,6 +67,14 @@ export async function main(argv: string[]): Promise<number> {
       return rmCommand(api, rest, out);
     case 'inspect':
       return inspectCommand(api, rest, out);
+    case 'stop':
+      return stopCommand(api, rest, out);
+    case 'start':
+      return startCommand(api, rest, out);
+    case 'restart':
+      return restartCommand(api, rest, out);
+    case 'logs':
+      return logsCommand(api, rest);
     case 'info':
       return infoCommand(api, rest, out);
     case 'stats':

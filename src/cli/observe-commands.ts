@@ -88,7 +88,7 @@ export async function peersCommand(api: ApiClient, argv: string[], out: Out): Pr
 }
 
 /** Ctrl-C (and SIGTERM) end a live view cleanly: the stream is aborted and the command exits 0. */
-function interruptSignal(): { signal: AbortSignal; dispose(): void } {
+export function interruptSignal(): { signal: AbortSignal; dispose(): void } {
   const ac = new AbortController();
   const stop = () => ac.abort();
   process.once('SIGINT', stop);

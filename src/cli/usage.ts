@@ -32,6 +32,10 @@ Containers (network namespaces):
       -p [HOSTIP:]HOSTPORT:PORT[/tcp|udp|sctp]   publish a port on the host (repeatable; the network must have egress)
   exec CONTAINER -- CMD [ARG...]
   ps [-a] [-q] [--no-trunc]
+  stop [-t SECONDS] CONTAINER...                 SIGTERM, SIGKILL after 10 s (the namespace and endpoints stay)
+  start CONTAINER...                             run a stopped container's command again
+  restart [-t SECONDS] CONTAINER...
+  logs [-f] [--tail N] CONTAINER                 what a detached (-d) container's command printed
   rm [-f] CONTAINER...
   inspect [-f TEMPLATE] CONTAINER...             e.g. -f '{{json .NetworkSettings}}'
   TEMPLATE: Go template as in docker inspect -f: {{.A.B}} {{json .A}} {{range .A}}..{{end}} {{if}} {{index}} {{len}}

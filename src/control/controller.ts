@@ -13,6 +13,8 @@ import { recover } from './recovery.js';
 import { followCluster, republishAll, syncCatalogue } from './global-networks.js';
 import { recoverDockerEndpoints } from './docker-recovery.js';
 import { forgetIfUnused, recordExit, recordStart, removeSandbox, runSandbox, sandboxForConnect } from './sandboxes.js';
+import { existsSync } from 'node:fs';
+import { logPathOf, recordStopped, refreshSandboxState, startSandbox, stopSandboxProcess } from './sandbox-lifecycle.js';
 import { containerInspect, containerSummary, networkInspect, networkSummary, switchStats } from './views.js';
 
 export class NetworkController {
@@ -89,6 +91,34 @@ export class NetworkController {
   }
   removeContainer(ref: string, force: boolean) {
     return this.core.lock.run(() => removeSandbox(this.core, ref, force));
+  }
+  /** `tsnet stop`: waits for the process outside the lock (other verbs go on meanwhile). */
+  async stopContainer(ref: string, timeoutS: number) {
+    const s = this.core.findSandbox(ref);
+    const stopped = await stopSandboxProcess(s, timeoutS);
+    await this.core.lock.run(() => recordStopped(this.core, s, stopped));
+    return { Id: s.id, Name: s.name };
+  }
+  startContainer(ref: string) {
+    return this.core.lock.run(async () => {
+      const s = this.core.findSandbox(ref);
+      await startSandbox(this.core, s);
+      return { Id: s.id, Name: s.name };
+    });
+  }
+  /** The container's log file (stdout and stderr of its detached command); null when it has none. */
+  containerLog(ref: string): { path: string | null; running: () => boolean } {
+    const s = this.core.findSandbox(ref);
+    const path = logPathOf(this.core, s);
+    return {
+      path: existsSync(path) ? path : null,
+      running: () => {
+        const now = this.core.state.sandboxes.find((x) => x.id === s.id);
+        if (!now) return false;
+        refreshSandboxState(now);
+        return now.state === 'running';
+      },
+    };
   }
   containerStarted(ref: string, pid: number) {
     return this.core.lock.run(() => recordStart(this.core, ref, pid));

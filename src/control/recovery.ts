@@ -13,7 +13,7 @@ import type { SandboxRecord } from './model.js';
 import { deleteLink, deleteNamedNetns, removeNetnsEtc } from './netns.js';
 import { runIpJson } from './netns-exec.js';
 import { openNetwork, destroyNetworkPorts } from './networks.js';
-import { markExited, refreshSandboxState } from './sandboxes.js';
+import { markExited, refreshSandboxState } from './sandbox-lifecycle.js';
 import { reattachIfaces } from './attached-ifaces.js';
 import { writeSandboxEtc } from './sandbox-etc.js';
 

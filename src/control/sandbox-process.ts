@@ -62,10 +62,12 @@ export function startSandboxProcess(opts: { netnsName: string | null; netnsPath:
   }
 }
 
-/** Kills a container's process (and its process group) if it is still the one we started. */
-export function killSandboxProcess(pid: number | undefined, startTime: string | undefined, signal: NodeJS.Signals = 'SIGKILL'): boolean {
+/** Signals a container's process (and its process group, unless `group` is false) if it is still
+ *  the one we started. */
+export function killSandboxProcess(pid: number | undefined, startTime: string | undefined, signal: NodeJS.Signals = 'SIGKILL', group = true): boolean {
   if (!pid || !isOurProcessAlive(pid, startTime)) return false;
   try {
+    if (!group) throw new Error('the process alone');
     process.kill(-pid, signal); // detached: the process leads its own group
   } catch {
     try {
@@ -75,4 +77,14 @@ export function killSandboxProcess(pid: number | undefined, startTime: string | 
     }
   }
   return true;
+}
+
+/** After a container's main process ended: SIGKILL to what is left of its process group (what it
+ *  started and left behind; the kernel does this for a container whose PID 1 exits). */
+export function killProcessGroupRest(pid: number): void {
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // no process left in the group
+  }
 }

@@ -1,6 +1,7 @@
 // Sandbox (container) verbs: run (a named namespace, its first endpoint, and a detached command or
 // none when the CLI runs it in the foreground), adopt a user's own namespace on `network connect`,
-// remove (process, interfaces, namespace, /etc/netns files), record an exit, refresh liveness.
+// remove (process, interfaces, namespace, /etc/netns files), record a foreground command's start and
+// exit. The process's life (start again, stop, logs) is in sandbox-lifecycle.ts.
 import { existsSync } from 'node:fs';
 import type { RunRequest } from '../api/types.js';
 import { badRequest, conflict } from '../errors.js';
@@ -9,7 +10,8 @@ import { connectEndpoint, disconnectEndpoint } from './endpoints.js';
 import { NAME_RE, newId } from './ids.js';
 import type { SandboxRecord } from './model.js';
 import { deleteNamedNetns, ensureNamedNetns, removeNetnsEtc, resolveNetnsTarget } from './netns.js';
-import { isOurProcessAlive, killSandboxProcess, processStartTime, startSandboxProcess } from './sandbox-process.js';
+import { killSandboxProcess, processStartTime } from './sandbox-process.js';
+import { launchDetached, markExited, markRunning, refreshSandboxState } from './sandbox-lifecycle.js';
 import { writeSandboxEtc } from './sandbox-etc.js';
 import { assertCanPublish, checkHostPortsFree, parsePublishSpec, refreshPublishedPorts } from './published-ports.js';
 
@@ -68,9 +70,7 @@ export async function runSandbox(core: ControllerCore, req: RunRequest): Promise
     await writeSandboxEtc(core, s);
     if (net) await connectEndpoint(core, net, s, { ip: req.ip, aliases: req.aliases });
     if (req.detach) {
-      const p = startSandboxProcess({ netnsName, netnsPath: s.netnsPath, hostname: s.hostname, cmd: s.cmd, logDir: core.deps.logDir, id: s.id });
-      markRunning(s, p.pid, p.startTime);
-      void p.exited.then((code) => onProcessExit(core, s.id, p.pid, code));
+      launchDetached(core, s);
     }
     delete s.pending;
     await core.save();
@@ -142,39 +142,6 @@ export async function forgetIfUnused(core: ControllerCore, s: SandboxRecord): Pr
   }
 }
 
-/** The container's process runs now (pid and its /proc start time). */
-function markRunning(s: SandboxRecord, pid: number, pidStartTime: string): void {
-  s.pid = pid;
-  s.pidStartTime = pidStartTime;
-  s.state = 'running';
-  s.startedAt = new Date().toISOString();
-  delete s.finishedAt;
-  delete s.exitCode;
-}
-
-/** The container's process ended (or was found gone: then when it was found). */
-export function markExited(s: SandboxRecord, exitCode: number | undefined): void {
-  s.state = 'exited';
-  s.exitCode = exitCode;
-  s.finishedAt = new Date().toISOString();
-}
-
-export function refreshSandboxState(s: SandboxRecord): void {
-  if (s.state === 'running' && !isOurProcessAlive(s.pid, s.pidStartTime)) markExited(s, s.exitCode ?? -1);
-}
-
-async function onProcessExit(core: ControllerCore, id: string, pid: number, code: number): Promise<void> {
-  await core.lock.run(async () => {
-    const s = core.state.sandboxes.find((x) => x.id === id);
-    if (!s || s.pid !== pid) return;
-    markExited(s, code);
-    core.deps.log(`container ${s.name}: process ${pid} exited with ${code}`);
-    if (s.autoRemove) await destroySandbox(core, s);
-    else await core.save();
-  });
-}
-
-/** The CLI ran a foreground command and reports how it ended. */
 /** A foreground `run`: the CLI started the container's process itself and reports its PID, so
  *  `ps` shows it running (and `stop` can end it) while the CLI waits for it. */
 export async function recordStart(core: ControllerCore, ref: string, pid: number): Promise<void> {
@@ -187,6 +154,7 @@ export async function recordStart(core: ControllerCore, ref: string, pid: number
   await core.save();
 }
 
+/** The CLI ran a foreground command and reports how it ended. */
 export async function recordExit(core: ControllerCore, ref: string, exitCode: number): Promise<void> {
   const s = core.findSandbox(ref);
   markExited(s, Number.isInteger(exitCode) ? exitCode : -1);

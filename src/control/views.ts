@@ -3,7 +3,7 @@
 import type { ContainerInspect, ContainerSummary, EndpointSettings, NetworkInspect, NetworkSummary } from '../api/types.js';
 import type { ControllerCore } from './controller-core.js';
 import type { NetworkRecord, SandboxRecord } from './model.js';
-import { refreshSandboxState } from './sandboxes.js';
+import { refreshSandboxState } from './sandbox-lifecycle.js';
 import { humanSince } from './human-duration.js';
 
 /** Docker's StartedAt/FinishedAt of a container that never started or ended (Go's zero time). */

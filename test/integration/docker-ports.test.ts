@@ -48,11 +48,11 @@ t('docker run -p 8080:80: a client outside the host and one on the host reach th
 t('the same host port for a second container, or -p with no host port, is refused with one sentence', () => {
   const twice = dk.docker('run', '-d', '--name', 'web2', '--net', 'pnet', '-p', '8080:80', 'busybox', 'sleep', '600');
   assert.is.not(twice.status, 0);
-  assert.match(twice.stderr, /host port 8080\/tcp is already published by container web/);
+  assert.match(twice.stderr, /host port 8080\/tcp is already published by container web/, twice.stderr);
   dk.docker('rm', '-f', 'web2');
   const anyPort = dk.docker('run', '-d', '--name', 'web3', '--net', 'pnet', '-p', '80', 'busybox', 'sleep', '600');
   assert.is.not(anyPort.status, 0);
-  assert.match(anyPort.stderr, /publish port 80\/tcp with a host port \(-p HOSTPORT:80\)/);
+  assert.match(anyPort.stderr, /publish port 80\/tcp with a host port \(-p HOSTPORT:80\)/, anyPort.stderr);
   dk.docker('rm', '-f', 'web3');
   assert.is(fetch(outside).stdout.trim(), 'hello-from-tsnet', 'web still published');
 });

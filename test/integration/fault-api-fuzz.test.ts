@@ -40,6 +40,7 @@ const ROUTES: Array<[string, string]> = [
   ['GET', '/v1/networks/:ref/fdb'], ['GET', '/v1/networks/:ref/peers'], ['GET', '/v1/networks/:ref/trace'], ['GET', '/v1/networks/:ref/capture'],
   ['POST', '/v1/networks/:ref/attach'], ['POST', '/v1/networks/:ref/detach'],
   ['GET', '/v1/containers'], ['POST', '/v1/containers'], ['GET', '/v1/containers/:ref'], ['DELETE', '/v1/containers/:ref'], ['POST', '/v1/containers/:ref/exited'],
+  ['POST', '/v1/containers/:ref/stop'], ['POST', '/v1/containers/:ref/start'], ['GET', '/v1/containers/:ref/logs'],
   ['GET', '/v1/docker'], ['POST', '/v1/docker/ipam/pools'], ['DELETE', '/v1/docker/ipam/pools/:ref'], ['POST', '/v1/docker/ipam/pools/:ref/addresses'],
   ['POST', '/v1/docker/ipam/pools/:ref/addresses/release'], ['POST', '/v1/docker/networks'], ['DELETE', '/v1/docker/networks/:ref'],
   ['POST', '/v1/docker/endpoints'], ['GET', '/v1/docker/endpoints/:ref'], ['DELETE', '/v1/docker/endpoints/:ref'],
