@@ -16,40 +16,31 @@ function timeoutArg(a: ReturnType<typeof parseArgs>): number | undefined {
   return Number(t);
 }
 
-/** stop [-t SECONDS] CONTAINER...: SIGTERM, then SIGKILL after the grace time (10 s by default). */
-export async function stopCommand(api: ApiClient, argv: string[], out: Out): Promise<number> {
-  const a = parseArgs(argv, { time: { short: 't', type: 'string' } }, 'tsnet stop');
-  needPositionals(a, 1, Infinity, 'tsnet stop [-t SECONDS] CONTAINER...');
-  const timeout = timeoutArg(a);
+/** Parses `[-t SECONDS] CONTAINER...` (or just the containers), runs `act` for each, printing its name. */
+async function eachContainer(argv: string[], command: string, withTimeout: boolean, out: Out, act: (path: string, body: object) => Promise<void>): Promise<number> {
+  const a = parseArgs(argv, withTimeout ? { time: { short: 't', type: 'string' } } : {}, `tsnet ${command}`);
+  needPositionals(a, 1, Infinity, `tsnet ${command}${withTimeout ? ' [-t SECONDS]' : ''} CONTAINER...`);
+  const timeout = withTimeout ? timeoutArg(a) : undefined;
   for (const name of a.positionals) {
-    await api.post(`/v1/containers/${enc(name)}/stop`, timeout === undefined ? {} : { timeout });
+    await act(`/v1/containers/${enc(name)}`, timeout === undefined ? {} : { timeout });
     out(name);
   }
   return 0;
 }
+
+/** stop [-t SECONDS] CONTAINER...: SIGTERM, then SIGKILL after the grace time (10 s by default). */
+export const stopCommand = (api: ApiClient, argv: string[], out: Out) =>
+  eachContainer(argv, 'stop', true, out, async (path, body) => void (await api.post(`${path}/stop`, body)));
 
 /** start CONTAINER...: the command again, detached, in the same namespace with the same endpoints. */
-export async function startCommand(api: ApiClient, argv: string[], out: Out): Promise<number> {
-  const a = parseArgs(argv, {}, 'tsnet start');
-  needPositionals(a, 1, Infinity, 'tsnet start CONTAINER...');
-  for (const name of a.positionals) {
-    await api.post(`/v1/containers/${enc(name)}/start`, {});
-    out(name);
-  }
-  return 0;
-}
+export const startCommand = (api: ApiClient, argv: string[], out: Out) =>
+  eachContainer(argv, 'start', false, out, async (path) => void (await api.post(`${path}/start`, {})));
 
-export async function restartCommand(api: ApiClient, argv: string[], out: Out): Promise<number> {
-  const a = parseArgs(argv, { time: { short: 't', type: 'string' } }, 'tsnet restart');
-  needPositionals(a, 1, Infinity, 'tsnet restart [-t SECONDS] CONTAINER...');
-  const timeout = timeoutArg(a);
-  for (const name of a.positionals) {
-    await api.post(`/v1/containers/${enc(name)}/stop`, timeout === undefined ? {} : { timeout });
-    await api.post(`/v1/containers/${enc(name)}/start`, {});
-    out(name);
-  }
-  return 0;
-}
+export const restartCommand = (api: ApiClient, argv: string[], out: Out) =>
+  eachContainer(argv, 'restart', true, out, async (path, body) => {
+    await api.post(`${path}/stop`, body);
+    await api.post(`${path}/start`, {});
+  });
 
 /** logs [-f] [--tail N] CONTAINER: the detached command's output; -f follows it until it stops or Ctrl-C. */
 export async function logsCommand(api: ApiClient, argv: string[]): Promise<number> {
