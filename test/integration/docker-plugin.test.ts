@@ -139,6 +139,20 @@ t('kill -9 of the tsnet daemon: running containers ping each other again after t
   await eventually('the daemon logs the re-attach', () => /docker endpoint [0-9a-f]{12} re-attached \(eth0 in /.test(d.log.join('')));
 });
 
+t('docker stop and docker start: the container leaves and joins again, reachable by name; docker restart too', async () => {
+  const ipOf = () => (JSON.parse(dk.ok('inspect', 'cb')) as Array<{ NetworkSettings: { Networks: Record<string, { IPAddress: string }> } }>)[0]!.NetworkSettings.Networks.tnet!.IPAddress;
+  dk.ok('stop', '-t', '1', 'cb');
+  assert.is.not(dk.docker('exec', 'ca', 'ping', '-c', '1', '-W', '1', 'cb').status, 0, 'a stopped container has no endpoint');
+  dk.ok('start', 'cb');
+  assert.match(ipOf(), /^10\.55\.0\.\d+$/);
+  await eventually('ca pings cb by name after docker start', () => dk.docker('exec', 'ca', 'ping', '-c', '1', '-W', '1', 'cb').status === 0);
+  assert.match(dk.ok('exec', 'cb', 'ping', '-c', '1', '-W', '2', 'ca'), /1 packets received/);
+  dk.ok('restart', '-t', '1', 'cb');
+  await eventually('ca pings cb by name after docker restart', () => dk.docker('exec', 'ca', 'ping', '-c', '1', '-W', '1', 'cb').status === 0);
+  const endpoints = (JSON.parse(dk.ok('network', 'inspect', 'tnet')) as Array<{ Containers: Record<string, { Name: string }> }>)[0]!.Containers;
+  assert.equal(Object.values(endpoints).map((c) => c.Name).sort(), ['ca', 'cb'], 'one endpoint each, none left over from the stops');
+});
+
 t('docker rm -f and docker network rm leave nothing behind', async () => {
   dk.ok('rm', '-f', 'ca', 'cb');
   dk.ok('network', 'rm', 'tnet');
