@@ -81,6 +81,8 @@ export interface ContainerSummary {
   State: string;
   Status: string;
   Networks: string[];
+  /** published ports, in the shape of Docker's container list */
+  Ports: Array<{ IP: string; PrivatePort: number; PublicPort: number; Type: string }>;
 }
 
 export interface EndpointSettings {

@@ -97,6 +97,9 @@ export async function execCommand(api: ApiClient, argv: string[]): Promise<numbe
   return runForeground(commandInSandbox({ netnsName, netnsPath: c.NetworkSettings.SandboxKey, utsPid }, cmd));
 }
 
+/** docker ps's PORTS column: `0.0.0.0:8080->80/tcp, 127.0.0.1:5353->53/udp`. */
+const portsColumn = (ports: ContainerSummary['Ports']) => ports.map((p) => `${p.IP}:${p.PublicPort}->${p.PrivatePort}/${p.Type}`).join(', ');
+
 export async function psCommand(api: ApiClient, argv: string[], out: Out): Promise<number> {
   const a = parseArgs(argv, { all: { short: 'a', type: 'boolean' }, quiet: { short: 'q', type: 'boolean' }, 'no-trunc': { type: 'boolean' } }, 'tsnet ps');
   needPositionals(a, 0, 0, 'tsnet ps [-a] [-q] [--no-trunc]');
@@ -109,8 +112,8 @@ export async function psCommand(api: ApiClient, argv: string[], out: Out): Promi
   else
     out(
       table(
-        ['CONTAINER ID', 'COMMAND', 'CREATED', 'STATUS', 'NETWORKS', 'NAMES'],
-        shown.map((c) => [id(c.Id), command(c.Command), ago(c.Created), c.Status, c.Networks.join(','), c.Name]),
+        ['CONTAINER ID', 'COMMAND', 'CREATED', 'STATUS', 'PORTS', 'NETWORKS', 'NAMES'],
+        shown.map((c) => [id(c.Id), command(c.Command), ago(c.Created), c.Status, portsColumn(c.Ports ?? []), c.Networks.join(','), c.Name]),
       ),
     );
   return 0;

@@ -91,6 +91,7 @@ export function containerSummary(core: ControllerCore, s: SandboxRecord): Contai
     State: s.state,
     Status: status(s),
     Networks: core.endpointsOfSandbox(s).map((e) => core.networkOf(e)?.name ?? e.networkId.slice(0, 12)),
+    Ports: (s.published ?? []).map((b) => ({ IP: b.hostIp ?? '0.0.0.0', PrivatePort: b.port, PublicPort: b.hostPort, Type: b.proto })),
   };
 }
 

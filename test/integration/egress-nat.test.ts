@@ -94,6 +94,7 @@ t('tsnet run -p 8081:80 publishes a port; it follows the container to its next n
   onCleanup(() => rmSync(www, { recursive: true, force: true }));
   writeFileSync(join(www, 'index.html'), 'hello-from-srv\n');
   d.ok('run', '-d', '--name', 'srv', '--net', 'web', '-p', '8081:80', '--', 'busybox', 'httpd', '-f', '-p', '80', '-h', www);
+  assert.match(d.ok('ps'), /\s0\.0\.0\.0:8081->80\/tcp\s+web\s+srv\n?$/m, 'ps shows the published port as Docker does');
   const deadline = Date.now() + 15_000;
   while (fetchFromOutside(8081).status !== 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
   assert.is(fetchFromOutside(8081).stdout, 'hello-from-srv\n');
