@@ -7,6 +7,7 @@ import type { ContainerInspect, ContainerSummary, RunResponse } from '../api/typ
 import { badRequest } from '../errors.js';
 import { bool, list, needPositionals, parseArgs, str } from './args.js';
 import { ago, printInspected, shortId, table } from './format.js';
+import { parseFilters, passes } from './filters.js';
 
 type Out = (line: string) => void;
 
@@ -101,10 +102,14 @@ export async function execCommand(api: ApiClient, argv: string[]): Promise<numbe
 const portsColumn = (ports: ContainerSummary['Ports']) => ports.map((p) => `${p.IP}:${p.PublicPort}->${p.PrivatePort}/${p.Type}`).join(', ');
 
 export async function psCommand(api: ApiClient, argv: string[], out: Out): Promise<number> {
-  const a = parseArgs(argv, { all: { short: 'a', type: 'boolean' }, quiet: { short: 'q', type: 'boolean' }, 'no-trunc': { type: 'boolean' } }, 'tsnet ps');
-  needPositionals(a, 0, 0, 'tsnet ps [-a] [-q] [--no-trunc]');
+  const a = parseArgs(argv, {
+    all: { short: 'a', type: 'boolean' }, quiet: { short: 'q', type: 'boolean' }, 'no-trunc': { type: 'boolean' }, filter: { short: 'f', type: 'string', multiple: true },
+  }, 'tsnet ps');
+  needPositionals(a, 0, 0, 'tsnet ps [-a] [-q] [--no-trunc] [-f KEY=VALUE]...');
+  const filters = parseFilters(list(a, 'filter'), ['name', 'id', 'status', 'network'], 'tsnet ps');
   const all = await api.get<ContainerSummary[]>('/v1/containers');
-  const shown = bool(a, 'all') ? all : all.filter((c) => c.State === 'running');
+  // as in Docker, a status filter shows stopped containers without -a
+  const shown = all.filter((c) => (bool(a, 'all') || filters.has('status') || c.State === 'running') && passes(filters, { name: c.Name, id: c.Id, status: c.State, network: c.Networks }));
   const full = bool(a, 'no-trunc');
   const id = full ? (i: string) => i : shortId;
   const command = (c: string) => JSON.stringify(full || c.length <= 20 ? c : c.slice(0, 19) + '…');

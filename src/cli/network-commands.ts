@@ -5,6 +5,7 @@ import { badRequest } from '../errors.js';
 import { bool, keyValues, list, needPositionals, parseArgs, str } from './args.js';
 import { printInspected, shortId, table } from './format.js';
 import { renderTemplate } from './go-template.js';
+import { parseFilters, passes } from './filters.js';
 import { attachCommand, detachCommand } from './observe-commands.js';
 import { commandUsage } from './usage.js';
 
@@ -85,9 +86,12 @@ async function create(api: ApiClient, argv: string[], out: Out): Promise<number>
 }
 
 async function ls(api: ApiClient, argv: string[], out: Out): Promise<number> {
-  const a = parseArgs(argv, { quiet: { short: 'q', type: 'boolean' }, format: { type: 'string' }, 'no-trunc': { type: 'boolean' } }, 'tsnet network ls');
-  needPositionals(a, 0, 0, 'tsnet network ls [-q] [--no-trunc] [--format json|TEMPLATE]');
-  const nets = await api.get<NetworkSummary[]>('/v1/networks');
+  const a = parseArgs(argv, {
+    quiet: { short: 'q', type: 'boolean' }, format: { type: 'string' }, 'no-trunc': { type: 'boolean' }, filter: { short: 'f', type: 'string', multiple: true },
+  }, 'tsnet network ls');
+  needPositionals(a, 0, 0, 'tsnet network ls [-q] [--no-trunc] [-f KEY=VALUE]... [--format json|TEMPLATE]');
+  const filters = parseFilters(list(a, 'filter'), ['name', 'id', 'driver', 'scope'], 'tsnet network ls');
+  const nets = (await api.get<NetworkSummary[]>('/v1/networks')).filter((n) => passes(filters, { name: n.Name, id: n.Id, driver: n.Driver, scope: n.Scope }));
   const format = str(a, 'format');
   if (format !== undefined && format !== 'json' && format !== 'table' && !format.includes('{{')) {
     throw badRequest('EBAD_FORMAT', `--format is json, table or a template such as '{{.Name}}', not "${format}".`);

@@ -13,7 +13,7 @@ Daemon:
 Networks:
   network create [-d bridge|overlay] [--subnet CIDR] [--gateway IP] [--ip-range CIDR]
                  [--aux-address NAME=IP]... [-o KEY=VALUE]... [--internal] [--peer IP[:PORT]]... NAME
-  network ls [-q] [--no-trunc] [--format json|TEMPLATE]
+  network ls [-q] [--no-trunc] [-f name|id|driver|scope=VALUE]... [--format json|TEMPLATE]
   network inspect [-f TEMPLATE] NETWORK...
   network rm NETWORK...
   network connect [--ip IP] [--alias NAME]... NETWORK CONTAINER|NETNS|/proc/PID/ns/net
@@ -31,7 +31,7 @@ Containers (network namespaces):
   run [-d] [--rm] --name NAME [--net NETWORK] [--ip IP] [--alias NAME]... [--hostname H] -- CMD [ARG...]
       -p [HOSTIP:]HOSTPORT:PORT[/tcp|udp|sctp]   publish a port on the host (repeatable; the network must have egress)
   exec CONTAINER -- CMD [ARG...]
-  ps [-a] [-q] [--no-trunc]
+  ps [-a] [-q] [--no-trunc] [-f name|id|status|network=VALUE]...
   stop [-t SECONDS] CONTAINER...                 SIGTERM, SIGKILL after 10 s (the namespace and endpoints stay)
   start CONTAINER...                             run a stopped container's command again
   restart [-t SECONDS] CONTAINER...

@@ -14,6 +14,7 @@ const t = suite('container lifecycle');
 let d: TestDaemon;
 
 interface Inspected {
+  Id: string;
   State: { Status: string; Running: boolean; Pid: number; ExitCode: number; StartedAt: string; FinishedAt: string };
   NetworkSettings: { Networks: Record<string, { IPAddress: string }> };
 }
@@ -41,6 +42,8 @@ t('logs; stop ends the process with SIGTERM and keeps its exit code; start runs 
   assert.equal([stopped.Status, stopped.Running, stopped.Pid, stopped.ExitCode], ['exited', false, 0, 3], 'the exit code the trap chose');
   assert.ok(Date.parse(stopped.FinishedAt) >= Date.parse(first.StartedAt));
   assert.match(psLine('svc'), /Exited \(3\) (Less than a second|\d+ seconds?) ago/);
+  assert.is(d.ok('ps', '-q', '--no-trunc', '-f', 'status=exited', '-f', 'name=sv'), `${inspect('svc').Id}\n`, 'ps -f finds the stopped container without -a');
+  assert.is(d.ok('ps', '-q', '-f', 'status=exited', '-f', 'network=nonet'), '');
   assert.is(d.ok('logs', 'svc'), 'hello\nbye\n', 'the trap ran: SIGTERM, not SIGKILL');
   assert.is(d.ok('stop', 'svc'), 'svc\n', 'stopping a stopped container is no error (as in Docker)');
   // the namespace and its endpoint stay while the process is stopped
