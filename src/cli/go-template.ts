@@ -96,11 +96,17 @@ function parseOperand(w: string, ws: string[], pos: { i: number }, format: strin
     if (path.some((p) => !/^\w+$/.test(p))) throw bad(format, `"${close.slice(1)}" is not a field`);
     return (s) => field(inner(s), path);
   }
-  if (w.startsWith('"')) {
-    const text = JSON.parse(w) as string;
+  if (w.startsWith('"') || w.startsWith('`')) {
+    const closed = w.length >= 2 && w.endsWith(w[0]!) && (w[0] === '`' || /^"(?:[^"\\]|\\.)*"$/.test(w));
+    if (!closed) throw bad(format, `the string ${w} is not closed`);
+    let text: string;
+    try {
+      text = w[0] === '`' ? w.slice(1, -1) : (JSON.parse(w) as string);
+    } catch {
+      throw bad(format, `cannot read the string ${w}`);
+    }
     return () => text;
   }
-  if (w.startsWith('`')) return () => w.slice(1, -1);
   if (/^-?\d+(\.\d+)?$/.test(w)) return () => Number(w);
   if (w === 'true' || w === 'false') return () => w === 'true';
   if (w === '.') return (s) => s.dot;

@@ -49,7 +49,7 @@ test('range over maps (sorted keys, as Go) and arrays, with variables; if/else, 
 });
 
 test('templates it cannot read are one EBAD_FORMAT sentence', () => {
-  for (const bad of ['{{range .X}}', '{{end}}', '{{else}}', '{{bad', '{{}}', '{{.A b}}', '{{(index .A}}', '{{(index .A).}}', '{{nosuchfn .A}}', 'text {{.A', '{{range $a, $b, $c := .X}}{{end}}', '{{.a-b}}']) {
+  for (const bad of ['{{range .X}}', '{{end}}', '{{else}}', '{{bad', '{{}}', '{{.A b}}', '{{(index .A}}', '{{(index .A).}}', '{{nosuchfn .A}}', 'text {{.A', '{{"abc}}', '{{`abc}}', '{{"\\q"}}', '{{range $a, $b, $c := .X}}{{end}}', '{{.a-b}}']) {
     try {
       renderTemplate(bad, container);
       assert.unreachable(`${bad} was accepted`);
