@@ -8,6 +8,7 @@ import { badRequest } from '../errors.js';
 import { bool, list, needPositionals, parseArgs, str } from './args.js';
 import { ago, printInspected, shortId, table } from './format.js';
 import { parseFilters, passes } from './filters.js';
+import { renderTemplate } from './go-template.js';
 
 type Out = (line: string) => void;
 
@@ -104,8 +105,11 @@ const portsColumn = (ports: ContainerSummary['Ports']) => ports.map((p) => `${p.
 export async function psCommand(api: ApiClient, argv: string[], out: Out): Promise<number> {
   const a = parseArgs(argv, {
     all: { short: 'a', type: 'boolean' }, quiet: { short: 'q', type: 'boolean' }, 'no-trunc': { type: 'boolean' }, filter: { short: 'f', type: 'string', multiple: true },
+    format: { type: 'string' },
   }, 'tsnet ps');
-  needPositionals(a, 0, 0, 'tsnet ps [-a] [-q] [--no-trunc] [-f KEY=VALUE]...');
+  needPositionals(a, 0, 0, 'tsnet ps [-a] [-q] [--no-trunc] [-f KEY=VALUE]... [--format TEMPLATE]');
+  const format = str(a, 'format');
+  if (format !== undefined && format !== 'table' && !format.includes('{{')) throw badRequest('EBAD_FORMAT', `--format is table or a template such as '{{.Names}}', not "${format}".`);
   const filters = parseFilters(list(a, 'filter'), ['name', 'id', 'status', 'network'], 'tsnet ps');
   const all = await api.get<ContainerSummary[]>('/v1/containers');
   // as in Docker, a status filter shows stopped containers without -a
@@ -114,6 +118,15 @@ export async function psCommand(api: ApiClient, argv: string[], out: Out): Promi
   const id = full ? (i: string) => i : shortId;
   const command = (c: string) => JSON.stringify(full || c.length <= 20 ? c : c.slice(0, 19) + '…');
   if (bool(a, 'quiet')) for (const c of shown) out(id(c.Id));
+  else if (format !== undefined && format !== 'table') {
+    // the placeholders of Docker's `ps --format`
+    for (const c of shown) {
+      out(renderTemplate(format, {
+        ID: id(c.Id), Names: c.Name, Command: command(c.Command), CreatedAt: c.Created, RunningFor: ago(c.Created), Status: c.Status,
+        State: c.State, Ports: portsColumn(c.Ports ?? []), Networks: c.Networks.join(','),
+      }));
+    }
+  }
   else
     out(
       table(

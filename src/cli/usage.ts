@@ -31,7 +31,7 @@ Containers (network namespaces):
   run [-d] [--rm] --name NAME [--net NETWORK] [--ip IP] [--alias NAME]... [--hostname H] -- CMD [ARG...]
       -p [HOSTIP:]HOSTPORT:PORT[/tcp|udp|sctp]   publish a port on the host (repeatable; the network must have egress)
   exec CONTAINER -- CMD [ARG...]
-  ps [-a] [-q] [--no-trunc] [-f name|id|status|network=VALUE]...
+  ps [-a] [-q] [--no-trunc] [-f name|id|status|network=VALUE]... [--format TEMPLATE]
   stop [-t SECONDS] CONTAINER...                 SIGTERM, SIGKILL after 10 s (the namespace and endpoints stay)
   start CONTAINER...                             run a stopped container's command again
   restart [-t SECONDS] CONTAINER...

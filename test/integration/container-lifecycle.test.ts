@@ -44,6 +44,7 @@ t('logs; stop ends the process with SIGTERM and keeps its exit code; start runs 
   assert.match(psLine('svc'), /Exited \(3\) (Less than a second|\d+ seconds?) ago/);
   assert.is(d.ok('ps', '-q', '--no-trunc', '-f', 'status=exited', '-f', 'name=sv'), `${inspect('svc').Id}\n`, 'ps -f finds the stopped container without -a');
   assert.is(d.ok('ps', '-q', '-f', 'status=exited', '-f', 'network=nonet'), '');
+  assert.match(d.ok('ps', '-a', '-f', 'name=svc', '--format', '{{.Names}} {{.State}} {{.Networks}}: {{.Status}}'), /^svc exited life: Exited \(3\) .* ago\n$/);
   assert.is(d.ok('logs', 'svc'), 'hello\nbye\n', 'the trap ran: SIGTERM, not SIGKILL');
   assert.is(d.ok('stop', 'svc'), 'svc\n', 'stopping a stopped container is no error (as in Docker)');
   // the namespace and its endpoint stay while the process is stopped
