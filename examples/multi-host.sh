@@ -46,7 +46,8 @@ for _ in $(seq 100); do [ "$(q 3 info | grep -c '(up,')" = 2 ] && break; sleep 0
 on 1 info
 
 on 1 network create multi
-for _ in $(seq 50); do q 3 network ls | grep -q multi && break; sleep 0.2; done
+# every host learns the network within a sync tick: wait for both before showing them
+for _ in $(seq 50); do q 2 network ls | grep -q multi && q 3 network ls | grep -q multi && break; sleep 0.2; done
 on 3 network ls
 on 2 network inspect multi
 for i in 1 2 3; do on $i run -d --name demo$i --net multi -- sleep 600; done
