@@ -6,6 +6,7 @@ import { Router } from './router.js';
 import { addObserveRoutes } from './observe-routes.js';
 import { addDockerRoutes } from './docker-routes.js';
 import { logsRoute } from './logs-route.js';
+import { eventsRoute } from './events-route.js';
 import { DEFAULT_STOP_TIMEOUT_S } from '../control/sandbox-lifecycle.js';
 
 function asObject<T>(body: unknown): T {
@@ -37,6 +38,7 @@ export function buildRoutes(ctl: NetworkController, info: () => InfoResponse): R
   r.add('DELETE', '/v1/containers/:ref', ({ params, query }) => ctl.removeContainer(params.ref!, query.get('force') === '1'));
   r.add('POST', '/v1/containers/:ref/stop', ({ params, body }) => ctl.stopContainer(params.ref!, stopTimeout(asObject<{ timeout?: unknown }>(body).timeout)));
   r.add('POST', '/v1/containers/:ref/start', ({ params }) => ctl.startContainer(params.ref!));
+  r.add('GET', '/v1/events', ({ query }) => eventsRoute(ctl, query));
   r.add('GET', '/v1/containers/:ref/logs', ({ params, query }) => logsRoute(ctl, params.ref!, query));
   r.add('POST', '/v1/containers/:ref/started', ({ params, body }) => ctl.containerStarted(params.ref!, Number(asObject<{ pid?: number }>(body).pid)));
   r.add('POST', '/v1/containers/:ref/exited', ({ params, body }) => ctl.containerExited(params.ref!, Number(asObject<{ exitCode?: number }>(body).exitCode)));

@@ -10,6 +10,7 @@ import { ApiClient, DEFAULT_SOCKET } from '../api/client.js';
 import { asTsnetError, badRequest, CATEGORY_EXIT_CODE } from '../errors.js';
 import { execCommand, inspectCommand, psCommand, rmCommand, runCommand } from './container-commands.js';
 import { networkCommand } from './network-commands.js';
+import { eventsCommand } from './events-command.js';
 import { logsCommand, restartCommand, startCommand, stopCommand } from './lifecycle-commands.js';
 import { infoCommand, statsCommand } from './info-commands.js';
 import { commandUsage, USAGE } from './usage.js';
@@ -75,6 +76,8 @@ export async function main(argv: string[]): Promise<number> {
       return restartCommand(api, rest, out);
     case 'logs':
       return logsCommand(api, rest);
+    case 'events':
+      return eventsCommand(api, rest, out);
     case 'info':
       return infoCommand(api, rest, out);
     case 'stats':

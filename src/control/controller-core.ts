@@ -1,6 +1,7 @@
 // The controller's shared core: the persisted CNM state, lookups by name/id/prefix with typed
 // errors, the mutation lock, and saving. networks.ts, endpoints.ts and sandboxes.ts implement the
 // verbs on top of it.
+import { EventBus } from './events.js';
 import type { Datapath } from './datapath.js';
 import type { DaemonStateV1, EndpointRecord, NetworkRecord, SandboxRecord } from './model.js';
 import { Mutex } from './mutex.js';
@@ -35,6 +36,8 @@ export interface ControllerDeps {
 
 export class ControllerCore {
   readonly lock = new Mutex();
+  /** network and container events (`tsnet events`) */
+  readonly events = new EventBus();
   /** other hosts' endpoints on global networks: networkId -> endpointId -> record */
   readonly remote = new Map<string, Map<string, ClusterEndpoint>>();
   constructor(

@@ -14,6 +14,7 @@ import { followCluster, republishAll, syncCatalogue } from './global-networks.js
 import { recoverDockerEndpoints } from './docker-recovery.js';
 import { forgetIfUnused, recordExit, recordStart, removeSandbox, runSandbox, sandboxForConnect } from './sandboxes.js';
 import { existsSync } from 'node:fs';
+import type { EventListener } from './events.js';
 import { logPathOf, recordStopped, refreshSandboxState, startSandbox, stopSandboxProcess } from './sandbox-lifecycle.js';
 import { containerInspect, containerSummary, networkInspect, networkSummary, switchStats } from './views.js';
 
@@ -97,6 +98,7 @@ export class NetworkController {
     const s = this.core.findSandbox(ref);
     const stopped = await stopSandboxProcess(s, timeoutS);
     await this.core.lock.run(() => recordStopped(this.core, s, stopped));
+    if (stopped) this.core.events.emit('container', 'stop', s.id, { name: s.name });
     return { Id: s.id, Name: s.name };
   }
   startContainer(ref: string) {
@@ -119,6 +121,10 @@ export class NetworkController {
         return now.state === 'running';
       },
     };
+  }
+  /** Network and container events as they happen, until the returned function is called. */
+  onEvent(fn: EventListener): () => void {
+    return this.core.events.subscribe(fn);
   }
   containerStarted(ref: string, pid: number) {
     return this.core.lock.run(() => recordStart(this.core, ref, pid));

@@ -2,6 +2,7 @@
 // the sandbox's namespace as eth0, eth1... in connect order, MAC 02:42 + IPv4 bytes, MTU, address, and
 // the default route via the gateway of the sandbox's first network) and disconnect it (the interface
 // is deleted). Every step is undone when a later one fails (libnetwork osl/ does the same).
+import { networkAttributes } from './events.js';
 import { portSecurityOption } from './options.js';
 import { TapDevice } from '../native/tap.js';
 import { badRequest, conflict } from '../errors.js';
@@ -101,6 +102,7 @@ export async function connectEndpoint(core: ControllerCore, net: NetworkRecord, 
     await core.save().catch(() => undefined);
     throw err;
   }
+  core.events.emit('network', 'connect', net.id, { ...networkAttributes(net), container: s.id });
   core.deps.log(`connected ${s.name} to ${net.name}: ${ep.ifName} ${ipv4}/${prefixLen} ${ep.mac}`);
   return ep;
 }
@@ -120,6 +122,7 @@ export async function disconnectEndpoint(core: ControllerCore, net: NetworkRecor
   await refreshDefaultRoute(core, s).catch(() => undefined);
   await refreshPublishedPorts(core, s).catch((err: Error) => core.deps.log(`container ${s.name}: published ports not moved: ${err.message}`));
   await writeSandboxEtc(core, s).catch(() => undefined);
+  core.events.emit('network', 'disconnect', net.id, { ...networkAttributes(net), container: s.id });
   core.deps.log(`disconnected ${s.name} from ${net.name}`);
 }
 

@@ -3,6 +3,7 @@
 // from per-host blocks claimed through the cluster, then checked against every host's endpoint
 // records), cluster-wide container names, publishing this host's endpoints, and applying the other
 // hosts' endpoints and members to the tunnel port and the name server.
+import { networkAttributes } from './events.js';
 import { conflict } from '../errors.js';
 import type { ControllerCore } from './controller-core.js';
 import type { ClusterEndpoint, GlobalNetworkDef } from './cluster.js';
@@ -63,6 +64,7 @@ export async function syncCatalogue(core: ControllerCore): Promise<void> {
     core.state.networks = core.state.networks.filter((n) => n.id !== net.id);
     core.remote.delete(net.id);
     await core.save();
+    core.events.emit('network', 'destroy', net.id, networkAttributes(net));
     core.deps.log(`global network ${net.name} was removed in the cluster`);
   }
 }

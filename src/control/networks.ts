@@ -2,6 +2,7 @@
 // opening an existing network at daemon start. A network is first saved as pending, then its
 // interfaces are made, then it is saved as ready: a kill -9 in between is rolled back at restart
 // (recovery.ts).
+import { networkAttributes } from './events.js';
 import { writeFile } from 'node:fs/promises';
 import type { NetworkCreateRequest } from '../api/types.js';
 import { badRequest, conflict } from '../errors.js';
@@ -147,6 +148,7 @@ export async function addNetwork(core: ControllerCore, net: NetworkRecord): Prom
   }
   delete net.pending;
   await core.save();
+  core.events.emit('network', 'create', net.id, networkAttributes(net));
 }
 
 /** Closes a network's data path and deletes its host interface. */
@@ -170,6 +172,7 @@ export async function removeNetwork(core: ControllerCore, ref: string): Promise<
   await destroyNetworkPorts(core, net);
   core.state.networks = core.state.networks.filter((n) => n.id !== net.id);
   await core.save();
+  core.events.emit('network', 'destroy', net.id, networkAttributes(net));
   core.deps.log(`network ${net.name} removed`);
 }
 

@@ -45,6 +45,7 @@ export const logPathOf = (core: ControllerCore, s: SandboxRecord): string => joi
 export function launchDetached(core: ControllerCore, s: SandboxRecord): void {
   const p = startSandboxProcess({ netnsName: s.netnsName, netnsPath: s.netnsPath, hostname: s.hostname, cmd: s.cmd, logDir: core.deps.logDir, id: s.id });
   markRunning(s, p.pid, p.startTime);
+  core.events.emit('container', 'start', s.id, { name: s.name });
   void p.exited.then((code) => onProcessExit(core, s.id, p.pid, code));
 }
 
@@ -52,7 +53,9 @@ async function onProcessExit(core: ControllerCore, id: string, pid: number, code
   await core.lock.run(async () => {
     const s = core.state.sandboxes.find((x) => x.id === id);
     if (!s || s.pid !== pid) return; // gone, or started again since
-    markExited(s, code); // the real code, also after `stop` recorded 143 or 137
+    const dead = s.state !== 'running'; // `stop` recorded the exit first: this is its real code
+    markExited(s, code);
+    if (!dead) core.events.emit('container', 'die', s.id, { name: s.name, exitCode: String(code) });
     core.deps.log(`container ${s.name}: process ${pid} exited with ${code}`);
     if (s.autoRemove) await destroySandbox(core, s);
     else await core.save();
@@ -100,6 +103,7 @@ export async function stopSandboxProcess(s: SandboxRecord, timeoutS: number): Pr
 export async function recordStopped(core: ControllerCore, s: SandboxRecord, stopped: { pid: number; exitCode: number } | null): Promise<void> {
   if (!stopped || s.pid !== stopped.pid || s.state !== 'running') return;
   markExited(s, stopped.exitCode);
+  core.events.emit('container', 'die', s.id, { name: s.name, exitCode: String(stopped.exitCode) });
   core.deps.log(`container ${s.name}: stopped (exit ${stopped.exitCode})`);
   if (s.autoRemove) await destroySandbox(core, s); // `run --rm`: removed when stopped, as Docker does
   else await core.save();

@@ -67,6 +67,7 @@ export async function runSandbox(core: ControllerCore, req: RunRequest): Promise
   });
   try {
     await ensureNamedNetns(netnsName);
+    core.events.emit('container', 'create', s.id, { name }); // before its network connect, as Docker's
     await writeSandboxEtc(core, s);
     if (net) await connectEndpoint(core, net, s, { ip: req.ip, aliases: req.aliases });
     if (req.detach) {
@@ -109,7 +110,7 @@ export async function sandboxForConnect(core: ControllerCore, target: string): P
 
 /** Deletes a sandbox's interfaces, process, namespace (ours only) and record. */
 export async function destroySandbox(core: ControllerCore, s: SandboxRecord): Promise<void> {
-  killSandboxProcess(s.pid, s.pidStartTime);
+  if (s.state === 'running' && killSandboxProcess(s.pid, s.pidStartTime)) core.events.emit('container', 'die', s.id, { name: s.name, exitCode: '137' });
   await refreshPublishedPorts(core, s, { removing: true }).catch((err: Error) => core.deps.log(`container ${s.name}: its port rules stay: ${err.message}`));
   for (const ep of [...core.endpointsOfSandbox(s)]) {
     const net = core.networkOf(ep);
@@ -122,6 +123,7 @@ export async function destroySandbox(core: ControllerCore, s: SandboxRecord): Pr
   core.state.sandboxes = core.state.sandboxes.filter((x) => x.id !== s.id);
   core.state.endpoints = core.state.endpoints.filter((e) => e.sandboxId !== s.id);
   await core.save();
+  if (!s.external) core.events.emit('container', 'destroy', s.id, { name: s.name });
 }
 
 export async function removeSandbox(core: ControllerCore, ref: string, force: boolean): Promise<void> {
@@ -152,6 +154,7 @@ export async function recordStart(core: ControllerCore, ref: string, pid: number
   }
   markRunning(s, pid, startTime);
   await core.save();
+  core.events.emit('container', 'start', s.id, { name: s.name });
 }
 
 /** The CLI ran a foreground command and reports how it ended. */
@@ -159,4 +162,5 @@ export async function recordExit(core: ControllerCore, ref: string, exitCode: nu
   const s = core.findSandbox(ref);
   markExited(s, Number.isInteger(exitCode) ? exitCode : -1);
   await core.save();
+  core.events.emit('container', 'die', s.id, { name: s.name, exitCode: String(s.exitCode) });
 }

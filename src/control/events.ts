@@ -1,0 +1,45 @@
+// What happens to networks and containers, as Docker's `docker events` reports it: network create,
+// connect, disconnect, destroy; container create, start, stop, die, destroy. The controller emits
+// them where the change is done (after it is saved, never for a change that failed); the API streams
+// them to `tsnet events` (src/api/events-route.ts). Listeners run synchronously and must not throw.
+
+export type EventType = 'network' | 'container';
+
+/** The shape of a Docker event (its API's `events` messages). */
+export interface TsnetEvent {
+  Type: EventType;
+  Action: string;
+  Actor: { ID: string; Attributes: Record<string, string> };
+  /** seconds and nanoseconds since the epoch, as Docker's `time` and `timeNano` */
+  time: number;
+  timeNano: number;
+}
+
+/** The attributes of a network's events (Docker's: name and type, the driver). */
+export const networkAttributes = (net: { name: string; driver: string; scope?: string }) => ({ name: net.name, type: net.driver, scope: net.scope });
+
+export type EventListener = (e: TsnetEvent) => void;
+
+export class EventBus {
+  private readonly listeners = new Set<EventListener>();
+
+  emit(type: EventType, action: string, id: string, attributes: Record<string, string | undefined>): void {
+    if (this.listeners.size === 0) return;
+    const ms = Date.now();
+    const attrs: Record<string, string> = {};
+    for (const [k, v] of Object.entries(attributes)) if (v !== undefined) attrs[k] = v;
+    const e: TsnetEvent = { Type: type, Action: action, Actor: { ID: id, Attributes: attrs }, time: Math.floor(ms / 1000), timeNano: ms * 1e6 };
+    for (const fn of this.listeners) {
+      try {
+        fn(e);
+      } catch {
+        // a listener's failure is its own (a closed stream); the change it reports is done
+      }
+    }
+  }
+
+  subscribe(fn: EventListener): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+}
