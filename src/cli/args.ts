@@ -59,8 +59,11 @@ export function parseArgs(argv: readonly string[], specs: FlagSpecs, command: st
       name = byShort.get(short);
       inline = tok.length > 2 ? tok.slice(2).replace(/^=/, '') : undefined;
       if (name && specs[name]!.type === 'boolean' && inline !== undefined) {
-        // combined booleans like -qa are not used by tsnet; treat as an error for clarity
-        throw badRequest('EBAD_FLAG', `unknown flag ${tok} for \`${command}\`.`);
+        // combined booleans as Docker takes them: -it, -qa
+        const names = [...tok.slice(1)].map((c) => byShort.get(c));
+        if (names.some((n) => n === undefined || specs[n]!.type !== 'boolean')) throw badRequest('EBAD_FLAG', `unknown flag ${tok} for \`${command}\`; see \`${command} --help\`.`);
+        for (const n of names) flags[n!] = true;
+        continue;
       }
     }
     const spec = name ? specs[name] : undefined;

@@ -57,6 +57,9 @@ export async function runCommand(api: ApiClient, argv: string[], out: Out): Prom
       'network-alias': { type: 'string', multiple: true },
       hostname: { short: 'h', type: 'string' },
       publish: { short: 'p', type: 'string', multiple: true },
+      // Docker's -i and -t: the command always has the terminal (stdin, stdout, stderr) of `tsnet run`
+      interactive: { short: 'i', type: 'boolean' },
+      tty: { short: 't', type: 'boolean' },
     },
     'tsnet run',
     { stopAtPositional: true },
@@ -89,7 +92,8 @@ export async function runCommand(api: ApiClient, argv: string[], out: Out): Prom
 }
 
 export async function execCommand(api: ApiClient, argv: string[]): Promise<number> {
-  const a = parseArgs(argv, {}, 'tsnet exec', { stopAtPositional: true });
+  // -i and -t as Docker's: the command always has this terminal
+  const a = parseArgs(argv, { interactive: { short: 'i', type: 'boolean' }, tty: { short: 't', type: 'boolean' } }, 'tsnet exec', { stopAtPositional: true });
   if (a.positionals.length < 2) throw badRequest('EBAD_ARGS', 'usage: tsnet exec CONTAINER [--] CMD [ARG...]');
   const [name, ...rest] = a.positionals;
   const cmd = rest[0] === '--' ? rest.slice(1) : rest;

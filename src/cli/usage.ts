@@ -29,9 +29,9 @@ Watching the switch:
   capture NETWORK [-w FILE] [--port P] [-c N] [--underlay] [FILTER...]   pcap (stdout: | tshark -r -)
   FILTER: arp ip ip6 icmp udp tcp, host IP, mac MAC, port NAME, l4port N, flooded dropped..., and/or/not
 Containers (network namespaces):
-  run [-d] [--rm] --name NAME [--net NETWORK] [--ip IP] [--alias NAME]... [--hostname H] -- CMD [ARG...]
+  run [-d] [-it] [--rm] --name NAME [--net NETWORK] [--ip IP] [--alias NAME]... [--hostname H] -- CMD [ARG...]
       -p [HOSTIP:]HOSTPORT:PORT[/tcp|udp|sctp]   publish a port on the host (repeatable; the network must have egress)
-  exec CONTAINER -- CMD [ARG...]
+  exec [-it] CONTAINER -- CMD [ARG...]
   ps [-a] [-q] [--no-trunc] [-f name|id|status|network=VALUE]... [--format TEMPLATE]
   stop [-t SECONDS] CONTAINER...                 SIGTERM, SIGKILL after 10 s (the namespace and endpoints stay)
   start CONTAINER...                             run a stopped container's command again

@@ -2,7 +2,7 @@
 // command, a foreground command shown running by `ps` while the CLI waits for it, `exec` entering the
 // container's UTS namespace, `ps -a`, and `rm` of a running container.
 import { suite } from 'uvu';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as assert from 'uvu/assert';
 import { cleanupAll } from '../helpers/netns.js';
 import { CLI, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
@@ -40,6 +40,11 @@ t('a foreground command gives its exit code; --rm removes the container', () => 
   const kept = d.cli('run', '--name', 'kept', '--', 'true');
   assert.is(kept.status, 0);
   assert.match(d.ok('ps', '-a'), /Exited \(0\)\s+kept|kept/);
+  // Docker's -it: the command has the CLI's terminal anyway
+  const it = spawnSync(process.execPath, [CLI, '--host', d.socket, 'run', '-it', '--rm', '--net', 'opts', '--', 'sh', '-c', 'read line; echo "got $line"'], { input: 'hello\n', encoding: 'utf8' });
+  assert.is(it.status, 0, it.stderr);
+  assert.is(it.stdout, 'got hello\n', 'stdin reaches the command');
+  assert.match(d.ok('ps', '-qa'), /^[0-9a-f]{12}$/m);
 });
 
 t('a foreground run shows as running in ps while the CLI waits, then as exited with its code', async () => {
