@@ -7,6 +7,9 @@ import type { TsnetEvent } from '../control/events.js';
 import { RawResponse } from './router.js';
 
 const TYPES = ['network', 'container'];
+// --- our choice ---
+/** Events queued for a client that does not read; past this the stream is ended, not the daemon's memory. */
+const MAX_QUEUED_BYTES = 1 << 20;
 
 export function eventsRoute(ctl: NetworkController, q: URLSearchParams): RawResponse {
   const types = q.getAll('type');
@@ -18,7 +21,9 @@ export function eventsRoute(ctl: NetworkController, q: URLSearchParams): RawResp
     // the headers go out now: the client knows it is subscribed before the first event
     res.flushHeaders();
     const off = ctl.onEvent((e) => {
-      if (wanted(e) && !res.writableEnded) res.write(JSON.stringify(e) + '\n');
+      if (!wanted(e) || res.writableEnded) return;
+      if (res.writableLength > MAX_QUEUED_BYTES) return end();
+      res.write(JSON.stringify(e) + '\n');
     });
     const end = () => {
       off();
