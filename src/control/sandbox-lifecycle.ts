@@ -80,9 +80,10 @@ async function waitGone(pid: number, startTime: string | undefined, ms: number):
 
 /**
  * `tsnet stop`: SIGTERM to the container's process, SIGKILL to its process group after `timeoutS`
- * seconds (and to what the process left behind when it ended in time). Runs
- * outside the controller's lock while it waits (other verbs go on); `record` then marks the exit
- * under the lock. A container that is not running is left as it is.
+ * seconds (and to what the process left behind when it ended in time). Runs outside the
+ * controller's lock while it waits (other verbs go on); recordStopped then marks the exit under the
+ * lock, unless the daemon, the process's parent, recorded its real exit code first. A container that
+ * is not running is left as it is.
  */
 export async function stopSandboxProcess(s: SandboxRecord, timeoutS: number): Promise<{ pid: number; exitCode: number } | null> {
   refreshSandboxState(s);
