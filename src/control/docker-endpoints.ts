@@ -9,6 +9,7 @@
 // has moved it back), DeleteEndpoint deletes it and releases the address. On a global network the
 // joined endpoint is also published to the cluster and withdrawn at Leave/DeleteEndpoint
 // (docker-cluster.ts). Callers hold the lock.
+import { networkAttributes } from './events.js';
 import { badRequest, conflict } from '../errors.js';
 import { TapDevice } from '../native/tap.js';
 import type { ControllerCore } from './controller-core.js';
@@ -97,6 +98,8 @@ export async function joinDockerEndpoint(core: ControllerCore, endpointId: strin
   ep.sandboxKey = req.SandboxKey;
   delete ep.ifName;
   await core.save();
+  // Docker's container id is not in its protocol: the endpoint's id stands for it
+  core.events.emit('network', 'connect', net.id, { ...networkAttributes(net), endpoint: ep.id, docker: 'true' });
   core.deps.log(`docker endpoint ${ep.id.slice(0, 12)} joined ${req.SandboxKey} via ${ep.tapName}`);
   await publishDockerEndpoint(core, ep).catch((err: Error) => core.deps.log(`docker endpoint ${ep.id.slice(0, 12)}: not published to the cluster: ${err.message}`));
   return {
@@ -116,6 +119,8 @@ export async function leaveDockerEndpoint(core: ControllerCore, endpointId: stri
   delete ep.sandboxKey;
   delete ep.ifName;
   await core.save();
+  const net = core.state.networks.find((n) => n.id === ep.networkId);
+  if (net) core.events.emit('network', 'disconnect', net.id, { ...networkAttributes(net), endpoint: ep.id, docker: 'true' });
   core.deps.log(`docker endpoint ${ep.id.slice(0, 12)} left its sandbox`);
 }
 

@@ -7,8 +7,9 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { request } from 'node:http';
-import { cleanupAll, makeNetns, trySh, uniqueName } from '../helpers/netns.js';
-import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { spawn } from 'node:child_process';
+import { cleanupAll, makeNetns, onCleanup, trySh, uniqueName } from '../helpers/netns.js';
+import { CLI, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { startTestDockerd, type TestDockerd } from '../helpers/dockerd.js';
 
 const t = suite('docker plugin');
@@ -141,6 +142,17 @@ t('kill -9 of the tsnet daemon: running containers ping each other again after t
 
 t('docker stop and docker start: the container leaves and joins again, reachable by name; docker restart too', async () => {
   const ipOf = () => (JSON.parse(dk.ok('inspect', 'cb')) as Array<{ NetworkSettings: { Networks: Record<string, { IPAddress: string }> } }>)[0]!.NetworkSettings.Networks.tnet!.IPAddress;
+  // tsnet events sees the Docker endpoint leave and join (subscribed once a throwaway network shows)
+  const events = spawn(process.execPath, [CLI, '--host', d.socket, 'events', '-f', 'type=network', '--format', '{{.Action}} {{.Actor.Attributes.name}} {{.Actor.Attributes.docker}}'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  onCleanup(() => events.kill('SIGKILL'));
+  let seen = '';
+  events.stdout!.on('data', (b: Buffer) => (seen += b.toString()));
+  await eventually('tsnet events to follow', () => {
+    if (seen.includes('evwarm')) return true;
+    d.ok('network', 'create', 'evwarm');
+    d.ok('network', 'rm', 'evwarm');
+    return false;
+  });
   dk.ok('stop', '-t', '1', 'cb');
   assert.is.not(dk.docker('exec', 'ca', 'ping', '-c', '1', '-W', '1', 'cb').status, 0, 'a stopped container has no endpoint');
   dk.ok('start', 'cb');
@@ -151,6 +163,10 @@ t('docker stop and docker start: the container leaves and joins again, reachable
   await eventually('ca pings cb by name after docker restart', () => dk.docker('exec', 'ca', 'ping', '-c', '1', '-W', '1', 'cb').status === 0);
   const endpoints = (JSON.parse(dk.ok('network', 'inspect', 'tnet')) as Array<{ Containers: Record<string, { Name: string }> }>)[0]!.Containers;
   assert.equal(Object.values(endpoints).map((c) => c.Name).sort(), ['ca', 'cb'], 'one endpoint each, none left over from the stops');
+  const tnetName = `docker-${dockerNetId.slice(0, 12)}`;
+  await eventually('the events of both stops and starts', () => seen.split(`connect ${tnetName} true`).length - 1 >= 4);
+  assert.equal(seen.split('\n').filter((l) => l.includes(tnetName)), [`disconnect ${tnetName} true`, `connect ${tnetName} true`, `disconnect ${tnetName} true`, `connect ${tnetName} true`]);
+  events.kill('SIGINT');
 });
 
 t('docker rm -f and docker network rm leave nothing behind', async () => {
