@@ -21,7 +21,7 @@ Networks:
   network rotate-key NETWORK                     next key of an encrypted global network (also every -o key-rotation=12h)
   network attach|detach NETWORK --iface DEV      bridge an existing interface (veth, NIC) into the network
   stats NETWORK                                  switch counters and per-frame latency
-  events [-f type=network|container] [-f event=ACTION]   network and container events as they happen
+  events [-f type=network|container] [-f event=ACTION] [--since 10m] [--until T]   network and container events
 Watching the switch:
   fdb NETWORK                                    the MAC table: MAC, port or VTEP, learned/static, age
   peers NETWORK                                  remote VTEPs of an overlay network

@@ -126,6 +126,10 @@ export class NetworkController {
   onEvent(fn: EventListener): () => void {
     return this.core.events.subscribe(fn);
   }
+  /** The events kept from `sinceMs` on (the last RECENT_EVENTS at most). */
+  recentEvents(sinceMs: number) {
+    return this.core.events.recent(sinceMs);
+  }
   containerStarted(ref: string, pid: number) {
     return this.core.lock.run(() => recordStart(this.core, ref, pid));
   }

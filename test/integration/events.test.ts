@@ -94,6 +94,19 @@ t("a container's life on a network, in order, with Docker's actions and attribut
   for (const f of [all, lines, connects]) f.stop();
 });
 
+t('--since replays what the daemon kept, --until ends the stream', () => {
+  const t0 = Date.now();
+  const past = d.ok('events', '--since', '5m', '--until', String(Date.now() / 1000), '--format', '{{.Type}} {{.Action}} {{.Actor.Attributes.name}}');
+  const lines = past.split('\n').filter((l) => l && !l.includes('warm'));
+  assert.equal(lines.slice(0, 3), ['network create evnet', 'network create evnet2', 'container create ev1'], past);
+  assert.is(lines.at(-1), 'network destroy evnet2');
+  const later = d.cli('events', '-f', 'type=container', '--since', String(t0 / 1000), '--until', String(t0 / 1000 + 2));
+  assert.is(later.status, 0);
+  assert.is(later.stdout, '', 'nothing happened in those 2 s');
+  assert.ok(Date.now() - t0 >= 1900, 'it followed until --until');
+  assert.match(d.cli('events', '--since', 'yesterday').stderr, /--since takes seconds since the epoch, a duration such as 10m/);
+});
+
 t('a bad filter is one sentence', () => {
   const r = d.cli('events', '-f', 'type=volume');
   assert.is.not(r.status, 0);
