@@ -1,7 +1,8 @@
 // `tsnet network create|ls|inspect|rm|connect|disconnect|rotate-key`: argv -> one API call -> Docker-shaped output.
 import type { ApiClient } from '../api/client.js';
 import type { NetworkCreateRequest, NetworkInspect, NetworkSummary } from '../api/types.js';
-import { badRequest } from '../errors.js';
+import { createInterface } from 'node:readline/promises';
+import { badRequest, type TsnetError } from '../errors.js';
 import { bool, keyValues, list, needPositionals, parseArgs, str } from './args.js';
 import { printInspected, shortId, table } from './format.js';
 import { renderTemplate } from './go-template.js';
@@ -30,19 +31,21 @@ export async function networkCommand(api: ApiClient, argv: string[], out: Out): 
       return disconnect(api, rest);
     case 'rotate-key':
       return rotateKey(api, rest, out);
+    case 'prune':
+      return prune(api, rest, out);
     case 'attach':
       return attachCommand(api, rest, out);
     case 'detach':
       return detachCommand(api, rest, out);
     case undefined:
-      throw badRequest('EBAD_COMMAND', '`tsnet network` needs a verb: create, ls, inspect, rm, connect, disconnect, rotate-key, attach or detach (see `tsnet network --help`).');
+      throw badRequest('EBAD_COMMAND', '`tsnet network` needs a verb: create, ls, inspect, rm, prune, connect, disconnect, rotate-key, attach or detach (see `tsnet network --help`).');
     case 'help':
     case '--help':
     case '-h':
       out(commandUsage('tsnet network'));
       return 0;
     default:
-      throw badRequest('EBAD_COMMAND', `unknown command \`tsnet network ${verb}\`; use create, ls, inspect, rm, connect, disconnect, rotate-key, attach or detach.`);
+      throw badRequest('EBAD_COMMAND', `unknown command \`tsnet network ${verb}\`; use create, ls, inspect, rm, prune, connect, disconnect, rotate-key, attach or detach.`);
   }
 }
 
@@ -150,5 +153,39 @@ async function rotateKey(api: ApiClient, argv: string[], out: Out): Promise<numb
   const name = a.positionals[0]!;
   const r = await api.post<{ keyId: number; activeFrom: string }>(`/v1/networks/${encodeURIComponent(name)}/rotate-key`, {});
   out(`network ${name}: key ${r.keyId} made and sent to the members; every host sends with it from ${r.activeFrom}`);
+  return 0;
+}
+
+/** Asks on the terminal; false without one (then the command wants -f). */
+async function confirmed(question: string): Promise<boolean> {
+  if (!process.stdin.isTTY) return false;
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await rl.question(`${question} [y/N] `)).trim());
+  } finally {
+    rl.close();
+  }
+}
+
+/** `network prune [-f]`: removes every network no container uses (Docker's), after asking. */
+async function prune(api: ApiClient, argv: string[], out: Out): Promise<number> {
+  const a = parseArgs(argv, { force: { short: 'f', type: 'boolean' } }, 'tsnet network prune');
+  needPositionals(a, 0, 0, 'tsnet network prune [-f]');
+  const warning = 'WARNING! This will remove all networks not used by at least one container.';
+  if (!bool(a, 'force')) {
+    if (!process.stdin.isTTY) throw badRequest('ECONFIRM', `${warning.slice(9, -1)}: add -f to do it without a terminal to ask on.`);
+    if (!(await confirmed(`${warning}\nAre you sure you want to continue?`))) return 0;
+  }
+  const removed: string[] = [];
+  for (const n of await api.get<NetworkSummary[]>('/v1/networks')) {
+    try {
+      await api.delete(`/v1/networks/${encodeURIComponent(n.Id)}`);
+      removed.push(n.Name);
+    } catch (err) {
+      // in use (here or, for a global network, on another host): kept, as Docker keeps it
+      if ((err as TsnetError).category !== 'conflict') throw err;
+    }
+  }
+  if (removed.length) out(['Deleted Networks:', ...removed].join('\n'));
   return 0;
 }

@@ -16,6 +16,7 @@ Networks:
   network ls [-q] [--no-trunc] [-f name|id|driver|scope=VALUE]... [--format json|TEMPLATE]
   network inspect [-f TEMPLATE] NETWORK...
   network rm NETWORK...
+  network prune [-f]                             remove every network no container uses
   network connect [--ip IP] [--alias NAME]... NETWORK CONTAINER|NETNS|/proc/PID/ns/net
   network disconnect NETWORK CONTAINER
   network rotate-key NETWORK                     next key of an encrypted global network (also every -o key-rotation=12h)

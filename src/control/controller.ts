@@ -8,6 +8,7 @@ import { connectEndpoint, disconnectEndpoint } from './endpoints.js';
 import { emptyState, type DaemonStateV1 } from './model.js';
 import { lookupName, type NameAnswer } from './names.js';
 import { createNetwork, removeNetwork } from './networks.js';
+import { refuseIfMadeForDocker } from './docker-networks.js';
 import { rotateNetworkKey } from './encryption.js';
 import { recover } from './recovery.js';
 import { followCluster, republishAll, syncCatalogue } from './global-networks.js';
@@ -53,7 +54,10 @@ export class NetworkController {
     return rotateNetworkKey(this.core, ref);
   }
   removeNetwork(ref: string) {
-    return this.core.lock.run(() => removeNetwork(this.core, ref));
+    return this.core.lock.run(() => {
+      refuseIfMadeForDocker(this.core, this.core.findNetwork(ref));
+      return removeNetwork(this.core, ref);
+    });
   }
   connect(networkRef: string, req: ConnectRequest) {
     return this.core.lock.run(async () => {

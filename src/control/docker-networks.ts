@@ -130,3 +130,10 @@ export async function deleteDockerNetwork(core: ControllerCore, dockerId: string
   await core.save();
   core.deps.log(`docker network ${dockerId.slice(0, 12)} removed${net ? ` (tsnet network ${net.name})` : ''}`);
 }
+
+/** `tsnet network rm` (and prune) of a network made for a Docker network: refused, Docker would be
+ *  left with a network whose driver lost it. Mirrors of tsnet networks (not owned) go with them. */
+export function refuseIfMadeForDocker(core: ControllerCore, net: NetworkRecord): void {
+  const rec = dockerState(core).networks.find((n) => n.networkId === net.id && n.ownsNetwork);
+  if (rec) throw conflict('ENETWORK_IN_USE', `network ${net.name} was made for Docker network ${rec.dockerId.slice(0, 12)}; remove that with \`docker network rm\`.`);
+}

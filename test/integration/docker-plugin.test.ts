@@ -171,6 +171,13 @@ t('docker stop and docker start: the container leaves and joins again, reachable
 
 t('docker rm -f and docker network rm leave nothing behind', async () => {
   dk.ok('rm', '-f', 'ca', 'cb');
+  // the tsnet network made for tnet is Docker's to remove: tsnet's rm refuses, prune keeps it
+  const tnetName = `docker-${dockerNetId.slice(0, 12)}`;
+  const rm = d.cli('network', 'rm', tnetName);
+  assert.is(rm.status, 4, rm.stderr);
+  assert.match(rm.stderr, new RegExp(`^tsnet: network ${tnetName} was made for Docker network ${dockerNetId.slice(0, 12)}; remove that with \`docker network rm\`\.\n$`));
+  assert.not.match(d.ok('network', 'prune', '-f'), new RegExp(tnetName));
+  assert.match(d.ok('network', 'ls'), new RegExp(tnetName));
   dk.ok('network', 'rm', 'tnet');
   assert.not.match(d.ok('network', 'ls'), /docker-/);
   assert.equal(tunLinks().filter((n) => n.startsWith('tsd')), []);

@@ -74,4 +74,18 @@ t('rm of a running container needs -f; ps shows it until then', () => {
   assert.is(d.ok('ps', '-a', '-q').trim(), '');
 });
 
+t('network prune removes the networks no container uses, asks first, -f does not', () => {
+  d.ok('network', 'create', 'unused1');
+  d.ok('network', 'create', 'unused2');
+  d.ok('run', '-d', '--name', 'holder', '--net', 'opts', '--', 'sleep', '600');
+  const asked = d.cli('network', 'prune');
+  assert.is.not(asked.status, 0, 'no terminal to ask on');
+  assert.match(asked.stderr, /^tsnet: This will remove all networks not used by at least one container: add -f to do it without a terminal to ask on\.\n$/);
+  assert.match(d.ok('network', 'ls'), /unused1/);
+  assert.is(d.ok('network', 'prune', '-f'), 'Deleted Networks:\nunused1\nunused2\n');
+  assert.match(d.ok('network', 'ls'), /\sopts\s/, 'the network in use stays');
+  assert.is(d.ok('network', 'prune', '-f'), '', 'nothing left to prune');
+  d.ok('rm', '-f', 'holder');
+});
+
 t.run();
